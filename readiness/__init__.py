@@ -1,0 +1,66 @@
+"""readiness: an AI-readiness self-assessment for the Finnish municipal and wellbeing sector."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Create and configure the Flask application."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE=os.environ.get("READINESS_DATABASE") or os.path.join(app.instance_path, "readiness.sqlite"),
+        # Answers are short; anything bigger than this is not a form of ours.
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_PARTS=500,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("READINESS_SECURE_COOKIES", "") == "1",
+        WTF_CSRF_TIME_LIMIT=None,
+        CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
+        BABEL_DEFAULT_LOCALE="fi",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).with_name("translations")),
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("READINESS_SECRET_KEY") or _instance_secret(app.instance_path)
+
+    from . import i18n
+    from . import pages
+    from . import storage
+    from . import survey
+
+    storage.init_app(app)
+    i18n.init_app(app)
+    survey.init_app(app)
+    pages.init_app(app)
+    return app
+
+
+def _instance_secret(instance_path):
+    """Return the secret key kept in the instance folder, creating it on first start."""
+    path = Path(instance_path, "secret_key")
+    if not path.exists():
+        # Written aside and linked into place, so that two workers starting at once agree on one key.
+        draft = path.with_name(f"secret_key.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,93 @@
+"""Pages beside the survey: accessibility statement, privacy notice, health check and error pages."""
+
+from flask import Blueprint
+from flask import jsonify
+from flask import render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import storage
+from .questionnaire import load
+from .survey import bp as survey_bp
+
+csrf = CSRFProtect()
+health_bp = Blueprint("health", __name__)
+
+
+@survey_bp.route("/accessibility")
+def accessibility():
+    """The accessibility statement that Finnish law requires of public-sector services."""
+    return render_template("accessibility.html")
+
+
+@survey_bp.route("/privacy")
+def privacy():
+    """The privacy notice: what is stored, why, for how long, and who sees it."""
+    return render_template("privacy.html")
+
+
+@health_bp.route("/healthz")
+def healthz():
+    """Answer whether the service and its database work, as JSON for monitoring."""
+    try:
+        db = storage.get_db()
+        db.execute("select count(*) from assessments").fetchone()
+        pending = [m.name for m in storage.migrations.pending(db)]
+    except Exception as error:  # any database failure is exactly what this endpoint reports
+        return jsonify(status="error", database="error", detail=type(error).__name__), 503
+    status = "ok" if not pending else "error"
+    body = {"status": status, "database": "ok", "pending_migrations": pending, "questionnaire": load().version}
+    return jsonify(body), 200 if status == "ok" else 503
+
+
+def _error_messages():
+    return {
+        400: (gettext("The request could not be understood"), gettext("Go back to the previous page and try again.")),
+        404: (
+            gettext("Page not found"),
+            gettext("Check the address. If you followed a resume link, copy the whole link from where you saved it."),
+        ),
+        405: (gettext("This page cannot be used that way"), gettext("Go back to the previous page and try again.")),
+        413: (
+            gettext("The form was too large to save"),
+            gettext("Shorten your free-text answers and send the page again. Your saved answers are kept."),
+        ),
+        500: (
+            gettext("Something went wrong on our side"),
+            gettext("Your saved answers are kept. Try again in a moment."),
+        ),
+    }
+
+
+def render_error(code, title=None, message=None):
+    """Render an error page in the page's language."""
+    default_title, default_message = _error_messages().get(code, _error_messages()[400])
+    return render_template("error.html", title=title or default_title, message=message or default_message), code
+
+
+def init_app(app):
+    """Register CSRF protection, the health check and the error pages."""
+    csrf.init_app(app)
+    app.register_blueprint(health_bp)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            gettext("The form had expired"),
+            gettext(
+                "For your security the page could not be saved. Go back, reload the page and send it again. "
+                "Answers you saved earlier are kept."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        app.logger.exception("Unhandled error")
+        return render_error(500)

@@ -1,0 +1,269 @@
+"""SQLite storage through sqlite-utils: schema migrations, one connection per request, safe writes.
+
+Every write runs in one transaction opened with ``BEGIN IMMEDIATE``: a deferred transaction that
+reads before it writes fails at once under concurrent writers in WAL mode, whatever the busy timeout.
+Answers are kept long (one row per assessment, question and chosen option), so that the counts per
+option of a question are a single indexed ``GROUP BY``.
+"""
+
+import hashlib
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask import g
+from sqlite_utils import Database
+from sqlite_utils import Migrations
+
+migrations = Migrations("readiness")
+
+
+@migrations(name="0001_assessments_and_answers")
+def _create_tables(db):
+    db["assessments"].create(
+        {
+            "id": int,
+            "token_hash": str,
+            "questionnaire_version": str,
+            "status": str,
+            "created_at": str,
+            "updated_at": str,
+            "submitted_at": str,
+        },
+        pk="id",
+        not_null={"token_hash", "questionnaire_version", "status", "created_at", "updated_at"},
+        strict=True,
+    )
+    db["assessments"].create_index(["token_hash"], unique=True)
+    db["saved_sections"].create(
+        {"assessment_id": int, "section_id": str, "saved_at": str},
+        pk=("assessment_id", "section_id"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        not_null={"saved_at"},
+        strict=True,
+    )
+    db["answers"].create(
+        {"assessment_id": int, "question_id": str, "option_id": str},
+        pk=("assessment_id", "question_id", "option_id"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        strict=True,
+    )
+    db["answers"].create_index(["question_id", "option_id"])
+    # Free text sits apart from the choices so that no aggregate over answers can ever reach it.
+    db["free_texts"].create(
+        {"assessment_id": int, "question_id": str, "text": str},
+        pk=("assessment_id", "question_id"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        not_null={"text"},
+        strict=True,
+    )
+
+
+class AssessmentLocked(Exception):
+    """The assessment has been submitted and can no longer change."""
+
+
+class SectionsMissing(Exception):
+    """The assessment cannot be submitted before every section has been saved."""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An assessment row."""
+
+    id: int
+    questionnaire_version: str
+    status: str
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+
+    @property
+    def submitted(self):
+        """True once the assessment is read-only."""
+        return self.status == "submitted"
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What one assessment holds: chosen options per answer key, free texts, saved sections."""
+
+    choices: dict[str, list[str]]
+    texts: dict[str, str]
+    saved_sections: set[str]
+
+
+def connect(path):
+    """Open a connection that leaves transactions to us, with WAL-friendly settings."""
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return Database(conn)
+
+
+def migrate(db):
+    """Put the database in WAL mode and apply pending migrations, one process at a time."""
+    if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+        db.conn.execute("PRAGMA journal_mode = WAL")
+    with write_transaction(db):
+        migrations.apply(db)
+
+
+@contextmanager
+def write_transaction(db):
+    """Run the block as one transaction that holds the write lock from its first statement."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def hash_token(token):
+    """Return the stored form of a resume token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now():
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def find_assessment(db, token_hash):
+    """Return the assessment whose resume token has this hash, or None."""
+    rows = list(db["assessments"].rows_where("token_hash = ?", [token_hash], limit=1))
+    if not rows:
+        return None
+    row = rows[0]
+    row.pop("token_hash")
+    return Assessment(**row)
+
+
+def load_answers(db, assessment_id):
+    """Return everything an assessment holds."""
+    choices = {}
+    for row in db.query(
+        "select question_id, option_id from answers where assessment_id = ? order by rowid", [assessment_id]
+    ):
+        choices.setdefault(row["question_id"], []).append(row["option_id"])
+    texts = {
+        row["question_id"]: row["text"]
+        for row in db.query("select question_id, text from free_texts where assessment_id = ?", [assessment_id])
+    }
+    saved = {
+        row["section_id"]
+        for row in db.query("select section_id from saved_sections where assessment_id = ?", [assessment_id])
+    }
+    return Answers(choices, texts, saved)
+
+
+def _write_section(db, assessment_id, section_id, answer_keys, choices, texts, now):
+    placeholders = ", ".join("?" for _ in answer_keys)
+    db.execute(
+        f"delete from answers where assessment_id = ? and question_id in ({placeholders})",
+        [assessment_id, *answer_keys],
+    )
+    db.execute(
+        f"delete from free_texts where assessment_id = ? and question_id in ({placeholders})",
+        [assessment_id, *answer_keys],
+    )
+    db["answers"].insert_all(
+        {"assessment_id": assessment_id, "question_id": key, "option_id": option}
+        for key, options in choices.items()
+        for option in options
+    )
+    db["free_texts"].insert_all(
+        {"assessment_id": assessment_id, "question_id": key, "text": text} for key, text in texts.items() if text
+    )
+    db["saved_sections"].upsert(
+        {"assessment_id": assessment_id, "section_id": section_id, "saved_at": now},
+        pk=("assessment_id", "section_id"),
+    )
+
+
+def create_assessment(db, token_hash, questionnaire_version, section_id, answer_keys, choices, texts):
+    """Create an assessment together with its first saved section; return its id."""
+    now = _now()
+    with write_transaction(db):
+        assessment_id = (
+            db["assessments"]
+            .insert(
+                {
+                    "token_hash": token_hash,
+                    "questionnaire_version": questionnaire_version,
+                    "status": "draft",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            .last_pk
+        )
+        _write_section(db, assessment_id, section_id, answer_keys, choices, texts, now)
+    return assessment_id
+
+
+def save_section(db, assessment_id, section_id, answer_keys, choices, texts):
+    """Replace one section's answers of a draft assessment."""
+    now = _now()
+    with write_transaction(db):
+        _require_draft(db, assessment_id)
+        _write_section(db, assessment_id, section_id, answer_keys, choices, texts, now)
+        db["assessments"].update(assessment_id, {"updated_at": now})
+
+
+def submit(db, assessment_id, section_ids):
+    """Make a draft assessment read-only once every section in ``section_ids`` is saved."""
+    now = _now()
+    with write_transaction(db):
+        _require_draft(db, assessment_id)
+        saved = {row[0] for row in db.execute("select section_id from saved_sections where assessment_id = ?", [assessment_id])}
+        missing = [s for s in section_ids if s not in saved]
+        if missing:
+            raise SectionsMissing(missing)
+        db["assessments"].update(assessment_id, {"status": "submitted", "submitted_at": now, "updated_at": now})
+
+
+def _require_draft(db, assessment_id):
+    status = db.execute("select status from assessments where id = ?", [assessment_id]).fetchone()
+    if status is None or status[0] != "draft":
+        raise AssessmentLocked(assessment_id)
+
+
+def get_db():
+    """Return this request's database connection."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exception=None):
+    """Close this request's connection, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the database, or bring its schema up to date."""
+    db = connect(current_app.config["DATABASE"])
+    migrate(db)
+    db.conn.close()
+    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+
+
+def init_app(app):
+    """Apply migrations at start-up and register the connection teardown and CLI command."""
+    db = connect(app.config["DATABASE"])
+    try:
+        migrate(db)
+    finally:
+        db.conn.close()
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

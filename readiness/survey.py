@@ -1,0 +1,227 @@
+"""The respondent's journey: start, one section per page, check answers, submit, confirmation, resume."""
+
+import re
+import secrets
+
+from flask import Blueprint
+from flask import abort
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+
+from . import storage
+from .forms import error_summary
+from .forms import section_answers
+from .forms import section_form
+from .i18n import DEFAULT_LANGUAGE
+from .questionnaire import LANGUAGES
+from .questionnaire import load
+
+bp = Blueprint("survey", __name__, url_prefix="/<lang_code>")
+
+# secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+RETURN_TO_CHECK = "check"
+
+
+@bp.url_defaults
+def add_language_code(endpoint, values):
+    values.setdefault("lang_code", g.get("lang_code", DEFAULT_LANGUAGE))
+
+
+@bp.url_value_preprocessor
+def pull_language_code(endpoint, values):
+    lang = values.pop("lang_code")
+    if lang not in LANGUAGES:
+        abort(404)
+    g.lang_code = lang
+
+
+def current_assessment():
+    """Return the assessment whose resume token this browser holds, or None."""
+    token = session.get("token")
+    if not token:
+        return None
+    return storage.find_assessment(storage.get_db(), storage.hash_token(token))
+
+
+def _saved_answers(assessment):
+    if assessment is None:
+        return storage.Answers({}, {}, set())
+    return storage.load_answers(storage.get_db(), assessment.id)
+
+
+def _next_section_id(questionnaire, saved_sections):
+    return next((s.id for s in questionnaire.sections if s.id not in saved_sections), None)
+
+
+def _continue_url(questionnaire, assessment):
+    """Return where a respondent picks up: the first unsaved section, the check page, or the confirmation."""
+    if assessment.submitted:
+        return url_for(".confirmation")
+    next_id = _next_section_id(questionnaire, _saved_answers(assessment).saved_sections)
+    return url_for(".section", section_id=next_id) if next_id else url_for(".check")
+
+
+def resume_url():
+    """Return the absolute resume link of this browser's assessment, or None."""
+    token = session.get("token")
+    return url_for(".resume", token=token, _external=True) if token else None
+
+
+@bp.route("/")
+def start():
+    """The start page: what the assessment is, how long it takes and how the data is used."""
+    questionnaire = load()
+    assessment = current_assessment()
+    continue_url = _continue_url(questionnaire, assessment) if assessment else None
+    return render_template(
+        "start.html",
+        questionnaire=questionnaire,
+        assessment=assessment,
+        continue_url=continue_url,
+        first_section_url=url_for(".section", section_id=questionnaire.sections[0].id),
+    )
+
+
+@bp.post("/new")
+def new():
+    """Forget this browser's assessment and start again (the old one stays reachable by its link)."""
+    session.pop("token", None)
+    return redirect(url_for(".section", section_id=load().sections[0].id))
+
+
+@bp.route("/section/<section_id>", methods=["GET", "POST"])
+def section(section_id):
+    """One section of the questionnaire; saving it creates the assessment on the first save."""
+    questionnaire = load()
+    section = questionnaire.section(section_id) or abort(404)
+    assessment = current_assessment()
+    if assessment and assessment.submitted:
+        return redirect(url_for(".confirmation"))
+    return_to = request.args.get("return")
+    return_to = return_to if return_to == RETURN_TO_CHECK else None
+    form = section_form(section, g.lang_code, _saved_answers(assessment))
+    if form.validate_on_submit():
+        choices, texts = section_answers(section, form)
+        answer_keys = [key for q in section.questions for key in q.answer_keys()]
+        db = storage.get_db()
+        if assessment is None:
+            token = secrets.token_urlsafe(32)
+            storage.create_assessment(
+                db, storage.hash_token(token), questionnaire.version, section.id, answer_keys, choices, texts
+            )
+            session["token"] = token
+            return redirect(url_for(".saved"))
+        try:
+            storage.save_section(db, assessment.id, section.id, answer_keys, choices, texts)
+        except storage.AssessmentLocked:
+            return redirect(url_for(".confirmation"))
+        if return_to:
+            return redirect(url_for(".check", _anchor=f"section-{section.id}"))
+        return redirect(_continue_url(questionnaire, assessment))
+
+    number = questionnaire.section_number(section.id)
+    if return_to:
+        back_url = url_for(".check")
+    elif number == 1:
+        back_url = url_for(".start")
+    else:
+        back_url = url_for(".section", section_id=questionnaire.sections[number - 2].id)
+    return render_template(
+        "section.html",
+        questionnaire=questionnaire,
+        section=section,
+        form=form,
+        errors=error_summary(form, section, g.lang_code),
+        number=number,
+        back_url=back_url,
+        return_to=return_to,
+        resume_link=resume_url(),
+    )
+
+
+@bp.route("/saved")
+def saved():
+    """Shown after the first save: the private resume link, to copy and keep."""
+    assessment = current_assessment() or abort(404)
+    return render_template(
+        "saved.html", resume_link=resume_url(), continue_url=_continue_url(load(), assessment)
+    )
+
+
+@bp.route("/check")
+def check():
+    """Every answer on one page, each with a link to change it, and the submit button."""
+    questionnaire = load()
+    assessment = current_assessment()
+    if assessment is None:
+        return redirect(url_for(".start"))
+    if assessment.submitted:
+        return redirect(url_for(".confirmation"))
+    answers = _saved_answers(assessment)
+    missing = [s for s in questionnaire.sections if s.id not in answers.saved_sections]
+    return render_template(
+        "check.html",
+        questionnaire=questionnaire,
+        answers=answers,
+        missing=missing,
+        submit_failed=request.args.get("incomplete") == "1",
+        resume_link=resume_url(),
+    )
+
+
+@bp.post("/submit")
+def submit():
+    """Submit the assessment: it becomes read-only."""
+    questionnaire = load()
+    assessment = current_assessment()
+    if assessment is None:
+        return redirect(url_for(".start"))
+    try:
+        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections])
+    except storage.SectionsMissing:
+        return redirect(url_for(".check", incomplete="1"))
+    except storage.AssessmentLocked:
+        pass
+    return redirect(url_for(".confirmation"))
+
+
+@bp.route("/confirmation")
+def confirmation():
+    """The submitted assessment: thanks, and the answers as they were sent."""
+    questionnaire = load()
+    assessment = current_assessment()
+    if assessment is None:
+        return redirect(url_for(".start"))
+    if not assessment.submitted:
+        return redirect(url_for(".check"))
+    return render_template(
+        "confirmation.html",
+        questionnaire=questionnaire,
+        assessment=assessment,
+        answers=_saved_answers(assessment),
+        resume_link=resume_url(),
+    )
+
+
+@bp.route("/resume/<token>")
+def resume(token):
+    """Open an assessment from its private link, on any device, and continue where it was left."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        abort(404)
+    assessment = storage.find_assessment(storage.get_db(), storage.hash_token(token))
+    if assessment is None:
+        abort(404)
+    session["token"] = token
+    # The redirect takes the token out of the address bar and the browser history of this page.
+    return redirect(_continue_url(load(), assessment))
+
+
+def init_app(app):
+    """Register the survey pages and send / to the Finnish start page."""
+    app.register_blueprint(bp)
+    app.add_url_rule("/", "root", lambda: redirect(url_for("survey.start", lang_code=DEFAULT_LANGUAGE)))
