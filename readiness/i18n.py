@@ -28,11 +28,11 @@ def page_language():
 def language_links():
     """Return (code, name, url) for each language: the same page, in that language."""
     rule = request.url_rule
-    same_page = rule is not None and "GET" in rule.methods and "lang_code" in (request.view_args or {})
+    same_page = rule is not None and "GET" in rule.methods and g.get("lang_code") is not None
     links = []
     for code in LANGUAGES:
         if same_page:
-            url = url_for(request.endpoint, **{**request.view_args, "lang_code": code}, **request.args.to_dict())
+            url = url_for(request.endpoint, **(request.view_args or {}), lang_code=code, **request.args.to_dict())
         else:
             url = url_for("survey.start", lang_code=code)
         links.append((code, LANGUAGE_NAMES[code], url))

@@ -1,0 +1,75 @@
+"""Browser tests: the app served on loopback, driven by the Debian chromium through Playwright, checked by axe."""
+
+import os
+import threading
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from readiness import create_app
+
+CHROMIUM = os.environ.get("READINESS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Axe()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app on a free loopback port, with its own database, for the whole test session."""
+    database = tmp_path_factory.mktemp("browser") / "browser.sqlite"
+    app = create_app({"DATABASE": str(database), "SECRET_KEY": "browser-tests"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser, live_server):
+    """A fresh browser profile (no cookies) that may talk to the app and nothing else."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(10_000)
+    external = []
+
+    def refuse_external(route):
+        external.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith(live_server), refuse_external)
+    yield context
+    context.close()
+    assert external == [], f"pages asked for outside resources: {external}"
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def assert_accessible(page):
+    """Run axe-core on the page as it is now: zero violations, or the report says which."""
+    results = AXE.run(page)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"

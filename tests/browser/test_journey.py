@@ -1,0 +1,145 @@
+"""Whole journeys in a real browser, in each language, with axe on every page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible
+
+WORDS = {
+    "fi": {"start": "Aloita nyt", "continue": "Jatka", "submit": "Lähetä vastaukset", "error": "Virhe: "},
+    "sv": {"start": "Börja nu", "continue": "Fortsätt", "submit": "Skicka in svaren", "error": "Fel: "},
+    "en": {"start": "Start now", "continue": "Continue", "submit": "Submit answers", "error": "Error: "},
+}
+SECTIONS = 10
+
+
+def fill_section(page):
+    """Answer every question on the page as a person would: click the labels, type the text."""
+    radio_names = page.eval_on_selector_all("input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
+    for name in radio_names:
+        page.locator(f"label[for='{name}']").click()
+    checkbox_names = page.eval_on_selector_all("input[type=checkbox]", "els => [...new Set(els.map(e => e.name))]")
+    for name in checkbox_names:
+        page.locator(f"label[for='{name}']").click()
+        page.locator(f"label[for='{name}-2']").click()
+    for field in page.locator("textarea, input[type=text]:not([readonly])").all():
+        field.fill("Vastaus <b>vapaasti</b>")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_whole_journey(page, lang):
+    words = WORDS[lang]
+    page.goto(f"/{lang}/")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert_accessible(page)
+    page.get_by_role("button", name=words["start"]).click()
+
+    # Sending the first page empty shows the error summary, focused, and "Error:" in the title.
+    page.get_by_role("button", name=words["continue"]).click()
+    assert page.title().startswith(words["error"])
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page)
+    page.locator(".error-summary a").first.click()
+    expect(page.locator("#org_type")).to_be_focused()
+
+    fill_section(page)
+    page.get_by_role("button", name=words["continue"]).click()
+    expect(page).to_have_url(re.compile(f"/{lang}/saved$"))
+    assert_accessible(page)
+    resume_link = page.locator("#resume-link").input_value()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/resume/[A-Za-z0-9_-]{43}", resume_link)
+    page.get_by_role("link", name=words["continue"]).click()
+
+    for number in range(2, SECTIONS + 1):
+        expect(page.locator(".caption")).to_contain_text(str(number))
+        assert_accessible(page)
+        fill_section(page)
+        page.get_by_role("button", name=words["continue"]).click()
+
+    expect(page).to_have_url(re.compile(f"/{lang}/check$"))
+    assert_accessible(page)
+    expect(page.locator("#missing-sections")).to_have_count(0)
+    expect(page.get_by_text("Vastaus <b>vapaasti</b>").first).to_be_visible()
+    page.get_by_role("button", name=words["submit"]).click()
+
+    expect(page).to_have_url(re.compile(f"/{lang}/confirmation$"))
+    assert_accessible(page)
+    expect(page.locator(".summary-list")).to_have_count(SECTIONS)
+
+
+def test_resume_from_the_link_in_a_fresh_browser(browser, live_server, page):
+    page.goto("/fi/section/profile")
+    fill_section(page)
+    page.get_by_role("button", name="Jatka").click()
+    resume_link = page.locator("#resume-link").input_value()
+    page.get_by_role("link", name="Jatka").click()
+    fill_section(page)
+    page.get_by_role("button", name="Jatka").click()
+    chosen = page.goto("/fi/section/org_use") and page.locator("input[type=radio]:checked").count()
+    assert chosen == 10
+
+    other = browser.new_context(base_url=live_server)
+    try:
+        other_page = other.new_page()
+        other_page.goto(resume_link)
+        expect(other_page).to_have_url(re.compile("/fi/section/own_use$"))
+        assert "resume" not in other_page.url
+        other_page.get_by_role("link", name="Takaisin").click()
+        expect(other_page.locator("input[type=radio]:checked")).to_have_count(10)
+        assert_accessible(other_page)
+    finally:
+        other.close()
+
+
+def test_keyboard_only(page):
+    page.goto("/fi/section/own_use")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#main$"))
+    # Tab to the first radio group, pick with the arrow keys, on to the next group, and send with Enter.
+    first_radio = page.locator("#own_use")
+    first_radio.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#own_use-2")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.locator("#attitude")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(page.locator("#attitude")).to_be_checked()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("/fi/saved$"))
+
+
+def test_answering_needs_no_javascript(browser, live_server):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/sv/section/profile")
+        fill_section(page)
+        page.get_by_role("button", name="Fortsätt").click()
+        expect(page).to_have_url(re.compile("/sv/saved$"))
+        expect(page.locator("#resume-link")).to_have_value(re.compile("/sv/resume/"))
+    finally:
+        context.close()
+
+
+def test_language_switch_keeps_the_page_and_the_answers(page):
+    page.goto("/fi/section/profile")
+    fill_section(page)
+    page.get_by_role("button", name="Jatka").click()
+    page.goto("/fi/section/profile")
+    page.get_by_role("link", name="På svenska").click()
+    expect(page).to_have_url(re.compile("/sv/section/profile$"))
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.locator("#org_type")).to_be_checked()
+    expect(page.locator("#org_name")).to_have_value("Vastaus <b>vapaasti</b>")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize("path", ["accessibility", "privacy", "no-such-page", "resume/" + "x" * 43])
+def test_other_pages_are_accessible(page, lang, path):
+    page.goto(f"/{lang}/{path}")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert_accessible(page)

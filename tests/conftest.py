@@ -1,0 +1,93 @@
+import re
+
+import pytest
+
+from readiness import create_app
+from readiness import storage
+from readiness.questionnaire import load
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch):
+    """Keep the operator's settings out of the tests."""
+    for name in ("READINESS_DATABASE", "READINESS_SECRET_KEY", "READINESS_CONTACT_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with its own database and instance folder; CSRF stays on, as in production."""
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite"), "SECRET_KEY": "test"})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A connection to the app's database, for asserting what was stored."""
+    conn = storage.connect(app.config["DATABASE"])
+    yield conn
+    conn.conn.close()
+
+
+@pytest.fixture
+def questionnaire():
+    return load()
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url):
+    """GET a page and return the CSRF token of its form."""
+    response = client.get(url)
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, f"no form on {url}"
+    return match.group(1)
+
+
+def post_form(client, url, data):
+    """Post a form as a browser would: with the CSRF token of the page it came from."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+
+
+def valid_answers(questionnaire):
+    """Answers for every section that pass validation: the first option, or two for multiple choice."""
+    answers = {}
+    for section in questionnaire.sections:
+        data = {}
+        for question in section.questions:
+            if question.type == "text":
+                data[question.id] = f"Vapaa vastaus: {question.id}"
+            elif question.type == "matrix":
+                for row in question.rows:
+                    data[f"{question.id}__{row.id}"] = question.options[0].id
+            elif question.type == "multiple":
+                data[question.id] = [question.options[0].id, question.options[1].id]
+            else:
+                data[question.id] = question.options[0].id
+        answers[section.id] = data
+    return answers
+
+
+@pytest.fixture
+def answers(questionnaire):
+    return valid_answers(questionnaire)
+
+
+@pytest.fixture
+def answered(client, questionnaire, answers):
+    """A client that has saved every section (but not submitted)."""
+    for section in questionnaire.sections:
+        response = post_form(client, f"/fi/section/{section.id}", answers[section.id])
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return client

@@ -1,0 +1,129 @@
+"""The questionnaire data: complete in three languages, ids unique, and the loader's rules enforced."""
+
+import re
+import tomllib
+
+from pathlib import Path
+
+import pytest
+
+from readiness.questionnaire import LANGUAGES
+from readiness.questionnaire import QuestionnaireError
+from readiness.questionnaire import load
+from readiness.questionnaire import parse
+
+ID = re.compile(r"[a-z0-9_]+")
+ROOT = Path(__file__).resolve().parent.parent
+# KT's slide deck, in the read-only shared folder beside the repository.
+SEED = ROOT.parent / "shared" / "seed" / "000_ab0e4807fd86a95d.txt"
+
+
+def all_texts(q):
+    yield q.title
+    for section in q.sections:
+        yield section.title
+        if section.intro:
+            yield section.intro
+        for question in section.questions:
+            yield question.text
+            if question.hint:
+                yield question.hint
+            yield from (o.label for o in question.options)
+            yield from (r.label for r in question.rows)
+
+
+def test_every_text_has_finnish_swedish_and_english(questionnaire):
+    for text in all_texts(questionnaire):
+        for lang in LANGUAGES:
+            assert text(lang).strip(), text
+        # A translation that is a copy of another language is a missing translation (names like "Kainuu" aside).
+        if len(text.fi) > 20:
+            assert len({text.fi, text.sv, text.en}) == 3, text
+
+
+def test_ids_are_stable_ascii_and_unique(questionnaire):
+    section_ids = [s.id for s in questionnaire.sections]
+    assert len(section_ids) == len(set(section_ids))
+    question_ids = [q.id for q in questionnaire.questions()]
+    assert len(question_ids) == len(set(question_ids))
+    for question in questionnaire.questions():
+        assert ID.fullmatch(question.id)
+        for option in (*question.options, *question.rows):
+            assert ID.fullmatch(option.id), option.id
+        assert len({o.id for o in question.options}) == len(question.options)
+
+
+def test_the_sections_follow_the_2024_survey_in_order(questionnaire):
+    assert [s.id for s in questionnaire.sections] == [
+        "profile", "org_use", "own_use", "change", "hr", "support", "competence", "education", "risks", "outlook",
+    ]
+    assert questionnaire.version
+
+
+@pytest.mark.parametrize(
+    "question_id",
+    ["org_use", "own_use", "attitude", "change", "support", "education"],
+)
+def test_finnish_wording_is_the_decks(questionnaire, question_id):
+    """The Finnish text of these questions is quoted from KT's 2024 slide deck."""
+    with open(SEED, encoding="utf-8") as f:
+        deck = " ".join(f.read().split())
+    assert questionnaire.question(question_id).text.fi in deck
+
+
+def test_the_published_2024_own_use_categories_exist(questionnaire):
+    """The published 2024 figures (regular use, only acquainted, no experience) must map onto options."""
+    options = {o.id for o in questionnaire.question("own_use").options}
+    assert {"regularly", "acquainted", "none"} <= options
+
+
+def test_dont_know_is_offered_where_the_scale_allows_it(questionnaire):
+    for question_id in ("org_use", "attitude", "change", "hr_use", "guidelines"):
+        assert any(o.dont_know for o in questionnaire.question(question_id).options), question_id
+
+
+def test_free_text_is_always_optional(questionnaire):
+    for question in questionnaire.questions():
+        if question.type == "text":
+            assert question.optional, question.id
+
+
+def test_matrix_answer_keys(questionnaire):
+    question = questionnaire.question("org_use")
+    assert question.answer_keys()[0] == "org_use.hr"
+    assert question.row("org_use.hr").id == "hr"
+
+
+def minimal(**question):
+    base = {"id": "q", "type": "single", "text": {"fi": "a", "sv": "b", "en": "c"},
+            "options": [{"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}},
+                        {"id": "y", "label": {"fi": "y", "sv": "y", "en": "y"}}]}
+    base.update(question)
+    return {"version": "t", "title": {"fi": "a", "sv": "b", "en": "c"},
+            "sections": [{"id": "s", "title": {"fi": "a", "sv": "b", "en": "c"}, "questions": [base]}]}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"text": {"fi": "a", "sv": "", "en": "c"}}, "missing text in sv"),
+        ({"text": {"fi": "a", "en": "c"}}, "missing text in sv"),
+        ({"type": "slider"}, "type must be one of"),
+        ({"options": [{"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}}]}, "at least two options"),
+        ({"exclusive": ["nope"]}, "exclusive names unknown options"),
+        ({"type": "matrix"}, "rows belong to matrix questions"),
+        ({"required_if": {"question": "other", "options": ["x"]}}, "required_if names an unknown"),
+    ],
+)
+def test_the_loader_rejects_broken_data(change, message):
+    with pytest.raises(QuestionnaireError, match=message):
+        parse(minimal(**change))
+
+
+def test_the_loader_accepts_the_minimal_document():
+    assert parse(minimal()).question("q").option("y").label("sv") == "y"
+
+
+def test_the_data_file_is_plain_toml():
+    with open(ROOT / "readiness" / "questionnaire.toml", "rb") as f:
+        assert tomllib.load(f)["version"] == load().version
