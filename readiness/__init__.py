@@ -37,6 +37,7 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("READINESS_SECRET_KEY") or _instance_secret(app.instance_path)
 
+    from . import assets
     from . import i18n
     from . import pages
     from . import storage
@@ -44,6 +45,7 @@ def create_app(test_config=None):
 
     storage.init_app(app)
     i18n.init_app(app)
+    assets.init_app(app)
     survey.init_app(app)
     pages.init_app(app)
     return app

@@ -4,6 +4,8 @@ Fields are rendered by Jinja macros (``templates/_macros.html``), not WTForms wi
 parsing, CSRF and validation; the macros give GOV.UK markup at a tenth of the cost per radio.
 """
 
+from functools import cache
+
 from flask_babel import format_number
 from flask_babel import gettext
 from flask_wtf import FlaskForm
@@ -25,6 +27,25 @@ class OptionsField(Field):
 
     def process_data(self, value):
         self.data = list(value or [])
+
+
+@cache
+def choice_items(question, lang):
+    """Return (option id, label, id suffix, 'or' divider before it) for each option, computed once.
+
+    The first input's id is the field name itself, so that the error summary can link to it (GOV.UK);
+    a final "don't know" or exclusive option is set apart by an "or" divider in vertical lists.
+    """
+    count = len(question.options)
+    return tuple(
+        (
+            option.id,
+            option.label[lang],
+            "" if index == 0 else f"-{index + 1}",
+            index == count - 1 and count > 2 and (option.dont_know or option.id in question.exclusive),
+        )
+        for index, option in enumerate(question.options)
+    )
 
 
 def _strip(value):
@@ -81,23 +102,45 @@ def _length_validator(question):
     return validate
 
 
-def section_form(section, lang, saved):
-    """Return a form for ``section``, filled from the POST body or, on GET, from the saved answers."""
+@cache
+def _form_class(section):
     fields = {}
-    data = {}
     for question in section.questions:
         if question.type == "text":
-            name = field_name(question.id)
-            fields[name] = TextAreaField(filters=[_strip], validators=[_length_validator(question)])
-            data[name] = saved.texts.get(question.id, "")
-            continue
-        for key in question.answer_keys():
-            fields[field_name(key)] = OptionsField(validators=[_choice_validator(question)])
-            data[field_name(key)] = saved.choices.get(key, [])
-    form_class = type(f"{section.id.title()}Form", (FlaskForm,), fields)
-    form = form_class(data=data)
+            fields[field_name(question.id)] = TextAreaField(filters=[_strip], validators=[_length_validator(question)])
+        else:
+            for key in question.answer_keys():
+                fields[field_name(key)] = OptionsField(validators=[_choice_validator(question)])
+    return type(f"{section.id.title()}Form", (FlaskForm,), fields)
+
+
+def section_form(section, lang):
+    """Return the form of ``section``, filled from the POST body, to validate."""
+    form = _form_class(section)()
     form.meta.lang = lang
     return form
+
+
+def saved_values(section, answers):
+    """Return the stored answers of a section as the page shows them: field name -> options, or text."""
+    values = {}
+    for question in section.questions:
+        if question.type == "text":
+            values[field_name(question.id)] = answers.texts.get(question.id, "")
+        else:
+            for key in question.answer_keys():
+                values[field_name(key)] = answers.choices.get(key, [])
+    return values
+
+
+def form_values(form):
+    """Return what was posted, as the page shows it again: field name -> options, or text."""
+    return {field.name: field.data for field in form if field.name != "csrf_token"}
+
+
+def form_errors(form):
+    """Return the first error of each field in error: GOV.UK shows one message per field."""
+    return {field.name: field.errors[0] for field in form if field.errors and field.name != "csrf_token"}
 
 
 def section_answers(section, form):
@@ -115,14 +158,14 @@ def section_answers(section, form):
     return choices, texts
 
 
-def error_summary(form, section, lang):
+def error_summary(errors, section, lang):
     """Return (text, href) for each field in error, in page order, for the error summary."""
     items = []
     for question in section.questions:
         for key in question.answer_keys():
-            field = form[field_name(key)]
-            if field.errors:
+            name = field_name(key)
+            if name in errors:
                 row = question.row(key)
                 label = row.label(lang) if row else question.text(lang)
-                items.append((f"{label}: {field.errors[0]}", f"#{field.name}"))
+                items.append((f"{label}: {errors[name]}", f"#{name}"))
     return items

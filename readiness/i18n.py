@@ -8,6 +8,7 @@ from flask import g
 from flask import request
 from flask import url_for
 from flask_babel import Babel
+from flask_babel import get_translations
 
 from .questionnaire import LANGUAGES
 
@@ -27,16 +28,13 @@ def page_language():
 
 def language_links():
     """Return (code, name, url) for each language: the same page, in that language."""
-    rule = request.url_rule
-    same_page = rule is not None and "GET" in rule.methods and g.get("lang_code") is not None
-    links = []
-    for code in LANGUAGES:
-        if same_page:
-            url = url_for(request.endpoint, **(request.view_args or {}), lang_code=code, **request.args.to_dict())
-        else:
-            url = url_for("survey.start", lang_code=code)
-        links.append((code, LANGUAGE_NAMES[code], url))
-    return links
+    # Every page of a language lives under /<lang>/, so the same page elsewhere is the same path with
+    # another prefix (a POST-only address shows its form's page, which answers GET at the same path).
+    if g.get("lang_code") and request.url_rule is not None and "GET" in request.url_rule.methods:
+        rest = request.path[len(g.lang_code) + 1 :]
+        query = request.query_string.decode()
+        return [(code, name, f"{request.script_root}/{code}{rest}{'?' + query if query else ''}") for code, name in LANGUAGE_NAMES.items()]
+    return [(code, name, url_for("survey.start", lang_code=code)) for code, name in LANGUAGE_NAMES.items()]
 
 
 def format_date(iso_timestamp):
@@ -45,9 +43,25 @@ def format_date(iso_timestamp):
     return f"{moment.day}.{moment.month}.{moment.year}"
 
 
+_catalogs = {}
+
+
+def _page_translations():
+    """Return the catalog of the page's language; Flask-Babel would look it up again for every string."""
+    lang = page_language()
+    if lang not in _catalogs:
+        _catalogs[lang] = get_translations()
+    return _catalogs[lang]
+
+
 def init_app(app):
     """Set up Flask-Babel with the URL language and make the helpers available to templates."""
     Babel(app, locale_selector=page_language)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         page_language=page_language,
         language_links=language_links,

@@ -6,6 +6,7 @@ versions, because stored answers refer to them.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from dataclasses import field
@@ -16,6 +17,8 @@ LANGUAGES = ("fi", "sv", "en")
 QUESTION_TYPES = ("single", "multiple", "matrix", "text")
 DEFAULT_TEXT_LENGTH = 2000
 DATA_FILE = Path(__file__).with_name("questionnaire.toml")
+# Ids go into HTML ids, names and URLs unescaped, and into the database: keep them plain.
+ID_PATTERN = re.compile(r"[a-z0-9_]+")
 
 
 class QuestionnaireError(ValueError):
@@ -33,6 +36,9 @@ class Text:
     def __call__(self, lang: str) -> str:
         """Return the text in ``lang``."""
         return getattr(self, lang)
+
+    # Templates write text[lang]: a subscript costs Jinja far less than a call.
+    __getitem__ = __call__
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Condition:
     options: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Question:
     """One question of a section; a matrix question asks the same options for each row."""
 
@@ -83,7 +89,7 @@ class Question:
         return next((r for r in self.rows if f"{self.id}.{r.id}" == answer_key), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     """One page of the questionnaire."""
 
@@ -144,9 +150,15 @@ def _optional_text(raw, where: str) -> Text | None:
     return None if raw is None else _text(raw, where)
 
 
+def _check_id(value, where: str) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise QuestionnaireError(f"{where}: id {value!r} must match {ID_PATTERN.pattern}")
+    return value
+
+
 def _options(raw: list, where: str) -> tuple[Option, ...]:
     options = tuple(
-        Option(id=o["id"], label=_text(o.get("label"), f"{where}.{o['id']}"), dont_know=o.get("dont_know", False))
+        Option(id=_check_id(o.get("id"), where), label=_text(o.get("label"), f"{where}.{o['id']}"), dont_know=o.get("dont_know", False))
         for o in raw
     )
     ids = [o.id for o in options]
@@ -156,7 +168,7 @@ def _options(raw: list, where: str) -> tuple[Option, ...]:
 
 
 def _question(raw: dict) -> Question:
-    qid = raw["id"]
+    qid = _check_id(raw.get("id"), "question")
     qtype = raw.get("type")
     if qtype not in QUESTION_TYPES:
         raise QuestionnaireError(f"{qid}: type must be one of {QUESTION_TYPES}")
@@ -194,7 +206,7 @@ def parse(data: dict) -> Questionnaire:
     """Build a checked Questionnaire from the parsed TOML document."""
     sections = tuple(
         Section(
-            id=s["id"],
+            id=_check_id(s.get("id"), "section"),
             title=_text(s.get("title"), f"{s['id']}.title"),
             intro=_optional_text(s.get("intro"), f"{s['id']}.intro"),
             questions=tuple(_question(q) for q in s["questions"]),

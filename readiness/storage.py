@@ -7,7 +7,9 @@ option of a question are a single indexed ``GROUP BY``.
 """
 
 import hashlib
+import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -235,18 +237,49 @@ def _require_draft(db, assessment_id):
         raise AssessmentLocked(assessment_id)
 
 
+class ConnectionPool:
+    """Connections kept open between requests: opening one and reading the schema costs more than a page."""
+
+    def __init__(self):
+        self._idle = {}
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def take(self, path):
+        """Return an idle connection to ``path``, or a new one."""
+        with self._lock:
+            if self._pid != os.getpid():
+                # A forked worker must not share its parent's connections.
+                self._idle, self._pid = {}, os.getpid()
+            idle = self._idle.setdefault(path, [])
+            if idle:
+                return idle.pop()
+        return connect(path)
+
+    def give(self, path, db):
+        """Take a connection back after a request, rolled back if a transaction was left open."""
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        with self._lock:
+            self._idle.setdefault(path, []).append(db)
+
+
+pool = ConnectionPool()
+
+
 def get_db():
     """Return this request's database connection."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db_path = current_app.config["DATABASE"]
+        g.db = pool.take(g.db_path)
     return g.db
 
 
 def close_db(exception=None):
-    """Close this request's connection, if one was opened."""
+    """Give this request's connection back to the pool, if one was taken."""
     db = g.pop("db", None)
     if db is not None:
-        db.conn.close()
+        pool.give(g.pop("db_path"), db)
 
 
 @click.command("init-db")

@@ -13,7 +13,11 @@ from flask import session
 from flask import url_for
 
 from . import storage
+from .forms import choice_items
 from .forms import error_summary
+from .forms import form_errors
+from .forms import form_values
+from .forms import saved_values
 from .forms import section_answers
 from .forms import section_form
 from .i18n import DEFAULT_LANGUAGE
@@ -104,25 +108,13 @@ def section(section_id):
         return redirect(url_for(".confirmation"))
     return_to = request.args.get("return")
     return_to = return_to if return_to == RETURN_TO_CHECK else None
-    form = section_form(section, g.lang_code, _saved_answers(assessment))
-    if form.validate_on_submit():
-        choices, texts = section_answers(section, form)
-        answer_keys = [key for q in section.questions for key in q.answer_keys()]
-        db = storage.get_db()
-        if assessment is None:
-            token = secrets.token_urlsafe(32)
-            storage.create_assessment(
-                db, storage.hash_token(token), questionnaire.version, section.id, answer_keys, choices, texts
-            )
-            session["token"] = token
-            return redirect(url_for(".saved"))
-        try:
-            storage.save_section(db, assessment.id, section.id, answer_keys, choices, texts)
-        except storage.AssessmentLocked:
-            return redirect(url_for(".confirmation"))
-        if return_to:
-            return redirect(url_for(".check", _anchor=f"section-{section.id}"))
-        return redirect(_continue_url(questionnaire, assessment))
+    if request.method == "POST":
+        form = section_form(section, g.lang_code)
+        if form.validate():
+            return _save(questionnaire, section, assessment, form, return_to)
+        values, errors = form_values(form), form_errors(form)
+    else:
+        values, errors = saved_values(section, _saved_answers(assessment)), {}
 
     number = questionnaire.section_number(section.id)
     if return_to:
@@ -135,13 +127,35 @@ def section(section_id):
         "section.html",
         questionnaire=questionnaire,
         section=section,
-        form=form,
-        errors=error_summary(form, section, g.lang_code),
+        values=values,
+        field_errors=errors,
+        errors=error_summary(errors, section, g.lang_code),
         number=number,
         back_url=back_url,
         return_to=return_to,
-        resume_link=resume_url(),
+        has_assessment=assessment is not None,
     )
+
+
+def _save(questionnaire, section, assessment, form, return_to):
+    """Store a valid section; the first save creates the assessment and its resume token."""
+    choices, texts = section_answers(section, form)
+    answer_keys = [key for q in section.questions for key in q.answer_keys()]
+    db = storage.get_db()
+    if assessment is None:
+        token = secrets.token_urlsafe(32)
+        storage.create_assessment(
+            db, storage.hash_token(token), questionnaire.version, section.id, answer_keys, choices, texts
+        )
+        session["token"] = token
+        return redirect(url_for(".saved"))
+    try:
+        storage.save_section(db, assessment.id, section.id, answer_keys, choices, texts)
+    except storage.AssessmentLocked:
+        return redirect(url_for(".confirmation"))
+    if return_to:
+        return redirect(url_for(".check", _anchor=f"section-{section.id}"))
+    return redirect(_continue_url(questionnaire, assessment))
 
 
 @bp.route("/saved")
@@ -170,7 +184,6 @@ def check():
         answers=answers,
         missing=missing,
         submit_failed=request.args.get("incomplete") == "1",
-        resume_link=resume_url(),
     )
 
 
@@ -204,7 +217,6 @@ def confirmation():
         questionnaire=questionnaire,
         assessment=assessment,
         answers=_saved_answers(assessment),
-        resume_link=resume_url(),
     )
 
 
@@ -224,4 +236,5 @@ def resume(token):
 def init_app(app):
     """Register the survey pages and send / to the Finnish start page."""
     app.register_blueprint(bp)
+    app.jinja_env.globals["choice_items"] = choice_items
     app.add_url_rule("/", "root", lambda: redirect(url_for("survey.start", lang_code=DEFAULT_LANGUAGE)))

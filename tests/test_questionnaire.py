@@ -109,6 +109,8 @@ def minimal(**question):
         ({"text": {"fi": "a", "sv": "", "en": "c"}}, "missing text in sv"),
         ({"text": {"fi": "a", "en": "c"}}, "missing text in sv"),
         ({"type": "slider"}, "type must be one of"),
+        ({"id": "q\"><script>"}, "must match"),
+        ({"options": [{"id": "X y", "label": {"fi": "x", "sv": "x", "en": "x"}}] * 2}, "must match"),
         ({"options": [{"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}}]}, "at least two options"),
         ({"exclusive": ["nope"]}, "exclusive names unknown options"),
         ({"type": "matrix"}, "rows belong to matrix questions"),

@@ -1,0 +1,278 @@
+"""Benchmark of the survey under gunicorn on 127.0.0.1: page and save latency against the framework floor,
+and concurrent saves that must lose nothing.
+
+Run from the repository root:  .venv/bin/python benchmarks/survey.py
+It uses a scratch database in a temporary folder (never the service's own) and writes the figures to
+benchmarks/results-survey.md. Figures are ratios measured in one run; absolute times vary between machines.
+"""
+
+import argparse
+import http.client
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC
+from datetime import datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from readiness import storage  # noqa: E402
+from readiness.questionnaire import load  # noqa: E402
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PAGE_SECTION = "org_use"  # the heaviest page: ten rows of six radios
+
+
+class Client:
+    """One browser: its own cookie, one new connection per request (gunicorn's sync workers close them)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = ""
+
+    def request(self, method, path, body=None):
+        """Send a request and return (status, text, seconds)."""
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            body = urlencode(body, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        elapsed = time.perf_counter() - started
+        conn.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie(header)
+            if "session" in cookie:
+                self.cookie = f"session={cookie['session'].value}"
+        return response.status, text, elapsed
+
+    def csrf_token(self, path):
+        status, text, _ = self.request("GET", path)
+        assert status == 200, (path, status)
+        return CSRF.search(text).group(1)
+
+
+def section_answers(section, variant):
+    """A valid answer set for a section; ``variant`` picks different options so that saves differ."""
+    data = {}
+    for question in section.questions:
+        options = question.options
+        if question.type == "text":
+            data[question.id] = f"vastaus {variant}"
+        elif question.type == "matrix":
+            for row in question.rows:
+                data[f"{question.id}__{row.id}"] = options[variant % len(options)].id
+        elif question.type == "multiple":
+            data[question.id] = [o.id for o in options if o.id not in question.exclusive][: 1 + variant % 2]
+        elif question.id == "org_type":
+            data[question.id] = "kunta"
+        else:
+            data[question.id] = options[variant % len(options)].id
+    return data
+
+
+def expected_choices(section, data):
+    """What a save of ``data`` stores: answer key -> options."""
+    choices = {}
+    for question in section.questions:
+        if question.type == "text":
+            continue
+        for key in question.answer_keys():
+            value = data.get(key.replace(".", "__"))
+            if value:
+                choices[key] = value if isinstance(value, list) else [value]
+    return choices
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(database, port, workers):
+    env = {**os.environ, "READINESS_DATABASE": str(database), "READINESS_SECRET_KEY": "benchmark"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--chdir", str(ROOT / "benchmarks"), "--pythonpath", str(ROOT), "--access-logfile", "/dev/null", "bench_app:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if Client(port).request("GET", "/_floor")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(server.stderr.read().decode())
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure_latency(port, questionnaire, rounds, per_round):
+    """Alternate floor, section page and section save request by request, so that noise hits all three alike."""
+    section = questionnaire.section(PAGE_SECTION)
+    client = Client(port)
+    token = client.csrf_token("/fi/section/profile")
+    status, _, _ = client.request("POST", "/fi/section/profile", {**section_answers(questionnaire.sections[0], 0), "csrf_token": token})
+    assert status == 302, status
+    timings = {"floor": [], "page": [], "save": []}
+    for i in range(rounds * per_round):
+        status, _, elapsed = client.request("GET", "/_floor")
+        assert status == 200
+        timings["floor"].append(elapsed)
+        status, _, elapsed = client.request("GET", f"/fi/section/{PAGE_SECTION}")
+        assert status == 200
+        timings["page"].append(elapsed)
+        body = {**section_answers(section, i), "csrf_token": token}
+        status, _, elapsed = client.request("POST", f"/fi/section/{PAGE_SECTION}", body)
+        assert status == 302, status
+        timings["save"].append(elapsed)
+    return timings
+
+
+def concurrent_saves(port, questionnaire, clients, total):
+    """``clients`` browsers save sections at once until ``total`` saves; return what was acknowledged."""
+    acknowledged = []  # (client, section id, data) for every save answered with a redirect
+    failures = []
+    lock = threading.Lock()
+    per_client = total // clients
+    sections = questionnaire.sections
+
+    def run(number):
+        client = Client(port)
+        token = client.csrf_token("/fi/section/profile")
+        for i in range(per_client):
+            section = sections[i % len(sections)]
+            data = section_answers(section, number + i)
+            try:
+                status, _, _ = client.request("POST", f"/fi/section/{section.id}", {**data, "csrf_token": token})
+            except OSError as error:
+                status = repr(error)
+            with lock:
+                if status == 302:
+                    acknowledged.append((client, section, data))
+                else:
+                    failures.append(status)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return acknowledged, failures, time.perf_counter() - started
+
+
+def verify(database, acknowledged):
+    """Compare the database with the last acknowledged save of every (browser, section); return mismatches."""
+    db = storage.connect(str(database))
+    last = {}
+    for client, section, data in acknowledged:
+        last[(client.cookie, section.id)] = (client, section, data)
+    tokens = {}
+    mismatches = 0
+    for client, section, data in last.values():
+        token = re.search(r"session=(.+)", client.cookie).group(1)
+        if token not in tokens:
+            tokens[token] = client
+    # Each browser's assessment is found through the resume token held in its session.
+    from itsdangerous import URLSafeTimedSerializer
+    from flask.sessions import TaggedJSONSerializer
+    serializer = URLSafeTimedSerializer("benchmark", salt="cookie-session", serializer=TaggedJSONSerializer(),
+                                        signer_kwargs={"key_derivation": "hmac", "digest_method": __import__("hashlib").sha1})
+    saved_rows = 0
+    for (cookie, section_id), (client, section, data) in last.items():
+        resume_token = serializer.loads(cookie.split("=", 1)[1])["token"]
+        assessment = storage.find_assessment(db, storage.hash_token(resume_token))
+        answers = storage.load_answers(db, assessment.id)
+        stored = {k: v for k, v in answers.choices.items() if k in {key for q in section.questions for key in q.answer_keys()}}
+        if stored != expected_choices(section, data) or section_id not in answers.saved_sections:
+            mismatches += 1
+        saved_rows += 1
+    return mismatches, saved_rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--per-round", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--saves", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results-survey.md"))
+    args = parser.parse_args()
+
+    questionnaire = load()
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Path(scratch) / "benchmark.sqlite"
+        port = free_port()
+        server = start_server(database, port, args.workers)
+        try:
+            timings = measure_latency(port, questionnaire, args.rounds, args.per_round)
+            acknowledged, failures, seconds = concurrent_saves(port, questionnaire, args.clients, args.saves)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        mismatches, checked = verify(database, acknowledged)
+
+    p50 = {name: statistics.median(values) * 1000 for name, values in timings.items()}
+    lines = [
+        "# Survey benchmark",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/survey.py` on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; gunicorn with {args.workers} sync workers on "
+        "127.0.0.1, client on the same machine, one new connection per request, scratch database.",
+        "",
+        f"## Latency ({args.rounds * args.per_round} requests of each kind, alternating one by one)",
+        "",
+        "| request | p50 ms | p90 ms | p99 ms | p50 / floor p50 |",
+        "|---|---|---|---|---|",
+    ]
+    labels = {"floor": "framework floor (`GET /_floor`)", "page": f"section page (`GET /fi/section/{PAGE_SECTION}`)",
+              "save": f"section save (`POST /fi/section/{PAGE_SECTION}`, CSRF token)"}
+    for name, values in timings.items():
+        lines.append(f"| {labels[name]} | {p50[name]:.2f} | {percentile(values, 90) * 1000:.2f} | "
+                     f"{percentile(values, 99) * 1000:.2f} | {p50[name] / p50['floor']:.2f}× |")
+    target = "met" if p50["page"] <= 3 * p50["floor"] else "NOT met"
+    lines += [
+        "",
+        f"Target: section page p50 within 3× the floor: **{target}** ({p50['page'] / p50['floor']:.2f}×).",
+        "",
+        "## Concurrent saves",
+        "",
+        f"{args.clients} clients saved {args.saves} sections in total ({len(acknowledged)} acknowledged with a redirect, "
+        f"{len(failures)} failed) in {seconds:.1f} s. The database was then compared with the last acknowledged save "
+        f"of each of the {checked} (client, section) pairs: **{mismatches} mismatches**.",
+        "",
+        f"Target: no save lost and no errors: **{'met' if not failures and not mismatches and len(acknowledged) == args.saves else 'NOT met'}**.",
+        "",
+    ]
+    if failures:
+        lines.append(f"Failures: {sorted(set(map(str, failures)))}")
+    report = "\n".join(lines)
+    Path(args.output).write_text(report)
+    print(report)
+    return 0 if target == "met" and not failures and not mismatches else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
