@@ -287,3 +287,24 @@ def test_no_ip_address_is_stored(app, answered, db):
                   environ_base={"REMOTE_ADDR": "203.0.113.7"})
     dump = "\n".join(db.conn.iterdump())
     assert "203.0.113.7" not in dump and "127.0.0.1" not in dump
+
+
+def test_pages_forbid_inline_scripts_framing_and_referrers(client):
+    response = client.get("/fi/section/profile")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_files_have_hashed_urls_with_a_long_cache(client):
+    page = soup(client.get("/fi/"))
+    href = page.select_one("link[rel=stylesheet]")["href"]
+    assert re.fullmatch(r"/static/css/app\.css\?v=[0-9a-f]{12}", href)
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+    with client.get("/static/css/app.css?v=stale") as response:
+        assert "immutable" not in response.headers.get("Cache-Control", "")
