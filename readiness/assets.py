@@ -26,6 +26,7 @@ def _cache_hashed_static(response):
     if request.endpoint == "static" and response.status_code == 200 and "v" in request.args:
         filename = request.view_args["filename"]
         if request.args["v"] == _content_hash(Path(current_app.static_folder, filename)):
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True

@@ -167,5 +167,5 @@ def error_summary(errors, section, lang):
             if name in errors:
                 row = question.row(key)
                 label = row.label(lang) if row else question.text(lang)
-                items.append((f"{label}: {errors[name]}", f"#{name}"))
+                items.append((f"{label} – {errors[name]}", f"#{name}"))
     return items

@@ -50,6 +50,15 @@ def test_section_page_shows_progress_and_continue(client, lang, progress, button
     assert page.select_one("form")["novalidate"] is not None
 
 
+def test_optional_questions_are_marked_in_words(client, questionnaire):
+    page = soup(client.get("/fi/section/profile"))
+    marked = {tag.find_parent(id=re.compile("^question-"))["id"] for tag in page.select(".optional")}
+    optional = {f"question-{q.id}" for q in questionnaire.section("profile").questions if q.optional}
+    assert marked == optional == {"question-population", "question-org_name"}
+    assert page.select_one("#question-org_name .optional").get_text() == "(valinnainen)"
+    assert "*" not in page.select_one("main").get_text()
+
+
 def test_language_switch_keeps_the_page(client):
     page = soup(client.get("/fi/section/own_use?return=check"))
     links = {a["lang"]: a["href"] for a in page.select(".language-nav a")}
@@ -248,12 +257,13 @@ def test_change_link_returns_to_the_check_page(answered, answers):
 
 def test_submit_with_unanswered_sections_is_refused(client, db, answers):
     post_form(client, "/fi/section/profile", answers["profile"])
-    response = client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
+    response = client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/section/profile")})
     assert response.headers["Location"] == "/fi/check?incomplete=1"
     page = soup(client.get(response.headers["Location"]))
     assert page.title.get_text().startswith("Virhe: ")
     assert page.select_one(".error-summary a")["href"] == "#missing-sections"
     assert len(page.select("#missing-sections li")) == 9
+    assert page.select_one("form[action='/fi/submit']") is None
     assert db.execute("select status from assessments").fetchone()[0] == "draft"
 
 
@@ -304,7 +314,8 @@ def test_static_files_have_hashed_urls_with_a_long_cache(client):
     assert re.fullmatch(r"/static/css/app\.css\?v=[0-9a-f]{12}", href)
     with client.get(href) as response:
         assert response.status_code == 200
-        assert "immutable" in response.headers["Cache-Control"]
-        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert response.cache_control.immutable and response.cache_control.public
+        assert response.cache_control.max_age == 31536000
+        assert not response.cache_control.no_cache
     with client.get("/static/css/app.css?v=stale") as response:
         assert "immutable" not in response.headers.get("Cache-Control", "")
