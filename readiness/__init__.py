@@ -27,6 +27,7 @@ def create_app(test_config=None):
         SESSION_COOKIE_SECURE=os.environ.get("READINESS_SECURE_COOKIES", "") == "1",
         WTF_CSRF_TIME_LIMIT=None,
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
+        PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
         BABEL_DEFAULT_LOCALE="fi",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).with_name("translations")),
     )
@@ -34,6 +35,8 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.update(test_config)
+    if app.config["PEER_MINIMUM"] < 3:
+        raise ValueError("PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("READINESS_SECRET_KEY") or _instance_secret(app.instance_path)
 

@@ -4,11 +4,35 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+import plotly
+from flask import Blueprint
 from flask import current_app
 from flask import request
+from flask import send_file
 from flask import url_for
 
 ONE_YEAR = 365 * 24 * 3600
+# plotly.js as the plotly wheel ships it, so that the figures and the library always match.
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_VERSION = plotly.offline.get_plotlyjs_version()
+
+bp = Blueprint("assets", __name__)
+
+
+@bp.route("/vendor/plotly-<version>.min.js")
+def plotly_js(version):
+    """Serve plotly.js under a URL that names its version, cached by browsers for a year."""
+    if version != PLOTLY_VERSION:
+        return "", 404
+    response = send_file(PLOTLY_JS, mimetype="text/javascript", max_age=ONE_YEAR, conditional=True)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
+def plotly_url():
+    """Return the versioned URL of plotly.js, for pages with charts only."""
+    return url_for("assets.plotly_js", version=PLOTLY_VERSION)
 
 
 @cache
@@ -35,5 +59,6 @@ def _cache_hashed_static(response):
 
 def init_app(app):
     """Offer static_url() to templates and give its URLs a long cache lifetime."""
-    app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals.update(static_url=static_url, plotly_url=plotly_url)
+    app.register_blueprint(bp)
     app.after_request(_cache_hashed_static)

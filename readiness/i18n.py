@@ -10,6 +10,8 @@ from flask import url_for
 from flask_babel import Babel
 from flask_babel import get_translations
 
+from .charts import format_number
+from .charts import format_percent
 from .questionnaire import LANGUAGES
 
 DEFAULT_LANGUAGE = "fi"
@@ -54,6 +56,22 @@ def _page_translations():
     return _catalogs[lang]
 
 
+def format_score(value):
+    """Format a score (0–100) as the page's language writes numbers, without decimals."""
+    return format_number(value, page_language())
+
+
+def format_page_percent(value):
+    """Format a percentage in the page's language, without decimals."""
+    return format_percent(value, page_language())
+
+
+def option_label(question, option_id, lang):
+    """Return an option's label, or its id if the questionnaire no longer has it (an old answer)."""
+    option = question.option(option_id)
+    return option.label[lang] if option else option_id
+
+
 def init_app(app):
     """Set up Flask-Babel with the URL language and make the helpers available to templates."""
     Babel(app, locale_selector=page_language)
@@ -66,5 +84,8 @@ def init_app(app):
         page_language=page_language,
         language_links=language_links,
         format_date=format_date,
+        format_score=format_score,
+        format_percent=format_page_percent,
+        option_label=option_label,
     )
     app.context_processor(lambda: {"contact_email": current_app.config["CONTACT_EMAIL"]})

@@ -68,9 +68,10 @@ def render_error(code, title=None, message=None):
 
 
 # Everything the pages use comes from this service; resume links in URLs must not leak through Referer.
+# Styles may be inline because plotly.js writes the styles of its charts; scripts may not.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "no-referrer",

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
 
@@ -20,6 +21,8 @@ from flask import current_app
 from flask import g
 from sqlite_utils import Database
 from sqlite_utils import Migrations
+
+from .peers import ANY
 
 migrations = Migrations("readiness")
 
@@ -65,6 +68,64 @@ def _create_tables(db):
     )
 
 
+@migrations(name="0002_peer_aggregates_scores_reference")
+def _add_results_tables(db):
+    # An assessment's peer group, fixed when it is submitted: organisation type and size band.
+    db["assessments"].add_column("org_type", str)
+    db["assessments"].add_column("size_band", str)
+    db["assessment_scores"].create(
+        {"assessment_id": int, "dimension": str, "value": float, "org_type": str, "size_band": str},
+        pk=("assessment_id", "dimension"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        not_null={"value", "org_type", "size_band"},
+        strict=True,
+    )
+    # Percentiles and medians are index range scans within one group and dimension.
+    db["assessment_scores"].create_index(["dimension", "org_type", "size_band", "value"])
+    db["assessment_scores"].create_index(["dimension", "value"])
+    # Peer aggregates, kept up to date at each submission so that no page recounts raw answers.
+    # A group is (org_type, size_band), "*" meaning any: ("*", "*"), (type, "*") and (type, band).
+    db["peer_groups"].create(
+        {"org_type": str, "size_band": str, "organisations": int},
+        pk=("org_type", "size_band"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    db["peer_counts"].create(
+        {"org_type": str, "size_band": str, "answer_key": str, "option_id": str, "organisations": int},
+        pk=("org_type", "size_band", "answer_key", "option_id"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    # Reference figures loaded by the operator; they replace or extend the packaged 2024 figures.
+    db["reference_figures"].create(
+        {
+            "id": str,
+            "question_id": str,
+            "option_id": str,
+            "value": str,
+            "unit": str,
+            "precision": str,
+            "n": int,
+            "year": int,
+            "source_url": str,
+            "source_name": str,
+            "quote": str,
+            "text_fi": str,
+            "text_sv": str,
+            "text_en": str,
+        },
+        pk="id",
+        strict=True,
+    )
+    db["reference_loads"].create(
+        {"id": int, "loaded_at": str, "loaded_from": str, "mode": str, "figures": int},
+        pk="id",
+        not_null={"loaded_at", "loaded_from", "mode", "figures"},
+        strict=True,
+    )
+
+
 class AssessmentLocked(Exception):
     """The assessment has been submitted and can no longer change."""
 
@@ -83,6 +144,8 @@ class Assessment:
     created_at: str
     updated_at: str
     submitted_at: str | None
+    org_type: str | None = None
+    size_band: str | None = None
 
     @property
     def submitted(self):
@@ -123,7 +186,9 @@ def write_transaction(db):
     try:
         yield db
     except BaseException:
-        db.conn.execute("ROLLBACK")
+        # SQLite may already have rolled back (a full disk, say): then the original error is the one to see.
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
 
@@ -139,12 +204,9 @@ def _now():
 
 def find_assessment(db, token_hash):
     """Return the assessment whose resume token has this hash, or None."""
-    rows = list(db["assessments"].rows_where("token_hash = ?", [token_hash], limit=1))
-    if not rows:
-        return None
-    row = rows[0]
-    row.pop("token_hash")
-    return Assessment(**row)
+    columns = [f.name for f in fields(Assessment)]
+    row = db.execute(f"select {', '.join(columns)} from assessments where token_hash = ?", [token_hash]).fetchone()
+    return Assessment(*row) if row else None
 
 
 def load_answers(db, assessment_id):
@@ -219,16 +281,90 @@ def save_section(db, assessment_id, section_id, answer_keys, choices, texts):
         db["assessments"].update(assessment_id, {"updated_at": now})
 
 
-def submit(db, assessment_id, section_ids):
-    """Make a draft assessment read-only once every section in ``section_ids`` is saved."""
+def submit(db, assessment_id, section_ids, summarise):
+    """Make a draft assessment read-only once every section in ``section_ids`` is saved.
+
+    ``summarise(answers)`` returns the assessment's peer group ``(org_type, size_band)`` and its
+    dimension scores ``{dimension: value}``; they are stored, and the peer aggregates updated, in the
+    same transaction, from the answers as they are under the write lock.
+    """
     now = _now()
     with write_transaction(db):
         _require_draft(db, assessment_id)
-        saved = {row[0] for row in db.execute("select section_id from saved_sections where assessment_id = ?", [assessment_id])}
-        missing = [s for s in section_ids if s not in saved]
+        answers = load_answers(db, assessment_id)
+        missing = [s for s in section_ids if s not in answers.saved_sections]
         if missing:
             raise SectionsMissing(missing)
-        db["assessments"].update(assessment_id, {"status": "submitted", "submitted_at": now, "updated_at": now})
+        (org_type, size_band), scores = summarise(answers)
+        db["assessments"].update(
+            assessment_id,
+            {"status": "submitted", "submitted_at": now, "updated_at": now, "org_type": org_type, "size_band": size_band},
+        )
+        db["assessment_scores"].insert_all(
+            {"assessment_id": assessment_id, "dimension": dimension, "value": value, "org_type": org_type, "size_band": size_band}
+            for dimension, value in scores.items()
+            if value is not None
+        )
+        for group in ((ANY, ANY), (org_type, ANY), (org_type, size_band)):
+            _count_into_group(db, group, answers.choices)
+
+
+def _count_into_group(db, group, choices):
+    db.execute(
+        "insert into peer_groups (org_type, size_band, organisations) values (?, ?, 1) "
+        "on conflict do update set organisations = organisations + 1",
+        group,
+    )
+    db.conn.executemany(
+        "insert into peer_counts (org_type, size_band, answer_key, option_id, organisations) values (?, ?, ?, ?, 1) "
+        "on conflict do update set organisations = organisations + 1",
+        [(*group, key, option) for key, options in choices.items() for option in options],
+    )
+
+
+REFERENCE_COLUMNS = (
+    "id", "question_id", "option_id", "value", "unit", "precision", "n", "year",
+    "source_url", "source_name", "quote", "text_fi", "text_sv", "text_en",
+)
+
+
+def load_reference_figures(db, figures, loaded_from, replace):
+    """Store an operator's reference figures: with ``replace`` they become the whole reference, else they
+    replace the figures with the same id and extend the rest. All or nothing."""
+    with write_transaction(db):
+        if replace:
+            db.execute("delete from reference_figures")
+        db["reference_figures"].upsert_all(
+            ({column: getattr(figure, column) for column in REFERENCE_COLUMNS} for figure in figures), pk="id"
+        )
+        db["reference_loads"].insert(
+            {"loaded_at": _now(), "loaded_from": loaded_from, "mode": "replace" if replace else "extend", "figures": len(figures)}
+        )
+
+
+def operator_reference(db):
+    """Return (rows of the operator's reference figures, whether they replace the packaged ones)."""
+    last = db.execute("select mode from reference_loads order by id desc limit 1").fetchone()
+    rows = [dict(zip(REFERENCE_COLUMNS, row)) for row in db.execute(f"select {', '.join(REFERENCE_COLUMNS)} from reference_figures")]
+    return rows, bool(last and last[0] == "replace")
+
+
+def rebuild_peer_aggregates(db):
+    """Recount every peer group from the submitted answers (after a bulk import or a deletion)."""
+    levels = (("'*'", "'*'"), ("org_type", "'*'"), ("org_type", "size_band"))
+    with write_transaction(db):
+        db.execute("delete from peer_groups")
+        db.execute("delete from peer_counts")
+        for org_type, size_band in levels:
+            db.execute(
+                f"insert into peer_groups select {org_type}, {size_band}, count(*) from assessments "
+                "where status = 'submitted' group by 1, 2"
+            )
+            db.execute(
+                f"insert into peer_counts select {org_type}, {size_band}, answers.question_id, answers.option_id, count(*) "
+                "from answers join assessments on assessments.id = answers.assessment_id "
+                "where assessments.status = 'submitted' group by 1, 2, 3, 4"
+            )
 
 
 def _require_draft(db, assessment_id):

@@ -5,6 +5,7 @@ import secrets
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -12,7 +13,11 @@ from flask import request
 from flask import session
 from flask import url_for
 
+from . import peers
+from . import results as results_module
+from . import scoring
 from . import storage
+from .result_charts import result_charts
 from .forms import choice_items
 from .forms import error_summary
 from .forms import form_errors
@@ -65,7 +70,7 @@ def _next_section_id(questionnaire, saved_sections):
 def _continue_url(questionnaire, assessment):
     """Return where a respondent picks up: the first unsaved section, the check page, or the confirmation."""
     if assessment.submitted:
-        return url_for(".confirmation")
+        return url_for(".results")
     next_id = _next_section_id(questionnaire, _saved_answers(assessment).saved_sections)
     return url_for(".section", section_id=next_id) if next_id else url_for(".check")
 
@@ -105,7 +110,7 @@ def section(section_id):
     section = questionnaire.section(section_id) or abort(404)
     assessment = current_assessment()
     if assessment and assessment.submitted:
-        return redirect(url_for(".confirmation"))
+        return redirect(url_for(".results"))
     return_to = request.args.get("return")
     return_to = return_to if return_to == RETURN_TO_CHECK else None
     if request.method == "POST":
@@ -152,7 +157,7 @@ def _save(questionnaire, section, assessment, form, return_to):
     try:
         storage.save_section(db, assessment.id, section.id, answer_keys, choices, texts)
     except storage.AssessmentLocked:
-        return redirect(url_for(".confirmation"))
+        return redirect(url_for(".results"))
     if return_to:
         return redirect(url_for(".check", _anchor=f"section-{section.id}"))
     return redirect(_continue_url(questionnaire, assessment))
@@ -175,7 +180,7 @@ def check():
     if assessment is None:
         return redirect(url_for(".start"))
     if assessment.submitted:
-        return redirect(url_for(".confirmation"))
+        return redirect(url_for(".results"))
     answers = _saved_answers(assessment)
     missing = [s for s in questionnaire.sections if s.id not in answers.saved_sections]
     return render_template(
@@ -195,29 +200,57 @@ def submit():
     if assessment is None:
         return redirect(url_for(".start"))
     try:
-        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections])
+        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections], _summarise)
     except storage.SectionsMissing:
         return redirect(url_for(".check", incomplete="1"))
     except storage.AssessmentLocked:
         pass
-    return redirect(url_for(".confirmation"))
+    return redirect(url_for(".results"))
+
+
+def _summarise(answers):
+    """Return an assessment's peer group and its dimension scores, stored when it is submitted."""
+    questionnaire = load()
+    scores = scoring.score(scoring.load(questionnaire), questionnaire, answers.choices)
+    return peers.size_band(questionnaire, answers.choices), {s.dimension.id: s.value for s in scores}
 
 
 @bp.route("/confirmation")
 def confirmation():
-    """The submitted assessment: thanks, and the answers as they were sent."""
+    """The address of the confirmation page before results existed: it shows the results now."""
+    return redirect(url_for(".results"))
+
+
+@bp.route("/results")
+def results():
+    """The submitted assessment's readiness profile, its answers beside 2024 and beside its peers."""
     questionnaire = load()
     assessment = current_assessment()
     if assessment is None:
         return redirect(url_for(".start"))
     if not assessment.submitted:
         return redirect(url_for(".check"))
-    return render_template(
-        "confirmation.html",
-        questionnaire=questionnaire,
-        assessment=assessment,
-        answers=_saved_answers(assessment),
+    model = scoring.load(questionnaire)
+    outcome = results_module.build(
+        storage.get_db(), questionnaire, model, assessment, _saved_answers(assessment), current_app.config["PEER_MINIMUM"]
     )
+    lang = g.lang_code
+    return render_template(
+        "results.html",
+        questionnaire=questionnaire,
+        model=model,
+        assessment=assessment,
+        results=outcome,
+        group_label=results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
+        charts=result_charts(questionnaire, outcome, lang),
+    )
+
+
+@bp.route("/scores")
+def scores_explained():
+    """How each readiness score is computed, from which answers and with which weights."""
+    questionnaire = load()
+    return render_template("scores.html", questionnaire=questionnaire, model=scoring.load(questionnaire))
 
 
 @bp.route("/resume/<token>")

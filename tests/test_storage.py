@@ -76,17 +76,48 @@ def test_a_failed_save_leaves_nothing_half_written(fresh_db):
     assert not fresh_db.conn.in_transaction
 
 
+def summarise(answers):
+    return ("kunta", "10000_19999"), {"support": 0.0, "attitude": None}
+
+
 def test_submit_needs_every_section_and_then_locks(fresh_db):
     assessment_id = new_assessment(fresh_db)
     with pytest.raises(storage.SectionsMissing):
-        storage.submit(fresh_db, assessment_id, ["profile", "support"])
+        storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise)
     storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["none"]}, {})
-    storage.submit(fresh_db, assessment_id, ["profile", "support"])
+    storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise)
     assessment = storage.find_assessment(fresh_db, storage.hash_token("t"))
     assert assessment.submitted and assessment.submitted_at
     with pytest.raises(storage.AssessmentLocked):
         storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["training"]}, {})
     assert storage.load_answers(fresh_db, assessment_id).choices["support"] == ["none"]
+
+
+def test_submit_stores_the_group_and_scores_and_counts_the_peers(fresh_db):
+    assessment_id = new_assessment(fresh_db)
+    storage.submit(fresh_db, assessment_id, ["profile"], summarise)
+    assessment = storage.find_assessment(fresh_db, storage.hash_token("t"))
+    assert (assessment.org_type, assessment.size_band) == ("kunta", "10000_19999")
+    # A dimension without a score (None) is not stored as a number.
+    assert fresh_db.execute("select dimension, value from assessment_scores").fetchall() == [("support", 0.0)]
+    groups = dict(((t, b), n) for t, b, n in fresh_db.execute("select * from peer_groups"))
+    assert groups == {("*", "*"): 1, ("kunta", "*"): 1, ("kunta", "10000_19999"): 1}
+    counts = fresh_db.execute("select org_type, size_band, answer_key, option_id, organisations from peer_counts").fetchall()
+    assert sorted(counts) == sorted(
+        [("*", "*", "org_type", "kunta", 1), ("kunta", "*", "org_type", "kunta", 1), ("kunta", "10000_19999", "org_type", "kunta", 1)]
+    )
+    assert "Esimerkkilä" not in str(counts)
+
+
+def test_rebuilding_the_peer_aggregates_gives_the_same_counts(fresh_db):
+    for token in ("a", "b", "c"):
+        storage.submit(fresh_db, new_assessment(fresh_db, token), ["profile"], summarise)
+    new_assessment(fresh_db, "draft")
+    before = sorted(fresh_db.execute("select * from peer_counts").fetchall()), sorted(fresh_db.execute("select * from peer_groups").fetchall())
+    storage.rebuild_peer_aggregates(fresh_db)
+    after = sorted(fresh_db.execute("select * from peer_counts").fetchall()), sorted(fresh_db.execute("select * from peer_groups").fetchall())
+    assert before == after
+    assert ("*", "*", 3) in after[1]
 
 
 def test_find_assessment_of_an_unknown_token_is_none(fresh_db):

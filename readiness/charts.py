@@ -1,0 +1,166 @@
+"""Charts as plotly figure JSON, each with a one-sentence takeaway and a data table from the same numbers.
+
+Python builds the figure; the page embeds its JSON in ``<script type="application/json">`` and one static
+script draws it, so no inline JavaScript is needed. Every chart marks the organisation by a pattern and a
+text label as well as by colour. No Flask here: texts come in as arguments, already in the page's language.
+"""
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+ORGANISATION_COLOUR = "#0b4f8a"
+PEER_COLOUR = "#6b6b6b"
+
+# One lean template for every figure, set once: a per-figure template costs ~8 ms and most of the JSON.
+pio.templates["readiness"] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 14, "color": "#1a1a1a"},
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        xaxis={"gridcolor": "#d9dce0", "zerolinecolor": "#6b6b6b"},
+        yaxis={"gridcolor": "#d9dce0", "automargin": True},
+        legend={"orientation": "h", "y": -0.15},
+    )
+)
+pio.templates.default = "readiness"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A chart's data as a table: a caption, column headings, and rows whose first cell heads the row."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready for a page: id, title, takeaway sentence, figure JSON and the same data as a table."""
+
+    id: str
+    title: str
+    takeaway: str
+    figure_json: str
+    table: Table
+
+
+def separators(lang):
+    """Return plotly's decimal and thousands separators for a language: Finnish style in fi and sv."""
+    return ". " if lang == "en" else ", "
+
+
+def format_number(value, lang, decimals=0):
+    """Format a number as the page's language writes it (decimal comma and narrow space in fi and sv)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def profile_chart(chart_id, title, takeaway, rows, labels, lang):
+    """Build the dimension profile: the organisation's score per dimension, and the peer median beside it.
+
+    ``rows`` is a list of (dimension name, organisation score or None, peer median or None); ``labels``
+    names the series and table columns: {"organisation", "peers", "dimension", "no_score"}.
+    """
+    names = [name for name, _, _ in rows]
+    own = [score for _, score, _ in rows]
+    peers = [median for _, _, median in rows]
+    figure = go.Figure()
+    figure.add_bar(
+        name=labels["organisation"],
+        y=names,
+        x=[score if score is not None else 0 for score in own],
+        orientation="h",
+        marker={"color": ORGANISATION_COLOUR, "pattern": {"shape": "/", "fgcolor": "#ffffff", "fillmode": "overlay", "solidity": 0.2}},
+        text=[format_number(score, lang) if score is not None else labels["no_score"] for score in own],
+        textposition="outside",
+        hoverinfo="skip",
+    )
+    if any(median is not None for median in peers):
+        figure.add_scatter(
+            name=labels["peers"],
+            y=names,
+            x=peers,
+            mode="markers",
+            marker={"symbol": "diamond", "size": 14, "color": PEER_COLOUR, "line": {"width": 2, "color": "#1a1a1a"}},
+            hoverinfo="skip",
+        )
+    figure.update_layout(
+        separators=separators(lang),
+        height=90 + 52 * len(rows),
+        xaxis={"range": [0, 118], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
+        yaxis={"autorange": "reversed", "fixedrange": True},
+        barmode="overlay",
+        showlegend=True,
+    )
+    table = Table(
+        caption=title,
+        columns=(labels["dimension"], labels["organisation"], labels["peers"]),
+        rows=tuple(
+            (name, _cell(score, lang, labels["no_score"]), _cell(median, lang, "–")) for name, score, median in rows
+        ),
+    )
+    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table)
+
+
+def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
+    """Build the peers' answer distribution for one question, with the organisation's own answer marked.
+
+    ``rows`` is a list of (option label, peers' share 0–100, chosen by the organisation: bool); ``labels``:
+    {"peers", "option", "yours", "chosen"}.
+    """
+    options = [label + (f"  ◀ {labels['yours']}" if chosen else "") for label, _, chosen in rows]
+    shares = [share for _, share, _ in rows]
+    figure = go.Figure()
+    figure.add_bar(
+        name=labels["peers"],
+        y=options,
+        x=shares,
+        orientation="h",
+        marker={
+            "color": [ORGANISATION_COLOUR if chosen else PEER_COLOUR for _, _, chosen in rows],
+            "pattern": {
+                "shape": ["/" if chosen else "" for _, _, chosen in rows],
+                "fgcolor": "#ffffff",
+                "fillmode": "overlay",
+                "solidity": 0.2,
+            },
+        },
+        text=[format_percent(share, lang) for share in shares],
+        textposition="outside",
+        hoverinfo="skip",
+    )
+    figure.update_layout(
+        separators=separators(lang),
+        height=70 + 44 * len(rows),
+        xaxis={"range": [0, 110], "ticksuffix": "%" if lang == "en" else " %", "fixedrange": True},
+        yaxis={"autorange": "reversed", "fixedrange": True},
+        showlegend=False,
+    )
+    table = Table(
+        caption=title,
+        columns=(labels["option"], labels["peers"], labels["yours"]),
+        rows=tuple(
+            (label, format_percent(share, lang), labels["chosen"] if chosen else "") for label, share, chosen in rows
+        ),
+    )
+    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table)
+
+
+def _cell(value, lang, missing):
+    return missing if value is None else format_number(value, lang)
+
+
+def format_percent(value, lang):
+    """Format a percentage as the page's language writes it: "40 %" in fi and sv, "40%" in en."""
+    return f"{format_number(value, lang)}%" if lang == "en" else f"{format_number(value, lang)}\u00a0%"
+
+
+def warm_up():
+    """Build one figure, so that plotly's lazy validators load at start-up and not on the first page."""
+    go.Figure(go.Bar(x=[1], y=["a"])).to_plotly_json()

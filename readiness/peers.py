@@ -1,0 +1,138 @@
+"""Peer groups from the service's own database: which groups may be shown, their answers and score ranks.
+
+A group is (organisation type, size band), "*" meaning any: everyone, one type, or one type and size band.
+Only submitted assessments count, free text never does, and a group is shown only when it holds at least
+the minimum number of organisations *and* cannot be narrowed down by difference: subtracting the shown
+groups inside it from it must leave nobody or at least the minimum again. No Flask here.
+"""
+
+from dataclasses import dataclass
+
+ANY = "*"
+DEFAULT_MINIMUM = 5
+# Below three, the group's own members could work out each other's answers from an aggregate.
+LOWEST_MINIMUM = 3
+
+
+@dataclass(frozen=True)
+class Group:
+    """A peer group that may be shown: its filters and how many organisations it holds."""
+
+    org_type: str
+    size_band: str
+    organisations: int
+
+    @property
+    def key(self):
+        """The group's (org_type, size_band) pair."""
+        return (self.org_type, self.size_band)
+
+
+def size_band(questionnaire, choices):
+    """Return the assessment's (org_type, size_band): population for the types asked it, staff otherwise."""
+    org_type = (choices.get("org_type") or [ANY])[0]
+    population = questionnaire.question("population")
+    asked_population = population.required_if and org_type in population.required_if.options
+    size_question = "population" if asked_population else "staff"
+    return org_type, (choices.get(size_question) or [ANY])[0]
+
+
+def group_sizes(db):
+    """Return {(org_type, size_band): organisations} for every group with submitted assessments."""
+    return {(row[0], row[1]): row[2] for row in db.execute("select org_type, size_band, organisations from peer_groups")}
+
+
+def shown_groups(sizes, minimum):
+    """Return the groups that may be shown, so that no difference of shown groups isolates a few organisations.
+
+    Groups nest (everyone ⊃ a type ⊃ a type and size band). A group is shown when it holds at least
+    ``minimum`` organisations and the organisations of it that no shown smaller group covers are none or
+    at least ``minimum``: otherwise "group minus its shown parts" would be an aggregate of fewer.
+    """
+    shown = set()
+    covered = {}
+    for (org_type, band), count in sizes.items():
+        if org_type != ANY and band != ANY and count >= minimum:
+            shown.add((org_type, band))
+    for (org_type, band), count in sizes.items():
+        if org_type != ANY and band == ANY:
+            parts = sum(n for (t, b), n in sizes.items() if t == org_type and b != ANY and (t, b) in shown)
+            if _may_show(count, parts, minimum):
+                shown.add((org_type, ANY))
+                covered[org_type] = count
+            else:
+                covered[org_type] = parts
+    everyone = sizes.get((ANY, ANY), 0)
+    if _may_show(everyone, sum(covered.values()), minimum):
+        shown.add((ANY, ANY))
+    return shown
+
+
+def _may_show(count, covered, minimum):
+    rest = count - covered
+    return count >= minimum and (rest == 0 or rest >= minimum)
+
+
+def group_for(db, org_type, size_band, minimum):
+    """Return the narrowest shown group of an organisation: its type and size band, its type, or everyone."""
+    sizes = group_sizes(db)
+    shown = shown_groups(sizes, minimum)
+    for key in ((org_type, size_band), (org_type, ANY), (ANY, ANY)):
+        if key in shown:
+            return Group(*key, sizes[key])
+    return None
+
+
+def shown_group(db, org_type, size_band, minimum):
+    """Return the group with exactly these filters if it may be shown, else None."""
+    sizes = group_sizes(db)
+    key = (org_type, size_band)
+    return Group(*key, sizes[key]) if key in shown_groups(sizes, minimum) else None
+
+
+def distribution(db, group):
+    """Return {answer_key: {option_id: organisations}} of a shown group."""
+    counts = {}
+    for key, option, organisations in db.execute(
+        "select answer_key, option_id, organisations from peer_counts where org_type = ? and size_band = ?", group.key
+    ):
+        counts.setdefault(key, {})[option] = organisations
+    return counts
+
+
+def _score_filter(group):
+    if group.org_type == ANY:
+        return "", []
+    if group.size_band == ANY:
+        return " and org_type = ?", [group.org_type]
+    return " and org_type = ? and size_band = ?", [group.org_type, group.size_band]
+
+
+def percentile(db, group, dimension, value):
+    """Return the percentile rank (0–100) of ``value`` among the group's scores: below, plus half of equal."""
+    where, params = _score_filter(group)
+    below, equal, total = db.execute(
+        "select sum(value < ?), sum(value = ?), count(*) from assessment_scores where dimension = ?" + where,
+        [value, value, dimension, *params],
+    ).fetchone()
+    if not total:
+        return None
+    return 100 * (below + equal / 2) / total
+
+
+def median(db, group, dimension):
+    """Return the median score of the group in one dimension, or None when nobody has a score."""
+    where, params = _score_filter(group)
+    total = db.execute(
+        "select count(*) from assessment_scores where dimension = ?" + where, [dimension, *params]
+    ).fetchone()[0]
+    if not total:
+        return None
+    middle = [
+        row[0]
+        for row in db.execute(
+            "select value from assessment_scores where dimension = ?" + where + " order by value limit ? offset ?",
+            [dimension, *params, 2 - total % 2, (total - 1) // 2],
+        )
+    ]
+    return sum(middle) / len(middle)

@@ -1,0 +1,119 @@
+"""What an organisation sees after submitting: its readiness profile, each answer beside the published
+2024 figure and beside its peer group, with charts and tables. Shared by the results page and the API."""
+
+from dataclasses import dataclass
+
+from . import peers
+from . import reference
+from . import scoring
+from . import storage
+from .peers import ANY
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """A dimension's score with its band, and where it stands in the peer group."""
+
+    score: scoring.DimensionScore
+    percentile: float | None
+    peer_median: float | None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """One stored answer (a question, or a row of a matrix): the options chosen and the peers' shares."""
+
+    key: str
+    row: object
+    chosen: tuple[str, ...]
+    peer_shares: dict[str, float] | None
+    figures: tuple[reference.Figure, ...]
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """A question with its answers and the 2024 figures published about it."""
+
+    question: object
+    answers: tuple[AnswerResult, ...]
+    figures: tuple[reference.Figure, ...]
+
+    def option_figures(self, option_id):
+        """Return the published figures about one option of this question."""
+        return [figure for figure in self.figures if figure.option_id == option_id]
+
+    def other_figures(self):
+        """Return the published figures about the question as a whole (or a measure it does not ask)."""
+        option_ids = {option.id for option in self.question.options}
+        return [figure for figure in self.figures if figure.option_id not in option_ids]
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything the results page and the assessment API show for one submitted assessment."""
+
+    dimensions: tuple[DimensionResult, ...]
+    group: peers.Group | None
+    questions: tuple[QuestionResult, ...]
+    survey_figures: tuple[reference.Figure, ...]
+    texts: dict[str, str]
+
+
+def reference_figures(db, questionnaire):
+    """Return the reference figures in force: the packaged 2024 ones, replaced or extended by the operator's."""
+    rows, replaces = storage.operator_reference(db)
+    loaded = {row["id"]: reference.Figure(**row) for row in rows}
+    if replaces:
+        return list(loaded.values())
+    packaged = {figure.id: figure for figure in reference.load_packaged(questionnaire)}
+    return list({**packaged, **loaded}.values())
+
+
+def build(db, questionnaire, model, assessment, answers, minimum):
+    """Compute the results of a submitted assessment from its answers, the peer aggregates and the reference."""
+    group = peers.group_for(db, assessment.org_type, assessment.size_band, minimum)
+    scores = scoring.score(model, questionnaire, answers.choices)
+    dimensions = tuple(
+        DimensionResult(
+            score,
+            peers.percentile(db, group, score.dimension.id, score.value) if group and score.value is not None else None,
+            peers.median(db, group, score.dimension.id) if group else None,
+        )
+        for score in scores
+    )
+    distribution = peers.distribution(db, group) if group else {}
+    figures = reference.by_question(reference_figures(db, questionnaire))
+    question_results = []
+    for question in questionnaire.questions():
+        if question.type == "text":
+            continue
+        answer_results = []
+        for key in question.answer_keys():
+            shares = None
+            if group:
+                counts = distribution.get(key, {})
+                shares = {option.id: 100 * counts.get(option.id, 0) / group.organisations for option in question.options}
+            row_figures = tuple(figures.get(key, ())) if key != question.id else ()
+            answer_results.append(AnswerResult(key, question.row(key), tuple(answers.choices.get(key, ())), shares, row_figures))
+        question_results.append(QuestionResult(question, tuple(answer_results), tuple(figures.get(question.id, ()))))
+    return Results(
+        dimensions=dimensions,
+        group=group,
+        questions=tuple(question_results),
+        survey_figures=tuple(figures.get("survey", ())),
+        texts=answers.texts,
+    )
+
+
+def group_label(questionnaire, group, lang):
+    """Describe a peer group in words: 'Kunta · 10 000–19 999', or everyone."""
+    if group.org_type == ANY:
+        return None
+    parts = [questionnaire.question("org_type").option(group.org_type).label[lang]]
+    if group.size_band != ANY:
+        for question_id in ("population", "staff"):
+            option = questionnaire.question(question_id).option(group.size_band)
+            if option:
+                parts.append(option.label[lang])
+                break
+    return " · ".join(parts)

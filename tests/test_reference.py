@@ -1,0 +1,353 @@
+"""The 2024 reference figures: every published number present with its precision and source, nothing else, and
+the loader's rules enforced."""
+
+import csv
+import io
+import re
+
+from pathlib import Path
+
+import pytest
+
+from readiness.questionnaire import LANGUAGES
+from readiness.questionnaire import load
+from readiness.reference import COLUMNS
+from readiness.reference import DERIVED_OPTIONS
+from readiness.reference import PRECISIONS
+from readiness.reference import UNITS
+from readiness.reference import Figure
+from readiness.reference import ReferenceError
+from readiness.reference import by_question
+from readiness.reference import load_packaged
+from readiness.reference import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+# The list of published figures, in the read-only shared folder beside the repository.
+PUBLISHED = ROOT.parent / "shared" / "reference" / "kt2024-published-figures.md"
+
+S1 = "https://www.kt.fi/uutiset-ja-tiedotteet/2024/kysely-tekoalya-kaytetaan-kunnissa-ja-hyvinvointialueilla"
+S5 = (
+    "https://sttinfo.fi/tiedote/70960793/yli-70-prosenttia-kunta-ja-hyvinvointialan-tyonantajista-uskoo-etta-"
+    "tekoaly-lisaa-alan-tuottavuutta?publisherId=1800"
+)
+# The slide deck has no URL of its own: its rows point at KT's site.
+SEED = "https://www.kt.fi/"
+
+# Read off kt2024-published-figures.md by hand: every row of its two tables that has a number.
+# id: (question_id, option_id, value, unit, precision, n, year, first source with a URL)
+EXPECTED = {
+    "r.respondents": ("survey", "", "158", "count", "exact", None, 2024, S1),
+    "r.orgs": ("survey", "", "155", "count", "exact", None, 2024, S1),
+    "r.orgs.kunta": ("org_type", "kunta", "114", "count", "exact", 155, 2024, SEED),
+    "r.orgs.kuntayhtyma": ("org_type", "kuntayhtyma", "18", "count", "exact", 155, 2024, SEED),
+    "r.orgs.hyvinvointialue": ("org_type", "hyvinvointialue", "13", "count", "exact", 155, 2024, SEED),
+    "r.orgs.maakuntaliitto": ("org_type", "maakuntaliitto", "7", "count", "exact", 155, 2024, SEED),
+    "r.orgs.yritys": ("org_type", "yritys", "3", "count", "exact", 155, 2024, SEED),
+    "r.hr.n": ("hr_use", "", "98", "count", "exact", None, 2024, SEED),
+    "r.own.regular": ("own_use", "regularly", "1/3", "share", "approximate", 158, 2024, S1),
+    "r.own.tried": ("own_use", "acquainted", "40", "percent", "approximate", 158, 2024, S1),
+    "r.own.none": ("own_use", "none", "1/4", "share", "approximate", 158, 2024, S1),
+    # The markdown gives the base as "158 (not stated)": the sources do not state it, so n stays empty.
+    "r.change.very": ("change", "very_much", "1/10", "share", "approximate", None, 2024, S1),
+    # Reported a year later, in the 2025 press release, as the 2024 figure.
+    "r.org.some": ("org_use", "at_least_somewhat", "70", "percent", "exact", None, 2024, S5),
+    "r2025.org.some": ("org_use", "at_least_somewhat", "85", "percent", "exact", None, 2025, S5),
+    "r2025.productivity": ("benefits", "productivity_belief", "70", "percent", "lower-bound", None, 2025, S5),
+}
+# Rows of the markdown's tables that have no number: findings in words, not figures.
+QUALITATIVE = {"r.sample.size", "r.change.most"}
+APPROXIMATION_WORDS = {"fi": ("noin", "runsaat", "yli"), "sv": ("ungefär", "drygt", "över"), "en": ("about", "over")}
+
+
+@pytest.fixture(scope="module")
+def figures():
+    return {f.id: f for f in load_packaged(load())}
+
+
+def test_the_packaged_file_loads_without_problems(figures):
+    assert figures
+    header = (ROOT / "readiness" / "reference_2024.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert tuple(header.split(",")) == COLUMNS
+
+
+@pytest.mark.parametrize("figure_id", sorted(EXPECTED))
+def test_every_published_number_is_there_as_published(figures, figure_id):
+    question_id, option_id, value, unit, precision, n, year, source_url = EXPECTED[figure_id]
+    figure = figures[figure_id]
+    assert (figure.question_id, figure.option_id) == (question_id, option_id)
+    assert (figure.value, figure.unit, figure.precision, figure.n) == (value, unit, precision, n)
+    assert figure.year == year
+    assert figure.source_url == source_url
+
+
+def test_no_figure_exists_that_was_not_published(figures):
+    assert set(figures) == set(EXPECTED)
+
+
+def test_every_id_is_a_row_of_the_published_figures_markdown(figures):
+    table_ids = set(re.findall(r"^\| (r[\w.]+) \|", PUBLISHED.read_text(encoding="utf-8"), flags=re.MULTILINE))
+    assert set(figures) <= table_ids
+    assert table_ids - set(figures) == QUALITATIVE
+
+
+def test_every_figure_has_a_source_a_quote_and_three_texts(figures):
+    for figure in figures.values():
+        assert figure.source_url.startswith("https://"), figure.id
+        assert figure.source_name and figure.quote, figure.id
+        for lang in LANGUAGES:
+            assert figure.text(lang).strip(), (figure.id, lang)
+            assert "<" not in figure.text(lang) and ">" not in figure.text(lang), (figure.id, lang)
+        assert len({figure.text_fi, figure.text_sv, figure.text_en}) == 3, figure.id
+
+
+def test_every_figure_says_its_own_number(figures):
+    for figure in figures.values():
+        if figure.unit == "percent":
+            # A space before % in Finnish and Swedish, none in English.
+            assert f"{figure.value} %" in figure.text_fi, figure.id
+            assert f"{figure.value} %" in figure.text_sv, figure.id
+            assert f"{figure.value}%" in figure.text_en, figure.id
+        elif figure.unit == "count":
+            for lang in LANGUAGES:
+                assert figure.value in figure.text(lang), (figure.id, lang)
+
+
+def test_no_approximate_figure_reads_as_exact(figures):
+    vague = [f for f in figures.values() if f.precision in ("approximate", "lower-bound")]
+    assert vague
+    for figure in vague:
+        for lang in LANGUAGES:
+            words = re.findall(r"\w+", figure.text(lang).lower())
+            assert any(word in words for word in APPROXIMATION_WORDS[lang]), (figure.id, lang)
+
+
+def test_lower_bounds_say_over(figures):
+    for figure in figures.values():
+        if figure.precision == "lower-bound":
+            assert "yli" in figure.text_fi.split()
+            assert "över" in figure.text_sv.split()
+            assert "over" in figure.text_en.split()
+
+
+def test_number_divides_shares_out_and_reads_decimals(figures):
+    assert figures["r.own.regular"].number == 1 / 3
+    assert figures["r.org.some"].number == 70.0
+    assert figures["r.own.none"].number == 0.25
+    assert replace_value("").number is None
+    assert replace_value("40.5").number == 40.5
+
+
+def replace_value(value):
+    return Figure(**{**valid_row(), "value": value, "n": 158, "year": 2024})
+
+
+def test_text_picks_the_language(figures):
+    figure = figures["r.own.regular"]
+    assert figure.text("fi") == figure.text_fi
+    assert figure.text("sv") == figure.text_sv
+    assert figure.text("en") == figure.text_en
+    with pytest.raises(ValueError):
+        figure.text("de")
+
+
+def test_by_question_groups_in_file_order(figures):
+    grouped = by_question(list(figures.values()))
+    assert [f.id for f in grouped["own_use"]] == ["r.own.regular", "r.own.tried", "r.own.none"]
+    assert [f.id for f in grouped["org_use"]] == ["r.org.some", "r2025.org.some"]
+    assert set(grouped) == {"survey", "org_type", "hr_use", "own_use", "change", "org_use", "benefits"}
+
+
+def test_constants():
+    assert PRECISIONS == ("exact", "approximate", "lower-bound")
+    assert set(UNITS) == {"count", "percent", "share"}
+    assert DERIVED_OPTIONS == {("org_use", "at_least_somewhat"), ("benefits", "productivity_belief")}
+
+
+# --- the rules of parse() -----------------------------------------------------------------------------------
+
+
+def valid_row(**changes):
+    row = {
+        "id": "t.own.regular",
+        "question_id": "own_use",
+        "option_id": "regularly",
+        "value": "1/3",
+        "unit": "share",
+        "precision": "approximate",
+        "n": "158",
+        "year": "2024",
+        "source_url": "https://example.org/kt",
+        "source_name": "Test source, 2024",
+        "quote": "Joka kolmas käytti tekoälyä",
+        "text_fi": "noin joka kolmas vastaaja käytti tekoälyä",
+        "text_sv": "ungefär var tredje svarande använde AI",
+        "text_en": "about one in three respondents used AI",
+    }
+    row.update(changes)
+    return row
+
+
+def to_csv(rows, columns=COLUMNS):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in columns])
+    return out.getvalue()
+
+
+def problems_of(text):
+    with pytest.raises(ReferenceError) as caught:
+        parse(text, load())
+    return caught.value.problems
+
+
+def test_a_valid_row_parses():
+    [figure] = parse(to_csv([valid_row()]), load())
+    assert figure.number == 1 / 3
+    assert figure.n == 158 and figure.year == 2024
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"question_id": "survey", "option_id": "", "value": "158", "unit": "count", "precision": "exact", "n": ""},
+        {"question_id": "org_use", "option_id": "at_least_somewhat", "value": "70", "unit": "percent"},
+        {"question_id": "benefits", "option_id": "productivity_belief", "value": "70", "unit": "percent"},
+        # A matrix row's answer key, for an operator's full per-row tables.
+        {"question_id": "org_use.hr", "option_id": "somewhat", "value": "12.5", "unit": "percent"},
+        {"question_id": "hr_use", "option_id": "", "value": "98", "unit": "count", "precision": "exact"},
+        {"value": "", "unit": "", "precision": ""},
+        {"value": "0", "unit": "percent"},
+        {"value": "100", "unit": "percent"},
+        {"value": "3/3"},
+        {"year": "2000"},
+        {"year": "2100"},
+        {"n": "1"},
+    ],
+)
+def test_rows_within_the_rules_are_accepted(changes):
+    [figure] = parse(to_csv([valid_row(**changes)]), load())
+    assert figure.id == "t.own.regular"
+
+
+@pytest.mark.parametrize(
+    "changes, column",
+    [
+        ({"id": ""}, "id"),
+        ({"question_id": ""}, "question_id"),
+        ({"question_id": "no_such_question"}, "question_id"),
+        ({"question_id": "org_use.no_such_row"}, "question_id"),
+        ({"option_id": "no_such_option"}, "option_id"),
+        ({"option_id": "at_least_somewhat"}, "option_id"),  # derived for org_use only
+        ({"question_id": "survey", "option_id": "regularly"}, "option_id"),
+        ({"value": "about 30"}, "value"),
+        ({"value": "33,3", "unit": "percent"}, "value"),
+        ({"value": "-5", "unit": "percent"}, "value"),
+        ({"value": "0.333333"}, "unit"),  # a decimal written as a share
+        ({"value": "101", "unit": "percent"}, "value"),
+        ({"value": "0/3"}, "value"),
+        ({"value": "4/3"}, "value"),
+        ({"value": "1/0"}, "value"),
+        ({"value": "1/3", "unit": "percent"}, "unit"),
+        ({"value": "12.5", "unit": "count"}, "value"),
+        ({"unit": "percentage"}, "unit"),
+        ({"unit": ""}, "unit"),
+        ({"precision": "rough"}, "precision"),
+        ({"precision": ""}, "precision"),
+        ({"n": "0"}, "n"),
+        ({"n": "-3"}, "n"),
+        ({"n": "1.5"}, "n"),
+        ({"n": "many"}, "n"),
+        ({"year": ""}, "year"),
+        ({"year": "24"}, "year"),
+        ({"year": "1999"}, "year"),
+        ({"year": "2101"}, "year"),
+        ({"year": "20x4"}, "year"),
+        ({"source_url": ""}, "source_url"),
+        ({"source_url": "http://example.org"}, "source_url"),
+        ({"source_url": "www.kt.fi"}, "source_url"),
+        ({"source_name": ""}, "source_name"),
+        ({"quote": ""}, "quote"),
+        ({"text_fi": ""}, "text_fi"),
+        ({"text_sv": " "}, "text_sv"),
+        ({"text_en": ""}, "text_en"),
+    ],
+)
+def test_a_row_breaking_a_rule_is_rejected_naming_row_and_column(changes, column):
+    problems = problems_of(to_csv([valid_row(id="t.first"), valid_row(**changes)]))
+    assert any(p.startswith(f"row 3, column {column}:") for p in problems), problems
+    assert not any(p.startswith("row 2") for p in problems), problems
+
+
+def test_duplicate_ids_are_rejected_naming_both_rows():
+    problems = problems_of(to_csv([valid_row(), valid_row(), valid_row(id="t.other")]))
+    assert problems == ["row 3, column id: 't.own.regular' is already used on row 2"]
+
+
+@pytest.mark.parametrize(
+    "columns, named",
+    [
+        (tuple(c for c in COLUMNS if c not in ("n", "quote")), ["n", "quote"]),
+        ((*COLUMNS, "comment"), ["comment"]),
+        ((*COLUMNS[:-1], "text_de"), ["text_en", "text_de"]),
+        ((*COLUMNS, "year"), ["year"]),
+    ],
+)
+def test_missing_or_extra_columns_are_named(columns, named):
+    problems = problems_of(to_csv([valid_row()], columns))
+    for column in named:
+        assert any(p.startswith(f"row 1 (header), column {column}:") for p in problems), problems
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_rejected():
+    text = to_csv([valid_row()]) + "t.short,own_use,regularly\n"
+    problems = problems_of(text)
+    assert any(p.startswith("row 3: 3 fields") for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once():
+    rows = [
+        valid_row(id="t.one", value="1/0"),
+        valid_row(id="t.two", question_id="nope", year="99"),
+        valid_row(id="t.three", text_sv="", source_url="http://kt.fi"),
+    ]
+    problems = problems_of(to_csv(rows))
+    starts = {p.split(":")[0] for p in problems}
+    assert starts == {
+        "row 2, column value",
+        "row 3, column question_id",
+        "row 3, column year",
+        "row 4, column text_sv",
+        "row 4, column source_url",
+    }
+
+
+def test_the_error_message_lists_the_problems_with_the_source_label():
+    with pytest.raises(ReferenceError) as caught:
+        parse(to_csv([valid_row(year="1"), valid_row(id="t.b", quote="")]), load(), source_label="kt-full.csv")
+    message = str(caught.value)
+    assert message.startswith("2 problems in kt-full.csv:")
+    assert "row 2, column year" in message and "row 3, column quote" in message
+    assert isinstance(caught.value, ValueError)
+
+
+def test_an_empty_file_names_every_missing_column():
+    problems = problems_of("")
+    assert len(problems) == len(COLUMNS)
+
+
+def test_a_header_without_rows_is_rejected():
+    assert problems_of(to_csv([])) == ["row 2: the file has no figures"]
+
+
+def test_files_bytes_and_a_byte_order_mark_are_read():
+    text = to_csv([valid_row()])
+    assert parse(io.StringIO(text), load())[0].id == "t.own.regular"
+    assert parse(io.BytesIO(("\ufeff" + text).encode("utf-8")), load())[0].id == "t.own.regular"
+    assert parse(text.encode("utf-8"), load())[0].id == "t.own.regular"
+
+
+def test_a_quoted_field_may_hold_commas():
+    [figure] = parse(to_csv([valid_row(quote="Yli 70 prosenttia … uskoo, että tekoäly parantaa")]), load())
+    assert figure.quote == "Yli 70 prosenttia … uskoo, että tekoäly parantaa"

@@ -1,0 +1,354 @@
+"""The readiness model: the data file is complete and checked, and scores are computed as documented."""
+
+import copy
+
+import pytest
+
+from readiness.questionnaire import LANGUAGES
+from readiness.questionnaire import load as load_questionnaire
+from readiness.scoring import ModelError
+from readiness.scoring import band_for
+from readiness.scoring import load
+from readiness.scoring import parse
+from readiness.scoring import score
+
+DIMENSIONS = {
+    "adoption": {"org_use", "hr_use"},
+    "own_use": {"own_use"},
+    "attitude": {"attitude"},
+    "support": {"support"},
+    "governance": {"guidelines", "risks"},
+    "outlook": {"change", "benefits"},
+}
+
+
+@pytest.fixture(scope="module")
+def questionnaire():
+    return load_questionnaire()
+
+
+@pytest.fixture(scope="module")
+def model(questionnaire):
+    return load(questionnaire)
+
+
+def scores(model, questionnaire, choices):
+    return {s.dimension.id: s for s in score(model, questionnaire, choices)}
+
+
+# The packaged model ------------------------------------------------------------------------------
+
+
+def test_the_packaged_model_loads_against_the_real_questionnaire(model, questionnaire):
+    assert model.version == "readiness-model.1"
+    assert load(questionnaire) is model
+    assert {d.id: {q.question for q in d.questions} for d in model.dimensions} == DIMENSIONS
+
+
+def test_competence_and_challenges_are_not_scored(model):
+    scored = {q.question for d in model.dimensions for q in d.questions}
+    assert not {"competence_top", "competence_needs", "challenges"} & scored
+    description = model.dimension("own_use").description
+    assert "not scored" in description.en
+
+
+def test_every_text_is_in_three_languages_and_every_band_has_a_meaning(model):
+    texts = [model.title, model.intro]
+    texts += [band.name for band in model.bands]
+    for dimension in model.dimensions:
+        assert set(dimension.meaning) == {band.id for band in model.bands}
+        texts += [dimension.name, dimension.description, *dimension.meaning.values()]
+    for text in texts:
+        for lang in LANGUAGES:
+            assert text(lang).strip(), text
+        assert len({text.fi, text.sv, text.en}) == 3, text
+
+
+def test_bands_are_the_four_of_the_product(model):
+    assert [(b.id, b.name.fi, b.min, b.max) for b in model.bands] == [
+        ("starting", "Alkuvaihe", 0, 25),
+        ("experimenting", "Kokeiluvaihe", 25, 50),
+        ("adopting", "Käyttöönottovaihe", 50, 75),
+        ("established", "Vakiintunut", 75, 100),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, band",
+    [(0, "starting"), (24.9, "starting"), (25, "experimenting"), (49.99, "experimenting"), (50, "adopting"),
+     (74.99, "adopting"), (75, "established"), (100, "established")],
+)
+def test_band_boundaries(model, value, band):
+    assert band_for(model, value).id == band
+
+
+def test_no_score_has_no_band_and_a_score_outside_the_scale_is_an_error(model):
+    assert band_for(model, None) is None
+    with pytest.raises(ValueError):
+        band_for(model, 100.1)
+    with pytest.raises(ValueError):
+        band_for(model, -0.1)
+
+
+# Scores ------------------------------------------------------------------------------------------
+
+
+def test_own_use_regularly_scores_its_points(model, questionnaire):
+    result = scores(model, questionnaire, {"own_use": ["regularly"]})["own_use"]
+    assert result.value == 100.0
+    assert result.band.id == "established"
+    assert scores(model, questionnaire, {"own_use": ["occasionally"]})["own_use"].value == 60.0
+
+
+def test_a_matrix_scores_the_mean_of_its_scored_rows(model, questionnaire):
+    choices = {
+        "org_use.hr": ["a_lot"],  # 100
+        "org_use.ict": ["a_little"],  # 25
+        "org_use.finance": ["dont_know"],  # left out
+        "org_use.marketing": ["not_applicable"],  # left out
+    }
+    result = scores(model, questionnaire, choices)["adoption"]
+    # hr_use is unanswered, so org_use alone makes the score.
+    assert result.value == (100 + 25) / 2 == 62.5
+    assert result.band.id == "adopting"
+    org_use, hr_use = result.parts
+    assert (org_use.question, org_use.score, org_use.weight) == ("org_use", 62.5, 2)
+    assert dict(org_use.answers) == {
+        "org_use.hr": ("a_lot",), "org_use.finance": ("dont_know",), "org_use.marketing": ("not_applicable",),
+        "org_use.ict": ("a_little",),
+    }
+    assert hr_use.score is None and hr_use.answers == ()
+
+
+def test_adoption_is_the_weighted_mean_of_both_questions(model, questionnaire):
+    choices = {
+        "org_use.hr": ["a_lot"],  # 100
+        "org_use.ict": ["a_little"],  # 25
+        "hr_use.performance": ["in_use"],  # 100
+        "hr_use.wellbeing": ["future"],  # 20
+        "hr_use.competence": ["neither"],  # 0
+        "hr_use.recruitment": ["dont_know"],  # left out
+    }
+    org_use = (100 + 25) / 2  # 62.5, weight 2
+    hr_use = (100 + 20 + 0) / 3  # 40, weight 1
+    assert scores(model, questionnaire, choices)["adoption"].value == (2 * org_use + 1 * hr_use) / 3 == 55.0
+
+
+def test_support_none_is_zero_not_missing(model, questionnaire):
+    result = scores(model, questionnaire, {"support": ["none"]})["support"]
+    assert result.value == 0.0
+    assert result.band.id == "starting"
+
+
+@pytest.mark.parametrize(
+    "chosen, expected",
+    [
+        (["training"], 100 * 1 / 4),
+        (["licences", "training"], 100 * 2 / 4),
+        (["licences", "training", "guidelines", "pilots", "network"], 100),  # 125, capped
+    ],
+)
+def test_support_counts_up_to_its_cap(model, questionnaire, chosen, expected):
+    assert scores(model, questionnaire, {"support": chosen})["support"].value == expected
+
+
+def test_governance_weighs_guidelines_twice_and_rounds_to_one_decimal(model, questionnaire):
+    choices = {"guidelines": ["in_preparation"], "risks": ["security", "privacy"]}
+    guidelines = 50  # weight 2
+    risks = 100 * 2 / 3  # 66.67, weight 1
+    assert scores(model, questionnaire, choices)["governance"].value == round((2 * guidelines + risks) / 3, 1) == 55.6
+    choices = {"guidelines": ["no"], "risks": ["ethics"]}
+    assert scores(model, questionnaire, choices)["governance"].value == round((2 * 0 + 100 / 3) / 3, 1) == 11.1
+
+
+def test_a_dont_know_leaves_the_question_out_of_its_dimension(model, questionnaire):
+    choices = {"change": ["quite_a_lot"], "benefits": ["dont_know"]}
+    result = scores(model, questionnaire, choices)["outlook"]
+    assert result.value == 75.0  # change alone, not (75 + 0) / 2
+    assert [p.score for p in result.parts] == [75, None]
+
+
+def test_dont_know_everywhere_gives_no_score_and_no_band(model, questionnaire):
+    choices = {}
+    for question in questionnaire.questions():
+        dont_know = [o.id for o in question.options if o.dont_know]
+        for key in question.answer_keys():
+            if dont_know:
+                choices[key] = dont_know
+    # own_use and support have no don't-know option: left unanswered, they must not score either.
+    assert "own_use" not in choices and "support" not in choices
+    for result in score(model, questionnaire, choices):
+        assert result.value is None, result.dimension.id
+        assert result.band is None
+    not_applicable = {f"org_use.{row.id}": ["not_applicable"] for row in questionnaire.question("org_use").rows}
+    assert scores(model, questionnaire, not_applicable)["adoption"].value is None
+
+
+def test_an_answer_the_questionnaire_does_not_have_is_an_error(model, questionnaire):
+    with pytest.raises(ValueError, match="not an option"):
+        score(model, questionnaire, {"own_use": ["sometimes"]})
+    with pytest.raises(ValueError, match="not options"):
+        score(model, questionnaire, {"support": ["money"]})
+
+
+# The loader's rules ------------------------------------------------------------------------------
+
+TEXT = {"fi": "Teksti", "sv": "Text", "en": "Text in English"}
+
+
+def minimal():
+    """A small valid model: two dimensions, one scale rule and one count rule."""
+    meaning = {band: dict(TEXT) for band in ("starting", "experimenting", "adopting", "established")}
+    return {
+        "version": "test.1",
+        "title": dict(TEXT),
+        "intro": dict(TEXT),
+        "bands": [
+            {"id": "starting", "min": 0, "max": 25, "name": dict(TEXT)},
+            {"id": "experimenting", "min": 25, "max": 50, "name": dict(TEXT)},
+            {"id": "adopting", "min": 50, "max": 75, "name": dict(TEXT)},
+            {"id": "established", "min": 75, "max": 100, "name": dict(TEXT)},
+        ],
+        "dimensions": [
+            {
+                "id": "attitude",
+                "name": dict(TEXT),
+                "description": dict(TEXT),
+                "meaning": copy.deepcopy(meaning),
+                "questions": [
+                    {
+                        "question": "attitude",
+                        "weight": 1,
+                        "rule": "scale",
+                        "points": {"very_positive": 100, "fairly_positive": 75, "neutral": 50,
+                                   "fairly_negative": 25, "very_negative": 0},
+                        "excluded": ["dont_know"],
+                    }
+                ],
+            },
+            {
+                "id": "support",
+                "name": dict(TEXT),
+                "description": dict(TEXT),
+                "meaning": copy.deepcopy(meaning),
+                "questions": [
+                    {
+                        "question": "support",
+                        "weight": 1,
+                        "rule": "count",
+                        "counted": ["licences", "training", "guidelines", "data_protection", "pilots", "network",
+                                    "resources"],
+                        "zero": ["none"],
+                        "cap": 4,
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def scale(data):
+    return data["dimensions"][0]["questions"][0]
+
+
+def count(data):
+    return data["dimensions"][1]["questions"][0]
+
+
+def test_the_minimal_model_is_valid(questionnaire):
+    model = parse(minimal(), questionnaire)
+    assert [d.id for d in model.dimensions] == ["attitude", "support"]
+
+
+def _set(path, value):
+    def change(data):
+        *parents, last = path
+        target = data
+        for step in parents:
+            target = step(target) if callable(step) else target[step]
+        target[last] = value
+
+    return change
+
+
+def _delete(path):
+    def change(data):
+        *parents, last = path
+        target = data
+        for step in parents:
+            target = step(target) if callable(step) else target[step]
+        del target[last]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        # ids
+        (_set([scale, "question"], "no_such_question"), "unknown question 'no_such_question'"),
+        (_set([scale, "points", "somewhat_positive"], 60), "unknown option 'somewhat_positive'"),
+        (_set([scale, "excluded"], ["dont_know", "not_sure"]), r"excluded: unknown options \['not_sure'\]"),
+        (_set([count, "counted"], ["licences", "money"]), r"counted: unknown options \['money'\]"),
+        (_set([count, "zero"], ["nothing"]), r"zero: unknown options \['nothing'\]"),
+        (_set(["dimensions", 0, "id"], "Attitude"), "must match"),
+        (_set(["dimensions", 1, "id"], "attitude"), "duplicate ids"),
+        (_set([scale, "wieght"], 2), r"unknown keys \['wieght'\]"),
+        (_set([count, "points"], {"none": 0}), r"unknown keys \['points'\]"),
+        (lambda d: d["dimensions"][1]["questions"].append(copy.deepcopy(scale(d))), "scored more than once"),
+        # coverage of options
+        (_delete([scale, "points", "neutral"]), r"options \['neutral'\] are in none of points, excluded"),
+        (_delete([count, "zero"]), r"options \['none'\] are in none of counted, zero, excluded"),
+        (_set([scale, "points", "dont_know"], 0), "dont_know is in both points and excluded"),
+        (_set([count, "zero"], ["none", "training"]), "training is in both counted and zero"),
+        (_delete([scale, "points"]), "needs a points table"),
+        # don't know is never scored
+        (lambda d: (scale(d)["points"].update(dont_know=0), scale(d).update(excluded=[])),
+         "don't-know option dont_know must be excluded"),
+        # numbers
+        (_set([scale, "points", "very_positive"], 101), "101 is outside 0–100"),
+        (_set([scale, "points", "very_negative"], -5), "-5 is outside 0–100"),
+        (_set([scale, "points", "neutral"], "50"), "expected a number"),
+        (_set([scale, "weight"], 0), "weight must be above 0"),
+        (_set([count, "weight"], -1), "weight must be above 0"),
+        (_set([scale, "weight"], True), "expected a number"),
+        (_delete([scale, "weight"]), "expected a number"),
+        (_set([count, "cap"], 0), "cap: expected a whole number from 1 to 7"),
+        (_set([count, "cap"], 8), "cap: expected a whole number from 1 to 7"),
+        (_set([count, "counted"], []), "needs at least one counted option"),
+        # rules and question types
+        (_set([scale, "rule"], "count"), "rule count does not fit a single question"),
+        (_set([count, "rule"], "scale"), "rule scale does not fit a multiple question"),
+        (_set([scale, "question"], "support_other"), "rule scale does not fit a text question"),
+        (_set([scale, "rule"], "sum"), "rule must be one of"),
+        # bands
+        (_set(["bands", 1, "min"], 30), "starting ends at 25 but experimenting starts at 30"),
+        (_set(["bands", 1, "min"], 20), "starting ends at 25 but experimenting starts at 20"),
+        (_set(["bands", 0, "min"], 5), "first band must start at 0"),
+        (_set(["bands", 3, "max"], 99), "last band must end at 100"),
+        (_set(["bands", 3, "max"], 75), "min 75 must be below max 75"),
+        (lambda d: d["bands"].reverse(), "first band must start at 0"),
+        (_set(["bands", 1, "id"], "starting"), "bands: duplicate ids"),
+        (_set(["bands"], []), "at least one band"),
+        # texts
+        (_delete(["title", "sv"]), "title: missing text in sv"),
+        (_set(["intro", "en"], "  "), "intro: missing text in en"),
+        (_delete(["bands", 2, "name", "fi"]), "band adopting.name: missing text in fi"),
+        (_delete(["dimensions", 0, "name"]), "dimension attitude.name: expected a table"),
+        (_set(["dimensions", 1, "description", "de"], "Text"), r"unknown languages \['de'\]"),
+        (_delete(["dimensions", 0, "meaning", "adopting", "sv"]), "meaning.adopting: missing text in sv"),
+        # band meanings
+        (_delete(["dimensions", 1, "meaning", "established"]), r"no meaning for bands \['established'\]"),
+        (_set(["dimensions", 0, "meaning", "expert"], dict(TEXT)), r"unknown bands \['expert'\]"),
+        (_delete(["dimensions", 0, "meaning"]), "a meaning table with one text per band is needed"),
+        # structure
+        (_set(["dimensions", 0, "questions"], []), "at least one question"),
+        (_set(["dimensions"], []), "at least one dimension"),
+        (_delete(["version"]), "version: missing"),
+    ],
+)
+def test_the_loader_rejects(questionnaire, change, message):
+    data = minimal()
+    change(data)
+    with pytest.raises(ModelError, match=message):
+        parse(data, questionnaire)
