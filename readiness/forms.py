@@ -49,14 +49,22 @@ def choice_items(question, lang):
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    # Browsers send a line break in a textarea as CRLF; count it as the one character the user typed.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _applies(question, form):
+    """Whether a conditional question applies, given the answer it depends on in the same form."""
+    if question.required_if is None:
+        return True
+    other = form[field_name(question.required_if.question)]
+    return bool(set(other.data or []) & set(question.required_if.options))
 
 
 def _is_required(question, form):
     if question.required_if is None:
         return not question.optional
-    other = form[field_name(question.required_if.question)]
-    return bool(set(other.data or []) & set(question.required_if.options))
+    return _applies(question, form)
 
 
 def _choice_validator(question):
@@ -150,6 +158,9 @@ def section_answers(section, form):
     for question in section.questions:
         if question.type == "text":
             texts[question.id] = form[field_name(question.id)].data or ""
+            continue
+        if not _applies(question, form):
+            # A population band left over from another organisation type is not an answer of this one.
             continue
         for key in question.answer_keys():
             values = form[field_name(key)].data

@@ -73,6 +73,7 @@ class Question:
     exclusive: tuple[str, ...] = ()
     max_length: int = DEFAULT_TEXT_LENGTH
     required_if: Condition | None = None
+    autocomplete: str | None = None
 
     def answer_keys(self) -> tuple[str, ...]:
         """Return the ids under which this question's answers are stored (one per matrix row)."""
@@ -199,6 +200,7 @@ def _question(raw: dict) -> Question:
         exclusive=exclusive,
         max_length=raw.get("max_length", DEFAULT_TEXT_LENGTH),
         required_if=condition,
+        autocomplete=raw.get("autocomplete"),
     )
 
 
@@ -222,12 +224,18 @@ def parse(data: dict) -> Questionnaire:
     question_ids = [q.id for s in sections for q in s.questions]
     if len(question_ids) != len(set(question_ids)):
         raise QuestionnaireError("duplicate question ids")
-    for question in questionnaire.questions():
-        condition = question.required_if
-        if condition:
-            other = questionnaire.question(condition.question)
-            if other is None or not set(condition.options) <= {o.id for o in other.options}:
-                raise QuestionnaireError(f"{question.id}: required_if names an unknown question or option")
+    for section in sections:
+        earlier = {}
+        for question in section.questions:
+            condition = question.required_if
+            if condition:
+                # The condition is checked within one page, against an answer given above the question.
+                other = earlier.get(condition.question)
+                if other is None or other.type != "single" or not set(condition.options) <= {o.id for o in other.options}:
+                    raise QuestionnaireError(
+                        f"{question.id}: required_if must name an earlier single-choice question of its section and its options"
+                    )
+            earlier[question.id] = question
     return questionnaire
 
 

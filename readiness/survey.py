@@ -49,6 +49,13 @@ def pull_language_code(endpoint, values):
     g.lang_code = lang
 
 
+@bp.after_request
+def keep_answers_out_of_caches(response):
+    """Answers are private: no browser or proxy cache may keep these pages (the Back button included)."""
+    response.cache_control.no_store = True
+    return response
+
+
 def current_assessment():
     """Return the assessment whose resume token this browser holds, or None."""
     token = session.get("token")
@@ -188,7 +195,7 @@ def check():
         questionnaire=questionnaire,
         answers=answers,
         missing=missing,
-        submit_failed=request.args.get("incomplete") == "1",
+        submit_failed=request.args.get("incomplete") == "1" and bool(missing),
     )
 
 

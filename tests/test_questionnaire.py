@@ -114,7 +114,7 @@ def minimal(**question):
         ({"options": [{"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}}]}, "at least two options"),
         ({"exclusive": ["nope"]}, "exclusive names unknown options"),
         ({"type": "matrix"}, "rows belong to matrix questions"),
-        ({"required_if": {"question": "other", "options": ["x"]}}, "required_if names an unknown"),
+        ({"required_if": {"question": "other", "options": ["x"]}}, "required_if must name an earlier"),
     ],
 )
 def test_the_loader_rejects_broken_data(change, message):

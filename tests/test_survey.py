@@ -54,7 +54,9 @@ def test_optional_questions_are_marked_in_words(client, questionnaire):
     page = soup(client.get("/fi/section/profile"))
     marked = {tag.find_parent(id=re.compile("^question-"))["id"] for tag in page.select(".optional")}
     optional = {f"question-{q.id}" for q in questionnaire.section("profile").questions if q.optional}
-    assert marked == optional == {"question-population", "question-org_name"}
+    # Population is required of municipalities and wellbeing services counties: not marked optional.
+    assert marked == {"question-org_name"}
+    assert optional == {"question-population", "question-org_name"}
     assert page.select_one("#question-org_name .optional").get_text() == "(valinnainen)"
     assert "*" not in page.select_one("main").get_text()
 
@@ -212,6 +214,19 @@ def test_population_is_not_asked_of_a_regional_council(client, answers):
     assert post_form(client, "/fi/section/profile", data).status_code == 302
 
 
+def test_a_population_band_left_from_another_type_is_not_stored(client, db, answers):
+    data = {**answers["profile"], "org_type": "maakuntaliitto", "population": "under_5000"}
+    assert post_form(client, "/fi/section/profile", data).status_code == 302
+    questions = {q for (q,) in db.execute("select question_id from answers")}
+    assert "population" not in questions and "org_type" in questions
+
+
+def test_line_breaks_count_as_one_character(client, db, answers):
+    text = "rivi\r\n" * 400  # 400 lines of four letters: 1 999 characters as typed, 2 400 as sent
+    response = post_form(client, "/fi/section/support", {**answers["support"], "support_other": text})
+    assert response.status_code == 302
+
+
 def test_a_refused_save_keeps_the_saved_answers(client, db, answers):
     post_form(client, "/fi/section/profile", answers["profile"])
     before = stored_answers(db)
@@ -265,6 +280,23 @@ def test_submit_with_unanswered_sections_is_refused(client, db, answers):
     assert len(page.select("#missing-sections li")) == 9
     assert page.select_one("form[action='/fi/submit']") is None
     assert db.execute("select status from assessments").fetchone()[0] == "draft"
+
+
+def test_private_pages_are_never_cached(client):
+    assert client.get("/fi/section/profile").cache_control.no_store
+
+
+def test_a_submitted_assessment_leaves_the_browser_free_to_start_another(answered):
+    answered.post("/fi/submit", data={"csrf_token": csrf_token(answered, "/fi/check")})
+    start = soup(answered.get("/fi/"))
+    assert start.select_one(".panel a")["href"] == "/fi/results"
+    assert start.select_one("form[action='/fi/new']") is not None
+
+
+def test_check_page_shows_no_error_when_nothing_is_missing(answered):
+    page = soup(answered.get("/fi/check?incomplete=1"))
+    assert not page.title.get_text().startswith("Virhe")
+    assert page.select_one(".error-summary") is None
 
 
 def test_start_new_forgets_the_browsers_assessment(answered):

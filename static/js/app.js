@@ -14,12 +14,13 @@
     if (!field || !navigator.clipboard) {
       return;
     }
-    var original = button.textContent;
+    var status = document.getElementById(button.dataset.status);
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(field.value).then(function () {
-        button.textContent = button.dataset.copiedText;
-        setTimeout(function () { button.textContent = original; }, 3000);
+        // A live region, so that screen readers announce the copy as well as showing it.
+        status.textContent = button.dataset.copiedText;
+        setTimeout(function () { status.textContent = ""; }, 5000);
       }, function () {
         field.select();
       });
