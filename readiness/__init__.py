@@ -40,7 +40,9 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("READINESS_SECRET_KEY") or _instance_secret(app.instance_path)
 
+    from . import api
     from . import assets
+    from . import commands
     from . import i18n
     from . import pages
     from . import storage
@@ -51,6 +53,8 @@ def create_app(test_config=None):
     assets.init_app(app)
     survey.init_app(app)
     pages.init_app(app)
+    commands.init_app(app)
+    api.init_app(app)
     return app
 
 

@@ -28,13 +28,16 @@ class Group:
         return (self.org_type, self.size_band)
 
 
+def size_question(questionnaire, org_type):
+    """Return the question whose answer is the size band of this organisation type: population or staff."""
+    population = questionnaire.question("population")
+    return "population" if population.required_if and org_type in population.required_if.options else "staff"
+
+
 def size_band(questionnaire, choices):
     """Return the assessment's (org_type, size_band): population for the types asked it, staff otherwise."""
     org_type = (choices.get("org_type") or [ANY])[0]
-    population = questionnaire.question("population")
-    asked_population = population.required_if and org_type in population.required_if.options
-    size_question = "population" if asked_population else "staff"
-    return org_type, (choices.get(size_question) or [ANY])[0]
+    return org_type, (choices.get(size_question(questionnaire, org_type)) or [ANY])[0]
 
 
 def group_sizes(db):

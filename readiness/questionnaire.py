@@ -134,6 +134,17 @@ class Questionnaire:
         """Return every id under which an answer can be stored."""
         return {key for q in self.questions() for key in q.answer_keys()}
 
+    def known_choices(self, choices: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Return stored choices without the ones this version no longer has (an option removed since)."""
+        known = {}
+        for key, options in choices.items():
+            question = self.question(key.split(".", 1)[0])
+            if question and key in question.answer_keys():
+                kept = [o for o in options if question.option(o)]
+                if kept:
+                    known[key] = kept
+        return known
+
 
 def _text(raw, where: str) -> Text:
     if not isinstance(raw, dict):

@@ -9,6 +9,8 @@ from . import scoring
 from . import storage
 from .peers import ANY
 
+PROFILE_SECTION = "profile"
+
 
 @dataclass(frozen=True)
 class DimensionResult:
@@ -72,7 +74,8 @@ def reference_figures(db, questionnaire):
 def build(db, questionnaire, model, assessment, answers, minimum):
     """Compute the results of a submitted assessment from its answers, the peer aggregates and the reference."""
     group = peers.group_for(db, assessment.org_type, assessment.size_band, minimum)
-    scores = scoring.score(model, questionnaire, answers.choices)
+    choices = questionnaire.known_choices(answers.choices)
+    scores = scoring.score(model, questionnaire, choices)
     dimensions = tuple(
         DimensionResult(
             score,
@@ -84,8 +87,10 @@ def build(db, questionnaire, model, assessment, answers, minimum):
     distribution = peers.distribution(db, group) if group else {}
     figures = reference.by_question(reference_figures(db, questionnaire))
     question_results = []
+    profile = questionnaire.section(PROFILE_SECTION)
     for question in questionnaire.questions():
-        if question.type == "text":
+        # The profile describes the organisation; it is context for the comparison, not part of it.
+        if question.type == "text" or question in profile.questions:
             continue
         answer_results = []
         for key in question.answer_keys():
@@ -94,13 +99,14 @@ def build(db, questionnaire, model, assessment, answers, minimum):
                 counts = distribution.get(key, {})
                 shares = {option.id: 100 * counts.get(option.id, 0) / group.organisations for option in question.options}
             row_figures = tuple(figures.get(key, ())) if key != question.id else ()
-            answer_results.append(AnswerResult(key, question.row(key), tuple(answers.choices.get(key, ())), shares, row_figures))
+            answer_results.append(AnswerResult(key, question.row(key), tuple(choices.get(key, ())), shares, row_figures))
         question_results.append(QuestionResult(question, tuple(answer_results), tuple(figures.get(question.id, ()))))
     return Results(
         dimensions=dimensions,
         group=group,
         questions=tuple(question_results),
-        survey_figures=tuple(figures.get("survey", ())),
+        survey_figures=tuple(figures.get("survey", ()))
+        + tuple(figure for question in profile.questions for figure in figures.get(question.id, ())),
         texts=answers.texts,
     )
 

@@ -218,8 +218,9 @@ def submit():
 def _summarise(answers):
     """Return an assessment's peer group and its dimension scores, stored when it is submitted."""
     questionnaire = load()
-    scores = scoring.score(scoring.load(questionnaire), questionnaire, answers.choices)
-    return peers.size_band(questionnaire, answers.choices), {s.dimension.id: s.value for s in scores}
+    choices = questionnaire.known_choices(answers.choices)
+    scores = scoring.score(scoring.load(questionnaire), questionnaire, choices)
+    return peers.size_band(questionnaire, choices), {s.dimension.id: s.value for s in scores}
 
 
 @bp.route("/confirmation")

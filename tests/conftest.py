@@ -91,3 +91,31 @@ def answered(client, questionnaire, answers):
         response = post_form(client, f"/fi/section/{section.id}", answers[section.id])
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return client
+
+
+def submit_assessment(db, questionnaire, token, changes=None):
+    """Store and submit a whole assessment directly through storage, as the survey would; return its id."""
+    from readiness.survey import _summarise
+
+    answers = valid_answers(questionnaire)
+    for section_id, fields in (changes or {}).items():
+        answers[section_id] = {**answers[section_id], **fields}
+    assessment_id = None
+    for section in questionnaire.sections:
+        keys = [key for q in section.questions for key in q.answer_keys()]
+        data = answers[section.id]
+        choices, texts = {}, {}
+        for question in section.questions:
+            if question.type == "text":
+                texts[question.id] = data.get(question.id, "")
+                continue
+            for key in question.answer_keys():
+                value = data.get(key.replace(".", "__"))
+                if value:
+                    choices[key] = value if isinstance(value, list) else [value]
+        if assessment_id is None:
+            assessment_id = storage.create_assessment(db, storage.hash_token(token), questionnaire.version, section.id, keys, choices, texts)
+        else:
+            storage.save_section(db, assessment_id, section.id, keys, choices, texts)
+    storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], _summarise)
+    return assessment_id

@@ -129,3 +129,9 @@ def test_the_loader_accepts_the_minimal_document():
 def test_the_data_file_is_plain_toml():
     with open(ROOT / "readiness" / "questionnaire.toml", "rb") as f:
         assert tomllib.load(f)["version"] == load().version
+
+
+def test_known_choices_drop_answers_the_questionnaire_no_longer_has(questionnaire):
+    stored = {"own_use": ["regularly"], "org_use.hr": ["gone"], "org_use.nope": ["a_lot"], "removed": ["x"],
+              "support": ["training", "gone"]}
+    assert questionnaire.known_choices(stored) == {"own_use": ["regularly"], "support": ["training"]}

@@ -1,0 +1,105 @@
+"""Peer groups: which may be shown (minimum size, no differencing), and what they hold."""
+
+import itertools
+import random
+
+import pytest
+
+from readiness import peers
+from readiness import storage
+from readiness.peers import ANY
+from tests.conftest import submit_assessment
+
+K = 5
+
+
+def sizes_from(leaves):
+    """Build group sizes from {(type, band): organisations}, as the database keeps them at every level."""
+    sizes = dict(leaves)
+    for (org_type, _), n in leaves.items():
+        sizes[(org_type, ANY)] = sizes.get((org_type, ANY), 0) + n
+        sizes[(ANY, ANY)] = sizes.get((ANY, ANY), 0) + n
+    return sizes
+
+
+@pytest.mark.parametrize(
+    ("leaves", "shown"),
+    [
+        # One full leaf: it, its type and everyone are the same five organisations.
+        ({("kunta", "a"): 5}, {("kunta", "a"), ("kunta", ANY), (ANY, ANY)}),
+        ({("kunta", "a"): 4}, set()),
+        # A type of six with a shown leaf of five would reveal the sixth by difference.
+        ({("kunta", "a"): 5, ("kunta", "b"): 1}, {("kunta", "a")}),
+        ({("kunta", "a"): 5, ("kunta", "b"): 5}, {("kunta", "a"), ("kunta", "b"), ("kunta", ANY), (ANY, ANY)}),
+        # Leaves too small to show, but together enough: the type may be shown.
+        ({("kunta", "a"): 3, ("kunta", "b"): 3}, {("kunta", ANY), (ANY, ANY)}),
+        # A hidden type whose shown leaf would still let "everyone minus the rest" isolate one organisation.
+        (
+            {("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 5},
+            {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)},
+        ),
+        ({("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 9}, {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)}),
+        ({("kunta", "a"): 5, ("kunta", "b"): 5, ("yritys", "x"): 2, ("yritys", "y"): 3}, {
+            ("kunta", "a"), ("kunta", "b"), ("kunta", ANY), ("yritys", ANY), (ANY, ANY)}),
+    ],
+)
+def test_shown_groups(leaves, shown):
+    assert peers.shown_groups(sizes_from(leaves), K) == shown
+
+
+def contains(outer, inner):
+    return outer != inner and outer[0] in (ANY, inner[0]) and outer[1] in (ANY, inner[1])
+
+
+def test_no_difference_of_shown_groups_isolates_fewer_than_the_minimum():
+    """For random databases: a shown group minus any set of disjoint shown groups inside it leaves 0 or >= K."""
+    rng = random.Random(2024)
+    for _ in range(400):
+        leaves = {
+            (org_type, band): rng.choice([1, 1, 2, 3, 4, 5, 6, 8, 12])
+            for org_type in rng.sample(["a", "b", "c"], rng.randint(1, 3))
+            for band in rng.sample(["x", "y", "z"], rng.randint(1, 3))
+        }
+        sizes = sizes_from(leaves)
+        shown = peers.shown_groups(sizes, K)
+        for group in shown:
+            assert sizes[group] >= K
+            inside = [g for g in shown if contains(group, g)]
+            for count in range(1, len(inside) + 1):
+                for parts in itertools.combinations(inside, count):
+                    if any(contains(p, q) or contains(q, p) for p, q in itertools.combinations(parts, 2)):
+                        continue  # overlapping parts: their sum double-counts, not a difference anyone gets
+                    rest = sizes[group] - sum(sizes[p] for p in parts)
+                    assert rest == 0 or rest >= K, (leaves, group, parts)
+
+
+@pytest.fixture
+def fresh_db():
+    db = storage.connect(":memory:")
+    storage.migrate(db)
+    yield db
+    db.conn.close()
+
+
+def test_aggregates_count_submitted_assessments_only_and_never_free_text(fresh_db, questionnaire):
+    for i in range(5):
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": ["regularly", "none"][i % 2]}})
+    storage.create_assessment(fresh_db, storage.hash_token("draft"), "v", "profile", ["org_type"], {"org_type": ["kunta"]}, {})
+    group = peers.group_for(fresh_db, "kunta", questionnaire.question("population").options[0].id, K)
+    assert group.key == ("kunta", "under_5000") and group.organisations == 5
+    counts = peers.distribution(fresh_db, group)
+    assert counts["own_use"] == {"regularly": 3, "none": 2}
+    dump = "\n".join(fresh_db.conn.iterdump())
+    assert "Vapaa vastaus" in dump  # the answers themselves hold it …
+    assert all("Vapaa vastaus" not in str(row) for row in fresh_db.execute("select * from peer_counts"))
+
+
+def test_percentile_and_median(fresh_db, questionnaire):
+    # own_use scores by the model: regularly 100, occasionally 60, acquainted 25, none 0.
+    for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly"]):
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
+    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
+    assert peers.median(fresh_db, group, "own_use") == 60
+    # Two below 100, two equal (counted half): (3 + 2/2) / 5.
+    assert peers.percentile(fresh_db, group, "own_use", 100) == pytest.approx(80)
+    assert peers.percentile(fresh_db, group, "own_use", 0) == pytest.approx(10)

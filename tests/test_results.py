@@ -1,0 +1,312 @@
+"""The results page and the JSON API: published 2024 figures only, peers under the suppression rules."""
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from jsonschema import Draft202012Validator
+
+from readiness import reference
+from readiness import storage
+from tests.conftest import csrf_token
+from tests.conftest import submit_assessment
+
+SMALL_KUNTA = {"profile": {"org_type": "kunta", "population": "under_5000"}}
+LARGE_KUNTA = {"profile": {"org_type": "kunta", "population": "200000_plus"}}
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.fixture
+def submitted(answered):
+    """A browser whose assessment (a small municipality) is submitted."""
+    answered.post("/fi/submit", data={"csrf_token": csrf_token(answered, "/fi/check")})
+    return answered
+
+
+def add_peers(db, questionnaire, count, changes=SMALL_KUNTA, prefix="peer"):
+    for i in range(count):
+        submit_assessment(db, questionnaire, f"{prefix}-{i}", changes)
+
+
+def published_figures(questionnaire):
+    return reference.load_packaged(questionnaire)
+
+
+def test_results_need_a_submitted_assessment(app, answered):
+    assert app.test_client().get("/fi/results").headers["Location"] == "/fi/"
+    assert answered.get("/fi/results").headers["Location"] == "/fi/check"
+
+
+def test_every_published_figure_appears_with_its_words_and_source(submitted, questionnaire):
+    for lang in ("fi", "sv", "en"):
+        page = soup(submitted.get(f"/{lang}/results"))
+        text = " ".join(page.get_text(" ").split())
+        for figure in published_figures(questionnaire):
+            assert figure.text(lang) in text, (lang, figure.id)
+            link = page.find("a", string=figure.source_name, href=figure.source_url)
+            assert link is not None, (lang, figure.id)
+
+
+def test_approximate_figures_read_as_approximate(submitted):
+    page = soup(submitted.get("/fi/results"))
+    own_use = page.find(id="result-own_use").find_parent("section")
+    cells = {row.th.get_text(strip=True): row.find_all("td")[-1].get_text(" ", strip=True) for row in own_use.tbody.find_all("tr")}
+    assert cells["Säännöllisesti"].startswith("noin joka kolmas")
+    assert cells["Olen vasta tutustunut tekoälyyn"].startswith("runsaat 40 %")
+    assert cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"].startswith("noin joka neljännellä") or "neljä" in cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"]
+    # Occasional use has no published figure: a dash, never a number.
+    assert cells["Satunnaisesti"] == "–"
+
+
+def test_no_unpublished_2024_figure_is_shown_as_a_number(submitted, questionnaire):
+    page = soup(submitted.get("/en/results"))
+    published = {figure.text("en") for figure in published_figures(questionnaire)}
+    for section in page.select("section.question-result"):
+        table = section.find("table")
+        if table is None or "2024 survey" not in table.thead.get_text():
+            continue
+        for row in table.tbody.find_all("tr"):
+            cell = row.find_all("td")[-1].get_text(" ", strip=True)
+            assert cell in ("–", "2024 result not published") or any(cell.startswith(p) for p in published), cell
+
+
+def test_without_enough_peers_no_group_is_shown(submitted, db, questionnaire):
+    add_peers(db, questionnaire, 3)
+    page = soup(submitted.get("/en/results"))
+    assert "not yet enough organisations" in page.find(id="peers").find_next("p").get_text()
+    assert page.select_one("#chart-own-use") is None
+    assert "Peer group" not in page.select_one("section.question-result thead").get_text()
+
+
+def test_with_enough_peers_the_group_and_its_shares_are_shown(submitted, db, questionnaire):
+    add_peers(db, questionnaire, 4)
+    page = soup(submitted.get("/en/results"))
+    assert "5 organisations" in page.find(id="peers").find_next("p").get_text()
+    assert page.select_one("#chart-own-use") is not None
+    # All five answered the first option of own_use: 100 % of the group.
+    own_use = page.find(id="result-own_use").find_parent("section")
+    first_row = own_use.tbody.find("tr")
+    assert first_row.find_all("td")[1].get_text(strip=True) == "100%"
+
+
+def test_free_text_stays_with_its_own_organisation(submitted, db, questionnaire):
+    add_peers(db, questionnaire, 4)
+    submitted.get("/fi/results")
+    html = submitted.get("/fi/results").get_data(as_text=True)
+    assert html.count("Vapaa vastaus: support_other") == 1  # its own answer, once, in its own section
+
+
+def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted):
+    page = soup(submitted.get("/fi/results"))
+    data = json.loads(page.select_one("#chart-profile-data").string)
+    assert data["data"][0]["type"] == "bar" and data["layout"]["separators"] == ", "
+    scripts = [s["src"] for s in page.select("script[src]")]
+    assert any(src.startswith("/vendor/plotly-") for src in scripts)
+    assert not page.select("script:not([src]):not([type='application/json'])")
+    table = page.select_one("#chart-profile-caption").find_parent("figure").find("table")
+    assert len(table.tbody.find_all("tr")) == 6
+
+
+def test_plotly_is_served_once_with_a_long_cache(client):
+    page = client.get("/fi/")
+    assert b"/vendor/plotly" not in page.data  # only pages with charts load it
+    from readiness.assets import PLOTLY_VERSION
+
+    with client.get(f"/vendor/plotly-{PLOTLY_VERSION}.min.js") as response:
+        assert response.status_code == 200
+        assert response.cache_control.max_age == 31536000 and response.cache_control.immutable
+    assert client.get("/vendor/plotly-0.0.0.min.js").status_code == 404
+
+
+def test_scores_page_explains_every_dimension(client, questionnaire):
+    from readiness import scoring
+
+    page = soup(client.get("/sv/scores"))
+    model = scoring.load(questionnaire)
+    headings = [h.get_text(strip=True) for h in page.find_all("h2")]
+    for dimension in model.dimensions:
+        assert dimension.name.sv in headings
+
+
+# The API, checked against its own OpenAPI document ------------------------------------------------
+
+
+@pytest.fixture
+def openapi(client):
+    return client.get("/api/v1/openapi.json").json
+
+
+def assert_matches(openapi, path, status, response):
+    """Validate a response body against the schema the OpenAPI document gives for it."""
+    operation = openapi["paths"][path]["get"]
+    assert str(status) in operation["responses"], f"{path} may not answer {status}"
+    assert response.status_code == status, response.json
+    declared = operation["responses"][str(status)]
+    if "$ref" in declared:
+        declared = openapi["components"]["responses"][declared["$ref"].rsplit("/", 1)[1]]
+    schema = {**declared["content"]["application/json"]["schema"], "components": openapi["components"]}
+    Draft202012Validator(schema).validate(response.json)
+
+
+def test_openapi_document_is_valid_openapi_3(openapi):
+    assert openapi["openapi"].startswith("3.")
+    Draft202012Validator.check_schema({"components": openapi["components"]})
+    assert set(openapi["paths"]) == {"/reference", "/peers", "/assessment", "/openapi.json"}
+
+
+def test_api_reference(client, openapi, questionnaire):
+    response = client.get("/api/v1/reference")
+    assert_matches(openapi, "/reference", 200, response)
+    ids = {figure["id"] for figure in response.json["figures"]}
+    assert ids == {figure.id for figure in published_figures(questionnaire)}
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("?colour=red", 400, "unknown_filter"),
+        ("?org_type=planet", 400, "unknown_filter_value"),
+        ("?size_band=under_5000", 400, "size_band_needs_org_type"),
+        ("?org_type=kunta&size_band=under_50", 400, "unknown_filter_value"),
+        ("?org_type=yritys", 404, "group_not_shown"),
+    ],
+)
+def test_api_peers_errors(client, db, questionnaire, openapi, query, status, code):
+    add_peers(db, questionnaire, 5)
+    response = client.get("/api/v1/peers" + query)
+    assert_matches(openapi, "/peers", status, response)
+    assert response.json["error"]["code"] == code
+
+
+def test_api_peers_cannot_be_differenced(client, db, questionnaire, openapi):
+    """Five small municipalities and one large: the large one's answers must not follow from any two groups."""
+    add_peers(db, questionnaire, 5)
+    add_peers(db, questionnaire, 1, LARGE_KUNTA, prefix="large")
+    small = client.get("/api/v1/peers?org_type=kunta&size_band=under_5000")
+    assert_matches(openapi, "/peers", 200, small)
+    assert small.json["group"]["organisations"] == 5
+    for query in ("?org_type=kunta", "", "?org_type=kunta&size_band=200000_plus"):
+        response = client.get("/api/v1/peers" + query)
+        assert_matches(openapi, "/peers", 404, response)
+    # With a second large municipality nothing changes: two are still fewer than five.
+    add_peers(db, questionnaire, 1, LARGE_KUNTA, prefix="large-2")
+    assert client.get("/api/v1/peers?org_type=kunta").status_code == 404
+    # With five large ones, both bands, the type and everyone may be shown.
+    add_peers(db, questionnaire, 3, LARGE_KUNTA, prefix="large-3")
+    for query in ("?org_type=kunta", "", "?org_type=kunta&size_band=200000_plus"):
+        assert client.get("/api/v1/peers" + query).status_code == 200
+
+
+def test_the_page_uses_the_same_suppression(app, submitted, db, questionnaire):
+    add_peers(db, questionnaire, 4)
+    add_peers(db, questionnaire, 1, LARGE_KUNTA, prefix="large")
+    small = soup(submitted.get("/en/results")).find(id="peers").find_next("p").get_text(" ", strip=True)
+    assert "5 organisations" in small and "Municipality · under 5,000" in small
+    # The large municipality alone: neither its band (1), its type (6 = 5 shown + 1) nor everyone may be shown.
+    large = app.test_client()
+    with large.session_transaction() as session:
+        session["token"] = "large-0"
+    page = soup(large.get("/en/results"))
+    assert "not yet enough organisations" in page.find(id="peers").find_next("p").get_text()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_assessment(app, submitted, openapi, questionnaire):
+    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    other = app.test_client()
+    response = other.get("/api/v1/assessment", headers=bearer(token))
+    assert_matches(openapi, "/assessment", 200, response)
+    assert response.json["answers"]["own_use"] == ["regularly"]
+    assert response.json["scores"]["own_use"]["value"] == 100
+    assert response.json["assessment"]["status"] == "submitted"
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "status", "code"),
+    [
+        ({}, "", 401, "missing_token"),
+        ({"Authorization": "Basic abc"}, "", 401, "missing_token"),
+        (bearer("x" * 43), "", 401, "unknown_token"),
+        (bearer("short"), "", 401, "missing_token"),
+        ({}, "?token=" + "x" * 43, 400, "token_in_query"),
+    ],
+)
+def test_api_assessment_refuses_without_its_token(client, openapi, headers, query, status, code):
+    response = client.get("/api/v1/assessment" + query, headers=headers)
+    assert_matches(openapi, "/assessment", status, response)
+    assert response.json["error"]["code"] == code
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_api_assessment_not_yet_submitted(app, answered, openapi):
+    token = soup(answered.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    response = app.test_client().get("/api/v1/assessment", headers=bearer(token))
+    assert_matches(openapi, "/assessment", 409, response)
+
+
+# Operator reference files ---------------------------------------------------------------------------
+
+
+def write_csv(path, rows, header=reference.COLUMNS):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def operator_row(**changes):
+    row = {
+        "id": "kt.full.own.occasionally", "question_id": "own_use", "option_id": "occasionally", "value": "12",
+        "unit": "percent", "precision": "exact", "n": "158", "year": "2024",
+        "source_url": "https://example.org/kt-2024-tables", "source_name": "KT full tables 2024",
+        "quote": "Satunnaisesti 12 %", "text_fi": "12 % käytti satunnaisesti", "text_sv": "12 % använde ibland",
+        "text_en": "12% used it occasionally",
+    }
+    row.update(changes)
+    return [row[column] for column in reference.COLUMNS]
+
+
+def test_operator_figures_appear_with_the_operators_source(runner, submitted, tmp_path):
+    result = runner.invoke(args=["reference", "load", str(write_csv(tmp_path / "kt.csv", [operator_row()]))])
+    assert result.exit_code == 0, result.output
+    page = soup(submitted.get("/en/results"))
+    assert "12% used it occasionally" in page.get_text()
+    assert page.find("a", string="KT full tables 2024", href="https://example.org/kt-2024-tables")
+    # Extending keeps the packaged figures.
+    assert "about one in three" in page.get_text()
+
+
+def test_operator_figures_can_replace_the_packaged_ones(runner, submitted, tmp_path):
+    result = runner.invoke(args=["reference", "load", "--replace", str(write_csv(tmp_path / "kt.csv", [operator_row()]))])
+    assert result.exit_code == 0, result.output
+    text = soup(submitted.get("/en/results")).get_text()
+    assert "12% used it occasionally" in text and "about one in three" not in text
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "problem"),
+    [
+        ([operator_row()], reference.COLUMNS[:-1], "text_en"),
+        ([operator_row(value="lots")], reference.COLUMNS, "value"),
+        ([operator_row(option_id="sometimes")], reference.COLUMNS, "option_id"),
+        ([operator_row(source_url="")], reference.COLUMNS, "source_url"),
+    ],
+)
+def test_a_rejected_reference_file_changes_nothing(runner, app, db, tmp_path, rows, header, problem):
+    runner.invoke(args=["reference", "load", str(write_csv(tmp_path / "good.csv", [operator_row(id="kept")]))])
+    path = write_csv(tmp_path / "bad.csv", [r[: len(header)] for r in rows], header)
+    result = runner.invoke(args=["reference", "load", "--replace", str(path)])
+    assert result.exit_code != 0
+    assert problem in result.output
+    assert [row[0] for row in db.execute("select id from reference_figures")] == ["kept"]
+    assert db["reference_loads"].count == 1
