@@ -24,10 +24,16 @@ AXE = Axe()
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app on a free loopback port, with its own database, for the whole test session."""
+def live_app(tmp_path_factory):
+    """The app of the browser tests, with its own database, for the whole test session."""
     database = tmp_path_factory.mktemp("browser") / "browser.sqlite"
-    app = create_app({"DATABASE": str(database), "SECRET_KEY": "browser-tests"})
+    return create_app({"DATABASE": str(database), "SECRET_KEY": "browser-tests"})
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The app on a free loopback port."""
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

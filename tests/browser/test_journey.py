@@ -5,7 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from readiness import storage
+from readiness.questionnaire import load
 from tests.browser.conftest import assert_accessible
+from tests.conftest import submit_assessment
 
 WORDS = {
     "fi": {"start": "Aloita nyt", "continue": "Jatka", "submit": "Lähetä vastaukset", "error": "Virhe: "},
@@ -28,13 +31,22 @@ def fill_section(page):
         field.fill("Vastaus <b>vapaasti</b>")
 
 
+@pytest.fixture(scope="module")
+def peers_in_database(live_app):
+    """Five small municipalities that have already submitted: the journeys below get a peer group."""
+    db = storage.connect(live_app.config["DATABASE"])
+    for i in range(5):
+        submit_assessment(db, load(), f"browser-peer-{i}")
+    db.conn.close()
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-def test_whole_journey(page, lang):
+def test_whole_journey(page, lang, peers_in_database):
     words = WORDS[lang]
     page.goto(f"/{lang}/")
     expect(page.locator("html")).to_have_attribute("lang", lang)
     assert_accessible(page)
-    page.get_by_role("button", name=words["start"]).click()
+    page.get_by_role("link", name=words["start"]).click()
 
     # Sending the first page empty shows the error summary, focused, and "Error:" in the title.
     page.get_by_role("button", name=words["continue"]).click()
@@ -64,9 +76,19 @@ def test_whole_journey(page, lang):
     expect(page.get_by_text("Vastaus <b>vapaasti</b>").first).to_be_visible()
     page.get_by_role("button", name=words["submit"]).click()
 
-    expect(page).to_have_url(re.compile(f"/{lang}/confirmation$"))
+    expect(page).to_have_url(re.compile(f"/{lang}/results$"))
+    # Both charts drawn by plotly from their embedded JSON, each followed by its table.
+    expect(page.locator(".chart__plot .main-svg").first).to_be_visible()
+    expect(page.locator("figure.chart")).to_have_count(2)
+    for chart in page.locator("figure.chart").all():
+        expect(chart.locator(".chart__plot svg.main-svg").first).to_be_attached()
+        expect(chart.locator("table tbody tr").first).to_be_visible()
+    expect(page.locator(".dimension")).to_have_count(6)
+    expect(page.get_by_text("Vastaus <b>vapaasti</b>").first).to_be_visible()
     assert_accessible(page)
-    expect(page.locator(".summary-list")).to_have_count(SECTIONS)
+    page.locator(f"a[href='/{lang}/scores']").click()
+    expect(page.locator("h1")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_resume_from_the_link_in_a_fresh_browser(browser, live_server, page):
