@@ -28,6 +28,7 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
+        RESULTS_CACHE_SIZE=512,
         BABEL_DEFAULT_LOCALE="fi",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).with_name("translations")),
     )

@@ -103,39 +103,36 @@ def distribution(db, group):
     return counts
 
 
-def _score_filter(group):
-    if group.org_type == ANY:
-        return "", []
-    if group.size_band == ANY:
-        return " and org_type = ?", [group.org_type]
-    return " and org_type = ? and size_band = ?", [group.org_type, group.size_band]
+def _score_counts(db, group, dimension):
+    return db.execute(
+        "select value, organisations from peer_scores where org_type = ? and size_band = ? and dimension = ? order by value",
+        [*group.key, dimension],
+    ).fetchall()
 
 
 def percentile(db, group, dimension, value):
     """Return the percentile rank (0–100) of ``value`` among the group's scores: below, plus half of equal."""
-    where, params = _score_filter(group)
-    below, equal, total = db.execute(
-        "select sum(value < ?), sum(value = ?), count(*) from assessment_scores where dimension = ?" + where,
-        [value, value, dimension, *params],
-    ).fetchone()
+    counts = _score_counts(db, group, dimension)
+    total = sum(n for _, n in counts)
     if not total:
         return None
+    below = sum(n for v, n in counts if v < value)
+    equal = sum(n for v, n in counts if v == value)
     return 100 * (below + equal / 2) / total
 
 
 def median(db, group, dimension):
     """Return the median score of the group in one dimension, or None when nobody has a score."""
-    where, params = _score_filter(group)
-    total = db.execute(
-        "select count(*) from assessment_scores where dimension = ?" + where, [dimension, *params]
-    ).fetchone()[0]
+    counts = _score_counts(db, group, dimension)
+    total = sum(n for _, n in counts)
     if not total:
         return None
-    middle = [
-        row[0]
-        for row in db.execute(
-            "select value from assessment_scores where dimension = ?" + where + " order by value limit ? offset ?",
-            [dimension, *params, 2 - total % 2, (total - 1) // 2],
-        )
-    ]
+    # The middle one or two of the sorted scores, found by walking the cumulative counts.
+    wanted = [(total - 1) // 2, total // 2]
+    middle, seen = [], 0
+    for value, n in counts:
+        while wanted and wanted[0] < seen + n:
+            middle.append(value)
+            wanted.pop(0)
+        seen += n
     return sum(middle) / len(middle)

@@ -1,6 +1,8 @@
 """What an organisation sees after submitting: its readiness profile, each answer beside the published
 2024 figure and beside its peer group, with charts and tables. Shared by the results page and the API."""
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from . import peers
@@ -123,3 +125,28 @@ def group_label(questionnaire, group, lang):
                 parts.append(option.label[lang])
                 break
     return " · ".join(parts)
+
+
+class RenderedResults:
+    """The most recently used rendered results, keyed by (assessment, language, revision); bounded in size."""
+
+    def __init__(self, size):
+        self.size = size
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """Return the entry for ``key`` and mark it used, or None."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        return None
+
+    def put(self, key, value):
+        """Keep ``value`` under ``key``, forgetting the least recently used entry when full."""
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)

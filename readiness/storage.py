@@ -80,9 +80,6 @@ def _add_results_tables(db):
         not_null={"value", "org_type", "size_band"},
         strict=True,
     )
-    # Percentiles and medians are index range scans within one group and dimension.
-    db["assessment_scores"].create_index(["dimension", "org_type", "size_band", "value"])
-    db["assessment_scores"].create_index(["dimension", "value"])
     # Peer aggregates, kept up to date at each submission so that no page recounts raw answers.
     # A group is (org_type, size_band), "*" meaning any: ("*", "*"), (type, "*") and (type, band).
     db["peer_groups"].create(
@@ -94,6 +91,14 @@ def _add_results_tables(db):
     db["peer_counts"].create(
         {"org_type": str, "size_band": str, "answer_key": str, "option_id": str, "organisations": int},
         pk=("org_type", "size_band", "answer_key", "option_id"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    # How many organisations of a group have each score: percentiles and medians read a few rows per
+    # dimension, however many organisations there are (scores have one decimal and few distinct values).
+    db["peer_scores"].create(
+        {"org_type": str, "size_band": str, "dimension": str, "value": float, "organisations": int},
+        pk=("org_type", "size_band", "dimension", "value"),
         not_null={"organisations"},
         strict=True,
     )
@@ -124,6 +129,14 @@ def _add_results_tables(db):
         not_null={"loaded_at", "loaded_from", "mode", "figures"},
         strict=True,
     )
+
+
+@migrations(name="0003_revisions")
+def _add_revisions(db):
+    # Bumped with every change to what results pages show besides an assessment's own answers (peer
+    # aggregates, reference figures), so that a rendered results page can be reused until then.
+    db["revisions"].create({"name": str, "value": int}, pk="name", not_null={"value"}, strict=True)
+    db["revisions"].insert({"name": "results", "value": 0})
 
 
 class AssessmentLocked(Exception):
@@ -306,10 +319,11 @@ def submit(db, assessment_id, section_ids, summarise):
             if value is not None
         )
         for group in ((ANY, ANY), (org_type, ANY), (org_type, size_band)):
-            _count_into_group(db, group, answers.choices)
+            _count_into_group(db, group, answers.choices, scores)
+        _bump_results_revision(db)
 
 
-def _count_into_group(db, group, choices):
+def _count_into_group(db, group, choices, scores):
     db.execute(
         "insert into peer_groups (org_type, size_band, organisations) values (?, ?, 1) "
         "on conflict do update set organisations = organisations + 1",
@@ -319,6 +333,11 @@ def _count_into_group(db, group, choices):
         "insert into peer_counts (org_type, size_band, answer_key, option_id, organisations) values (?, ?, ?, ?, 1) "
         "on conflict do update set organisations = organisations + 1",
         [(*group, key, option) for key, options in choices.items() for option in options],
+    )
+    db.conn.executemany(
+        "insert into peer_scores (org_type, size_band, dimension, value, organisations) values (?, ?, ?, ?, 1) "
+        "on conflict do update set organisations = organisations + 1",
+        [(*group, dimension, value) for dimension, value in scores.items() if value is not None],
     )
 
 
@@ -340,6 +359,7 @@ def load_reference_figures(db, figures, loaded_from, replace):
         db["reference_loads"].insert(
             {"loaded_at": _now(), "loaded_from": loaded_from, "mode": "replace" if replace else "extend", "figures": len(figures)}
         )
+        _bump_results_revision(db)
 
 
 def operator_reference(db):
@@ -353,8 +373,8 @@ def rebuild_peer_aggregates(db):
     """Recount every peer group from the submitted answers (after a bulk import or a deletion)."""
     levels = (("'*'", "'*'"), ("org_type", "'*'"), ("org_type", "size_band"))
     with write_transaction(db):
-        db.execute("delete from peer_groups")
-        db.execute("delete from peer_counts")
+        for table in ("peer_groups", "peer_counts", "peer_scores"):
+            db.execute(f"delete from {table}")
         for org_type, size_band in levels:
             db.execute(
                 f"insert into peer_groups select {org_type}, {size_band}, count(*) from assessments "
@@ -365,6 +385,20 @@ def rebuild_peer_aggregates(db):
                 "from answers join assessments on assessments.id = answers.assessment_id "
                 "where assessments.status = 'submitted' group by 1, 2, 3, 4"
             )
+            db.execute(
+                f"insert into peer_scores select {org_type}, {size_band}, dimension, value, count(*) "
+                "from assessment_scores group by 1, 2, 3, 4"
+            )
+        _bump_results_revision(db)
+
+
+def _bump_results_revision(db):
+    db.execute("update revisions set value = value + 1 where name = 'results'")
+
+
+def results_revision(db):
+    """Return the revision of everything results pages show besides an assessment's own answers."""
+    return db.execute("select value from revisions where name = 'results'").fetchone()[0]
 
 
 def _require_draft(db, assessment_id):

@@ -12,6 +12,7 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from markupsafe import Markup
 
 from . import peers
 from . import results as results_module
@@ -238,20 +239,29 @@ def results():
         return redirect(url_for(".start"))
     if not assessment.submitted:
         return redirect(url_for(".check"))
-    model = scoring.load(questionnaire)
-    outcome = results_module.build(
-        storage.get_db(), questionnaire, model, assessment, _saved_answers(assessment), current_app.config["PEER_MINIMUM"]
-    )
+    db = storage.get_db()
     lang = g.lang_code
-    return render_template(
-        "results.html",
-        questionnaire=questionnaire,
-        model=model,
-        assessment=assessment,
-        results=outcome,
-        group_label=results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
-        charts=result_charts(questionnaire, outcome, lang),
-    )
+    # Everything but the page shell is reused until an answer of another organisation or a reference figure changes.
+    key = (assessment.id, lang, storage.results_revision(db))
+    cache = current_app.extensions["rendered_results"]
+    body = cache.get(key)
+    if body is None:
+        model = scoring.load(questionnaire)
+        outcome = results_module.build(
+            db, questionnaire, model, assessment, _saved_answers(assessment), current_app.config["PEER_MINIMUM"]
+        )
+        body = Markup(
+            render_template(
+                "_results_body.html",
+                questionnaire=questionnaire,
+                model=model,
+                results=outcome,
+                group_label=results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
+                charts=result_charts(questionnaire, outcome, lang),
+            )
+        )
+        cache.put(key, body)
+    return render_template("results.html", assessment=assessment, body=body)
 
 
 @bp.route("/scores")
@@ -278,4 +288,5 @@ def init_app(app):
     """Register the survey pages and send / to the Finnish start page."""
     app.register_blueprint(bp)
     app.jinja_env.globals["choice_items"] = choice_items
+    app.extensions["rendered_results"] = results_module.RenderedResults(app.config["RESULTS_CACHE_SIZE"])
     app.add_url_rule("/", "root", lambda: redirect(url_for("survey.start", lang_code=DEFAULT_LANGUAGE)))

@@ -103,3 +103,11 @@ def test_percentile_and_median(fresh_db, questionnaire):
     # Two below 100, two equal (counted half): (3 + 2/2) / 5.
     assert peers.percentile(fresh_db, group, "own_use", 100) == pytest.approx(80)
     assert peers.percentile(fresh_db, group, "own_use", 0) == pytest.approx(10)
+
+
+def test_median_of_an_even_number_of_scores(fresh_db, questionnaire):
+    for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly", "none"]):
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
+    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
+    # Sorted 0, 0, 25, 60, 100, 100: the mean of the middle two.
+    assert peers.median(fresh_db, group, "own_use") == pytest.approx(42.5)

@@ -310,3 +310,21 @@ def test_a_rejected_reference_file_changes_nothing(runner, app, db, tmp_path, ro
     assert problem in result.output
     assert [row[0] for row in db.execute("select id from reference_figures")] == ["kept"]
     assert db["reference_loads"].count == 1
+
+
+def test_a_reused_results_page_changes_when_the_peers_do(submitted, db, questionnaire):
+    before = soup(submitted.get("/en/results")).find(id="peers").find_next("p").get_text()
+    assert "not yet enough organisations" in before
+    add_peers(db, questionnaire, 4)
+    after = soup(submitted.get("/en/results")).find(id="peers").find_next("p").get_text()
+    assert "5 organisations" in after
+
+
+def test_a_reused_results_page_keeps_each_browsers_own_form_token(app, submitted):
+    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    other = app.test_client()
+    other.get(f"/fi/resume/{token}")
+    first = soup(submitted.get("/fi/results")).select_one("form[action='/fi/new'] input[name=csrf_token]")["value"]
+    second = soup(other.get("/fi/results")).select_one("form[action='/fi/new'] input[name=csrf_token]")["value"]
+    assert first != second
+    assert other.post("/fi/new", data={"csrf_token": second}).status_code == 302

@@ -113,11 +113,15 @@ def test_rebuilding_the_peer_aggregates_gives_the_same_counts(fresh_db):
     for token in ("a", "b", "c"):
         storage.submit(fresh_db, new_assessment(fresh_db, token), ["profile"], summarise)
     new_assessment(fresh_db, "draft")
-    before = sorted(fresh_db.execute("select * from peer_counts").fetchall()), sorted(fresh_db.execute("select * from peer_groups").fetchall())
+    def aggregates():
+        return [sorted(fresh_db.execute(f"select * from {table}").fetchall()) for table in ("peer_counts", "peer_groups", "peer_scores")]
+
+    before = aggregates()
     storage.rebuild_peer_aggregates(fresh_db)
-    after = sorted(fresh_db.execute("select * from peer_counts").fetchall()), sorted(fresh_db.execute("select * from peer_groups").fetchall())
+    after = aggregates()
     assert before == after
     assert ("*", "*", 3) in after[1]
+    assert ("kunta", "10000_19999", "support", 0.0, 3) in after[2]
 
 
 def test_find_assessment_of_an_unknown_token_is_none(fresh_db):
