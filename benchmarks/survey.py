@@ -108,9 +108,23 @@ def free_port():
 def start_server(database, port, workers):
     env = {**os.environ, "READINESS_DATABASE": str(database), "READINESS_SECRET_KEY": "benchmark"}
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--chdir", str(ROOT / "benchmarks"), "--pythonpath", str(ROOT), "--access-logfile", "/dev/null", "bench_app:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT / "benchmarks"),
+            "--pythonpath",
+            str(ROOT),
+            "--access-logfile",
+            "/dev/null",
+            "bench_app:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -133,7 +147,9 @@ def measure_latency(port, questionnaire, rounds, per_round):
     section = questionnaire.section(PAGE_SECTION)
     client = Client(port)
     token = client.csrf_token("/fi/section/profile")
-    status, _, _ = client.request("POST", "/fi/section/profile", {**section_answers(questionnaire.sections[0], 0), "csrf_token": token})
+    status, _, _ = client.request(
+        "POST", "/fi/section/profile", {**section_answers(questionnaire.sections[0], 0), "csrf_token": token}
+    )
     assert status == 302, status
     timings = {"floor": [], "page": [], "save": []}
     for i in range(rounds * per_round):
@@ -250,11 +266,16 @@ def main():
         "| request | p50 ms | p90 ms | p99 ms | p50 / floor p50 |",
         "|---|---|---|---|---|",
     ]
-    labels = {"floor": "framework floor (`GET /_floor`)", "page": f"section page (`GET /fi/section/{PAGE_SECTION}`)",
-              "save": f"section save (`POST /fi/section/{PAGE_SECTION}`, CSRF token)"}
+    labels = {
+        "floor": "framework floor (`GET /_floor`)",
+        "page": f"section page (`GET /fi/section/{PAGE_SECTION}`)",
+        "save": f"section save (`POST /fi/section/{PAGE_SECTION}`, CSRF token)",
+    }
     for name, values in timings.items():
-        lines.append(f"| {labels[name]} | {p50[name]:.2f} | {percentile(values, 90) * 1000:.2f} | "
-                     f"{percentile(values, 99) * 1000:.2f} | {p50[name] / p50['floor']:.2f}× |")
+        lines.append(
+            f"| {labels[name]} | {p50[name]:.2f} | {percentile(values, 90) * 1000:.2f} | "
+            f"{percentile(values, 99) * 1000:.2f} | {p50[name] / p50['floor']:.2f}× |"
+        )
     target = "met" if p50["page"] <= 3 * p50["floor"] else "NOT met"
     lines += [
         "",

@@ -37,7 +37,9 @@ def create_app(test_config=None):
     else:
         app.config.update(test_config)
     if app.config["PEER_MINIMUM"] < 3:
-        raise ValueError("PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members")
+        raise ValueError(
+            "PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members"
+        )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("READINESS_SECRET_KEY") or _instance_secret(app.instance_path)
 

@@ -78,7 +78,9 @@ def reference():
 def _peer_filters():
     unknown = sorted(set(request.args) - set(PEER_FILTERS))
     if unknown:
-        raise ApiError(400, "unknown_filter", f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(PEER_FILTERS)}.")
+        raise ApiError(
+            400, "unknown_filter", f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(PEER_FILTERS)}."
+        )
     questionnaire = load()
     org_type = request.args.get("org_type", ANY)
     size_band = request.args.get("size_band", ANY)
@@ -88,7 +90,9 @@ def _peer_filters():
         if org_type == ANY:
             raise ApiError(400, "size_band_needs_org_type", "size_band is only meaningful together with org_type.")
         if questionnaire.question(peers.size_question(questionnaire, org_type)).option(size_band) is None:
-            raise ApiError(400, "unknown_filter_value", f"size_band {size_band!r} is not a size band of org_type {org_type!r}.")
+            raise ApiError(
+                400, "unknown_filter_value", f"size_band {size_band!r} is not a size band of org_type {org_type!r}."
+            )
     return org_type, size_band
 
 
@@ -126,12 +130,16 @@ def _bearer_assessment():
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="readiness"'}
     if not hmac.compare_digest(scheme.lower(), "bearer") or not TOKEN_PATTERN.fullmatch(token.strip()):
-        raise ApiError(401, "missing_token", "Send the assessment's resume token as 'Authorization: Bearer <token>'.", challenge)
+        raise ApiError(
+            401, "missing_token", "Send the assessment's resume token as 'Authorization: Bearer <token>'.", challenge
+        )
     assessment = storage.find_assessment(storage.get_db(), storage.hash_token(token.strip()))
     if assessment is None:
         raise ApiError(401, "unknown_token", "No assessment has this token.", challenge)
     if not assessment.submitted:
-        raise ApiError(409, "not_submitted", "The assessment has not been submitted yet; results exist only after submission.")
+        raise ApiError(
+            409, "not_submitted", "The assessment has not been submitted yet; results exist only after submission."
+        )
     return assessment
 
 
@@ -164,7 +172,11 @@ def assessment():
             for d in outcome.dimensions
         },
         peer_group=(
-            {"org_type": outcome.group.org_type, "size_band": outcome.group.size_band, "organisations": outcome.group.organisations}
+            {
+                "org_type": outcome.group.org_type,
+                "size_band": outcome.group.size_band,
+                "organisations": outcome.group.organisations,
+            }
             if outcome.group
             else None
         ),

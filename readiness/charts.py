@@ -16,7 +16,11 @@ PEER_COLOUR = "#6b6b6b"
 # One lean template for every figure, set once: a per-figure template costs ~8 ms and most of the JSON.
 pio.templates["readiness"] = go.layout.Template(
     layout=go.Layout(
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 14, "color": "#1a1a1a"},
+        font={
+            "family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+            "size": 14,
+            "color": "#1a1a1a",
+        },
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
@@ -76,7 +80,10 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
             y=names,
             x=[score if score is not None else 0 for score in own],
             orientation="h",
-            marker={"color": ORGANISATION_COLOUR, "pattern": {"shape": "/", "fgcolor": "#ffffff", "fillmode": "overlay", "solidity": 0.2}},
+            marker={
+                "color": ORGANISATION_COLOUR,
+                "pattern": {"shape": "/", "fgcolor": "#ffffff", "fillmode": "overlay", "solidity": 0.2},
+            },
             text=[format_number(score, lang) if score is not None else labels["no_score"] for score in own],
             textposition="outside",
             hoverinfo="skip",
@@ -89,7 +96,12 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
                 y=names,
                 x=peers,
                 mode="markers",
-                marker={"symbol": "diamond", "size": 14, "color": PEER_COLOUR, "line": {"width": 2, "color": "#1a1a1a"}},
+                marker={
+                    "symbol": "diamond",
+                    "size": 14,
+                    "color": PEER_COLOUR,
+                    "line": {"width": 2, "color": "#1a1a1a"},
+                },
                 hoverinfo="skip",
             )
         )

@@ -17,7 +17,9 @@ peers_cli = AppGroup("peers", help="The peer-group aggregates.")
 
 @reference_cli.command("load")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="Make these the only figures, instead of replacing same ids and adding the rest.")
+@click.option(
+    "--replace", is_flag=True, help="Make these the only figures, instead of replacing same ids and adding the rest."
+)
 def load_reference(csv_file, replace):
     """Check a CSV file of reference figures and load it; a file with any problem changes nothing."""
     try:
@@ -39,7 +41,9 @@ def show_reference():
     db = storage.connect(current_app.config["DATABASE"])
     try:
         for figure in reference_figures(db, load()):
-            click.echo(f"{figure.id}\t{figure.question_id}\t{figure.option_id}\t{figure.value}\t{figure.precision}\t{figure.source_name}")
+            click.echo(
+                f"{figure.id}\t{figure.question_id}\t{figure.option_id}\t{figure.value}\t{figure.precision}\t{figure.source_name}"
+            )
     finally:
         db.conn.close()
 

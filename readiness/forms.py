@@ -90,7 +90,9 @@ def _choice_validator(question):
         for option_id in question.exclusive:
             if option_id in values and len(values) > 1:
                 label = question.option(option_id).label(form.meta.lang)
-                raise StopValidation(gettext("“%(option)s” cannot be chosen together with other options.", option=label))
+                raise StopValidation(
+                    gettext("“%(option)s” cannot be chosen together with other options.", option=label)
+                )
 
     return validate
 

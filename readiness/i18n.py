@@ -35,7 +35,10 @@ def language_links():
     if g.get("lang_code") and request.url_rule is not None and "GET" in request.url_rule.methods:
         rest = request.path[len(g.lang_code) + 1 :]
         query = request.query_string.decode(errors="replace")
-        return [(code, name, f"{request.script_root}/{code}{rest}{'?' + query if query else ''}") for code, name in LANGUAGE_NAMES.items()]
+        return [
+            (code, name, f"{request.script_root}/{code}{rest}{'?' + query if query else ''}")
+            for code, name in LANGUAGE_NAMES.items()
+        ]
     return [(code, name, url_for("survey.start", lang_code=code)) for code, name in LANGUAGE_NAMES.items()]
 
 

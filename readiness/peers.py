@@ -42,7 +42,9 @@ def size_band(questionnaire, choices):
 
 def group_sizes(db):
     """Return {(org_type, size_band): organisations} for every group with submitted assessments."""
-    return {(row[0], row[1]): row[2] for row in db.execute("select org_type, size_band, organisations from peer_groups")}
+    return {
+        (row[0], row[1]): row[2] for row in db.execute("select org_type, size_band, organisations from peer_groups")
+    }
 
 
 def shown_groups(sizes, minimum):

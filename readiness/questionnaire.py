@@ -146,31 +146,37 @@ class Questionnaire:
         return known
 
 
-def _text(raw, where: str) -> Text:
+def parse_text(raw, where: str, error=QuestionnaireError) -> Text:
+    """Return a {fi, sv, en} table of a data file as a Text, or raise ``error`` saying what is missing."""
     if not isinstance(raw, dict):
-        raise QuestionnaireError(f"{where}: expected a table with fi, sv and en")
-    missing = [lang for lang in LANGUAGES if not str(raw.get(lang, "")).strip()]
+        raise error(f"{where}: expected a table with fi, sv and en")
+    missing = [lang for lang in LANGUAGES if not isinstance(raw.get(lang), str) or not raw[lang].strip()]
     if missing:
-        raise QuestionnaireError(f"{where}: missing text in {', '.join(missing)}")
+        raise error(f"{where}: missing text in {', '.join(missing)}")
     extra = set(raw) - set(LANGUAGES)
     if extra:
-        raise QuestionnaireError(f"{where}: unknown languages {sorted(extra)}")
+        raise error(f"{where}: unknown languages {sorted(extra)}")
     return Text(**{lang: raw[lang].strip() for lang in LANGUAGES})
 
 
 def _optional_text(raw, where: str) -> Text | None:
-    return None if raw is None else _text(raw, where)
+    return None if raw is None else parse_text(raw, where)
 
 
-def _check_id(value, where: str) -> str:
+def check_id(value, where: str, error=QuestionnaireError) -> str:
+    """Return an id of a data file if it is plain ([a-z0-9_]+), or raise ``error``."""
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise QuestionnaireError(f"{where}: id {value!r} must match {ID_PATTERN.pattern}")
+        raise error(f"{where}: id {value!r} must match {ID_PATTERN.pattern}")
     return value
 
 
 def _options(raw: list, where: str) -> tuple[Option, ...]:
     options = tuple(
-        Option(id=_check_id(o.get("id"), where), label=_text(o.get("label"), f"{where}.{o['id']}"), dont_know=o.get("dont_know", False))
+        Option(
+            id=check_id(o.get("id"), where),
+            label=parse_text(o.get("label"), f"{where}.{o['id']}"),
+            dont_know=o.get("dont_know", False),
+        )
         for o in raw
     )
     ids = [o.id for o in options]
@@ -180,7 +186,7 @@ def _options(raw: list, where: str) -> tuple[Option, ...]:
 
 
 def _question(raw: dict) -> Question:
-    qid = _check_id(raw.get("id"), "question")
+    qid = check_id(raw.get("id"), "question")
     qtype = raw.get("type")
     if qtype not in QUESTION_TYPES:
         raise QuestionnaireError(f"{qid}: type must be one of {QUESTION_TYPES}")
@@ -202,7 +208,7 @@ def _question(raw: dict) -> Question:
     return Question(
         id=qid,
         type=qtype,
-        text=_text(raw.get("text"), f"{qid}.text"),
+        text=parse_text(raw.get("text"), f"{qid}.text"),
         hint=_optional_text(raw.get("hint"), f"{qid}.hint"),
         optional=raw.get("optional", False),
         options=options,
@@ -219,15 +225,15 @@ def parse(data: dict) -> Questionnaire:
     """Build a checked Questionnaire from the parsed TOML document."""
     sections = tuple(
         Section(
-            id=_check_id(s.get("id"), "section"),
-            title=_text(s.get("title"), f"{s['id']}.title"),
+            id=check_id(s.get("id"), "section"),
+            title=parse_text(s.get("title"), f"{s['id']}.title"),
             intro=_optional_text(s.get("intro"), f"{s['id']}.intro"),
             questions=tuple(_question(q) for q in s["questions"]),
         )
         for s in data["sections"]
     )
     questionnaire = Questionnaire(
-        version=data["version"], title=_text(data.get("title"), "title"), sections=sections
+        version=data["version"], title=parse_text(data.get("title"), "title"), sections=sections
     )
     section_ids = [s.id for s in sections]
     if len(section_ids) != len(set(section_ids)):
@@ -242,7 +248,11 @@ def parse(data: dict) -> Questionnaire:
             if condition:
                 # The condition is checked within one page, against an answer given above the question.
                 other = earlier.get(condition.question)
-                if other is None or other.type != "single" or not set(condition.options) <= {o.id for o in other.options}:
+                if (
+                    other is None
+                    or other.type != "single"
+                    or not set(condition.options) <= {o.id for o in other.options}
+                ):
                     raise QuestionnaireError(
                         f"{question.id}: required_if must name an earlier single-choice question of its section and its options"
                     )

@@ -178,11 +178,7 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
             if question is None:
                 what = "missing" if not question_id else f"{question_id!r} is not a question of the questionnaire"
                 problem("question_id", what)
-            elif (
-                option_id
-                and question.option(option_id) is None
-                and (question.id, option_id) not in DERIVED_OPTIONS
-            ):
+            elif option_id and question.option(option_id) is None and (question.id, option_id) not in DERIVED_OPTIONS:
                 problem("option_id", f"{option_id!r} is not an option of {question.id}")
 
     if has("value") or has("unit") or has("precision"):
@@ -234,9 +230,7 @@ def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | Non
 
         if len(row) != len(header):
             row_problems.append(f"row {row_number}: {len(row)} fields where the header has {len(header)}")
-        cells = {
-            column: cell.strip() for column, cell in zip(header, row, strict=False) if column in COLUMNS
-        }
+        cells = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column in COLUMNS}
         _check_row(cells, questionnaire, problem)
         figure_id = cells.get("id", "")
         if figure_id:

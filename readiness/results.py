@@ -99,9 +99,13 @@ def build(db, questionnaire, model, assessment, answers, minimum):
             shares = None
             if group:
                 counts = distribution.get(key, {})
-                shares = {option.id: 100 * counts.get(option.id, 0) / group.organisations for option in question.options}
+                shares = {
+                    option.id: 100 * counts.get(option.id, 0) / group.organisations for option in question.options
+                }
             row_figures = tuple(figures.get(key, ())) if key != question.id else ()
-            answer_results.append(AnswerResult(key, question.row(key), tuple(choices.get(key, ())), shares, row_figures))
+            answer_results.append(
+                AnswerResult(key, question.row(key), tuple(choices.get(key, ())), shares, row_figures)
+            )
         question_results.append(QuestionResult(question, tuple(answer_results), tuple(figures.get(question.id, ()))))
     return Results(
         dimensions=dimensions,

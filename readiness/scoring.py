@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from readiness.questionnaire import ID_PATTERN
-from readiness.questionnaire import LANGUAGES
 from readiness.questionnaire import Question
 from readiness.questionnaire import Questionnaire
 from readiness.questionnaire import Text
+from readiness.questionnaire import check_id
+from readiness.questionnaire import parse_text
 
 DATA_FILE = Path(__file__).with_name("model.toml")
 LOWEST = 0
@@ -110,21 +110,11 @@ class DimensionScore:
 
 
 def _text(raw, where: str) -> Text:
-    if not isinstance(raw, dict):
-        raise ModelError(f"{where}: expected a table with fi, sv and en")
-    missing = [lang for lang in LANGUAGES if not isinstance(raw.get(lang), str) or not raw[lang].strip()]
-    if missing:
-        raise ModelError(f"{where}: missing text in {', '.join(missing)}")
-    extra = set(raw) - set(LANGUAGES)
-    if extra:
-        raise ModelError(f"{where}: unknown languages {sorted(extra)}")
-    return Text(**{lang: raw[lang].strip() for lang in LANGUAGES})
+    return parse_text(raw, where, ModelError)
 
 
 def _id(value, where: str) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise ModelError(f"{where}: id {value!r} must match {ID_PATTERN.pattern}")
-    return value
+    return check_id(value, where, ModelError)
 
 
 def _number(value, where: str) -> float:
@@ -153,7 +143,7 @@ def _bands(raw) -> tuple[Band, ...]:
         raise ModelError("bands: duplicate ids")
     if bands[0].min != LOWEST:
         raise ModelError(f"bands: the first band must start at {LOWEST}, not {bands[0].min}")
-    for before, after in zip(bands, bands[1:]):
+    for before, after in zip(bands, bands[1:], strict=False):
         if after.min != before.max:
             raise ModelError(
                 f"bands: {before.id} ends at {before.max} but {after.id} starts at {after.min}: "

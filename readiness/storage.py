@@ -311,10 +311,22 @@ def submit(db, assessment_id, section_ids, summarise):
         (org_type, size_band), scores = summarise(answers)
         db["assessments"].update(
             assessment_id,
-            {"status": "submitted", "submitted_at": now, "updated_at": now, "org_type": org_type, "size_band": size_band},
+            {
+                "status": "submitted",
+                "submitted_at": now,
+                "updated_at": now,
+                "org_type": org_type,
+                "size_band": size_band,
+            },
         )
         db["assessment_scores"].insert_all(
-            {"assessment_id": assessment_id, "dimension": dimension, "value": value, "org_type": org_type, "size_band": size_band}
+            {
+                "assessment_id": assessment_id,
+                "dimension": dimension,
+                "value": value,
+                "org_type": org_type,
+                "size_band": size_band,
+            }
             for dimension, value in scores.items()
             if value is not None
         )
@@ -342,8 +354,20 @@ def _count_into_group(db, group, choices, scores):
 
 
 REFERENCE_COLUMNS = (
-    "id", "question_id", "option_id", "value", "unit", "precision", "n", "year",
-    "source_url", "source_name", "quote", "text_fi", "text_sv", "text_en",
+    "id",
+    "question_id",
+    "option_id",
+    "value",
+    "unit",
+    "precision",
+    "n",
+    "year",
+    "source_url",
+    "source_name",
+    "quote",
+    "text_fi",
+    "text_sv",
+    "text_en",
 )
 
 
@@ -357,7 +381,12 @@ def load_reference_figures(db, figures, loaded_from, replace):
             ({column: getattr(figure, column) for column in REFERENCE_COLUMNS} for figure in figures), pk="id"
         )
         db["reference_loads"].insert(
-            {"loaded_at": _now(), "loaded_from": loaded_from, "mode": "replace" if replace else "extend", "figures": len(figures)}
+            {
+                "loaded_at": _now(),
+                "loaded_from": loaded_from,
+                "mode": "replace" if replace else "extend",
+                "figures": len(figures),
+            }
         )
         _bump_results_revision(db)
 
@@ -365,7 +394,10 @@ def load_reference_figures(db, figures, loaded_from, replace):
 def operator_reference(db):
     """Return (rows of the operator's reference figures, whether they replace the packaged ones)."""
     last = db.execute("select mode from reference_loads order by id desc limit 1").fetchone()
-    rows = [dict(zip(REFERENCE_COLUMNS, row)) for row in db.execute(f"select {', '.join(REFERENCE_COLUMNS)} from reference_figures")]
+    rows = [
+        dict(zip(REFERENCE_COLUMNS, row, strict=True))
+        for row in db.execute(f"select {', '.join(REFERENCE_COLUMNS)} from reference_figures")
+    ]
     return rows, bool(last and last[0] == "replace")
 
 

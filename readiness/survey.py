@@ -18,7 +18,6 @@ from . import peers
 from . import results as results_module
 from . import scoring
 from . import storage
-from .result_charts import result_charts
 from .forms import choice_items
 from .forms import error_summary
 from .forms import form_errors
@@ -29,6 +28,7 @@ from .forms import section_form
 from .i18n import DEFAULT_LANGUAGE
 from .questionnaire import LANGUAGES
 from .questionnaire import load
+from .result_charts import result_charts
 
 bp = Blueprint("survey", __name__, url_prefix="/<lang_code>")
 
@@ -175,9 +175,7 @@ def _save(questionnaire, section, assessment, form, return_to):
 def saved():
     """Shown after the first save: the private resume link, to copy and keep."""
     assessment = current_assessment() or abort(404)
-    return render_template(
-        "saved.html", resume_link=resume_url(), continue_url=_continue_url(load(), assessment)
-    )
+    return render_template("saved.html", resume_link=resume_url(), continue_url=_continue_url(load(), assessment))
 
 
 @bp.route("/check")

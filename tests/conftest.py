@@ -40,6 +40,15 @@ def db(app):
 
 
 @pytest.fixture
+def fresh_db():
+    """A migrated in-memory database, for storage tests that need no app."""
+    db = storage.connect(":memory:")
+    storage.migrate(db)
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture
 def questionnaire():
     return load()
 
@@ -114,7 +123,9 @@ def submit_assessment(db, questionnaire, token, changes=None):
                 if value:
                     choices[key] = value if isinstance(value, list) else [value]
         if assessment_id is None:
-            assessment_id = storage.create_assessment(db, storage.hash_token(token), questionnaire.version, section.id, keys, choices, texts)
+            assessment_id = storage.create_assessment(
+                db, storage.hash_token(token), questionnaire.version, section.id, keys, choices, texts
+            )
         else:
             storage.save_section(db, assessment_id, section.id, keys, choices, texts)
     storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], _summarise)

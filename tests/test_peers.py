@@ -38,9 +38,14 @@ def sizes_from(leaves):
             {("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 5},
             {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)},
         ),
-        ({("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 9}, {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)}),
-        ({("kunta", "a"): 5, ("kunta", "b"): 5, ("yritys", "x"): 2, ("yritys", "y"): 3}, {
-            ("kunta", "a"), ("kunta", "b"), ("kunta", ANY), ("yritys", ANY), (ANY, ANY)}),
+        (
+            {("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 9},
+            {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)},
+        ),
+        (
+            {("kunta", "a"): 5, ("kunta", "b"): 5, ("yritys", "x"): 2, ("yritys", "y"): 3},
+            {("kunta", "a"), ("kunta", "b"), ("kunta", ANY), ("yritys", ANY), (ANY, ANY)},
+        ),
     ],
 )
 def test_shown_groups(leaves, shown):
@@ -73,18 +78,12 @@ def test_no_difference_of_shown_groups_isolates_fewer_than_the_minimum():
                     assert rest == 0 or rest >= K, (leaves, group, parts)
 
 
-@pytest.fixture
-def fresh_db():
-    db = storage.connect(":memory:")
-    storage.migrate(db)
-    yield db
-    db.conn.close()
-
-
 def test_aggregates_count_submitted_assessments_only_and_never_free_text(fresh_db, questionnaire):
     for i in range(5):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": ["regularly", "none"][i % 2]}})
-    storage.create_assessment(fresh_db, storage.hash_token("draft"), "v", "profile", ["org_type"], {"org_type": ["kunta"]}, {})
+    storage.create_assessment(
+        fresh_db, storage.hash_token("draft"), "v", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
+    )
     group = peers.group_for(fresh_db, "kunta", questionnaire.question("population").options[0].id, K)
     assert group.key == ("kunta", "under_5000") and group.organisations == 5
     counts = peers.distribution(fresh_db, group)

@@ -2,7 +2,6 @@
 
 import re
 import tomllib
-
 from pathlib import Path
 
 import pytest
@@ -55,7 +54,16 @@ def test_ids_are_stable_ascii_and_unique(questionnaire):
 
 def test_the_sections_follow_the_2024_survey_in_order(questionnaire):
     assert [s.id for s in questionnaire.sections] == [
-        "profile", "org_use", "own_use", "change", "hr", "support", "competence", "education", "risks", "outlook",
+        "profile",
+        "org_use",
+        "own_use",
+        "change",
+        "hr",
+        "support",
+        "competence",
+        "education",
+        "risks",
+        "outlook",
     ]
     assert questionnaire.version
 
@@ -95,12 +103,21 @@ def test_matrix_answer_keys(questionnaire):
 
 
 def minimal(**question):
-    base = {"id": "q", "type": "single", "text": {"fi": "a", "sv": "b", "en": "c"},
-            "options": [{"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}},
-                        {"id": "y", "label": {"fi": "y", "sv": "y", "en": "y"}}]}
+    base = {
+        "id": "q",
+        "type": "single",
+        "text": {"fi": "a", "sv": "b", "en": "c"},
+        "options": [
+            {"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}},
+            {"id": "y", "label": {"fi": "y", "sv": "y", "en": "y"}},
+        ],
+    }
     base.update(question)
-    return {"version": "t", "title": {"fi": "a", "sv": "b", "en": "c"},
-            "sections": [{"id": "s", "title": {"fi": "a", "sv": "b", "en": "c"}, "questions": [base]}]}
+    return {
+        "version": "t",
+        "title": {"fi": "a", "sv": "b", "en": "c"},
+        "sections": [{"id": "s", "title": {"fi": "a", "sv": "b", "en": "c"}, "questions": [base]}],
+    }
 
 
 @pytest.mark.parametrize(
@@ -109,7 +126,7 @@ def minimal(**question):
         ({"text": {"fi": "a", "sv": "", "en": "c"}}, "missing text in sv"),
         ({"text": {"fi": "a", "en": "c"}}, "missing text in sv"),
         ({"type": "slider"}, "type must be one of"),
-        ({"id": "q\"><script>"}, "must match"),
+        ({"id": 'q"><script>'}, "must match"),
         ({"options": [{"id": "X y", "label": {"fi": "x", "sv": "x", "en": "x"}}] * 2}, "must match"),
         ({"options": [{"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}}]}, "at least two options"),
         ({"exclusive": ["nope"]}, "exclusive names unknown options"),
@@ -132,6 +149,11 @@ def test_the_data_file_is_plain_toml():
 
 
 def test_known_choices_drop_answers_the_questionnaire_no_longer_has(questionnaire):
-    stored = {"own_use": ["regularly"], "org_use.hr": ["gone"], "org_use.nope": ["a_lot"], "removed": ["x"],
-              "support": ["training", "gone"]}
+    stored = {
+        "own_use": ["regularly"],
+        "org_use.hr": ["gone"],
+        "org_use.nope": ["a_lot"],
+        "removed": ["x"],
+        "support": ["training", "gone"],
+    }
     assert questionnaire.known_choices(stored) == {"own_use": ["regularly"], "support": ["training"]}

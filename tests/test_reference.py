@@ -4,7 +4,6 @@ the loader's rules enforced."""
 import csv
 import io
 import re
-
 from pathlib import Path
 
 import pytest

@@ -7,7 +7,6 @@ from bs4 import BeautifulSoup
 from jsonschema import Draft202012Validator
 
 from readiness import reference
-from readiness import storage
 from tests.conftest import csrf_token
 from tests.conftest import submit_assessment
 
@@ -53,10 +52,16 @@ def test_every_published_figure_appears_with_its_words_and_source(submitted, que
 def test_approximate_figures_read_as_approximate(submitted):
     page = soup(submitted.get("/fi/results"))
     own_use = page.find(id="result-own_use").find_parent("section")
-    cells = {row.th.get_text(strip=True): row.find_all("td")[-1].get_text(" ", strip=True) for row in own_use.tbody.find_all("tr")}
+    cells = {
+        row.th.get_text(strip=True): row.find_all("td")[-1].get_text(" ", strip=True)
+        for row in own_use.tbody.find_all("tr")
+    }
     assert cells["Säännöllisesti"].startswith("noin joka kolmas")
     assert cells["Olen vasta tutustunut tekoälyyn"].startswith("runsaat 40 %")
-    assert cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"].startswith("noin joka neljännellä") or "neljä" in cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"]
+    assert (
+        cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"].startswith("noin joka neljännellä")
+        or "neljä" in cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"]
+    )
     # Occasional use has no published figure: a dash, never a number.
     assert cells["Satunnaisesti"] == "–"
 
@@ -266,10 +271,19 @@ def write_csv(path, rows, header=reference.COLUMNS):
 
 def operator_row(**changes):
     row = {
-        "id": "kt.full.own.occasionally", "question_id": "own_use", "option_id": "occasionally", "value": "12",
-        "unit": "percent", "precision": "exact", "n": "158", "year": "2024",
-        "source_url": "https://example.org/kt-2024-tables", "source_name": "KT full tables 2024",
-        "quote": "Satunnaisesti 12 %", "text_fi": "12 % käytti satunnaisesti", "text_sv": "12 % använde ibland",
+        "id": "kt.full.own.occasionally",
+        "question_id": "own_use",
+        "option_id": "occasionally",
+        "value": "12",
+        "unit": "percent",
+        "precision": "exact",
+        "n": "158",
+        "year": "2024",
+        "source_url": "https://example.org/kt-2024-tables",
+        "source_name": "KT full tables 2024",
+        "quote": "Satunnaisesti 12 %",
+        "text_fi": "12 % käytti satunnaisesti",
+        "text_sv": "12 % använde ibland",
         "text_en": "12% used it occasionally",
     }
     row.update(changes)
@@ -287,7 +301,9 @@ def test_operator_figures_appear_with_the_operators_source(runner, submitted, tm
 
 
 def test_operator_figures_can_replace_the_packaged_ones(runner, submitted, tmp_path):
-    result = runner.invoke(args=["reference", "load", "--replace", str(write_csv(tmp_path / "kt.csv", [operator_row()]))])
+    result = runner.invoke(
+        args=["reference", "load", "--replace", str(write_csv(tmp_path / "kt.csv", [operator_row()]))]
+    )
     assert result.exit_code == 0, result.output
     text = soup(submitted.get("/en/results")).get_text()
     assert "12% used it occasionally" in text and "about one in three" not in text

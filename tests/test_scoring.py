@@ -75,8 +75,16 @@ def test_bands_are_the_four_of_the_product(model):
 
 @pytest.mark.parametrize(
     "value, band",
-    [(0, "starting"), (24.9, "starting"), (25, "experimenting"), (49.99, "experimenting"), (50, "adopting"),
-     (74.99, "adopting"), (75, "established"), (100, "established")],
+    [
+        (0, "starting"),
+        (24.9, "starting"),
+        (25, "experimenting"),
+        (49.99, "experimenting"),
+        (50, "adopting"),
+        (74.99, "adopting"),
+        (75, "established"),
+        (100, "established"),
+    ],
 )
 def test_band_boundaries(model, value, band):
     assert band_for(model, value).id == band
@@ -114,7 +122,9 @@ def test_a_matrix_scores_the_mean_of_its_scored_rows(model, questionnaire):
     org_use, hr_use = result.parts
     assert (org_use.question, org_use.score, org_use.weight) == ("org_use", 62.5, 2)
     assert dict(org_use.answers) == {
-        "org_use.hr": ("a_lot",), "org_use.finance": ("dont_know",), "org_use.marketing": ("not_applicable",),
+        "org_use.hr": ("a_lot",),
+        "org_use.finance": ("dont_know",),
+        "org_use.marketing": ("not_applicable",),
         "org_use.ict": ("a_little",),
     }
     assert hr_use.score is None and hr_use.answers == ()
@@ -220,8 +230,13 @@ def minimal():
                         "question": "attitude",
                         "weight": 1,
                         "rule": "scale",
-                        "points": {"very_positive": 100, "fairly_positive": 75, "neutral": 50,
-                                   "fairly_negative": 25, "very_negative": 0},
+                        "points": {
+                            "very_positive": 100,
+                            "fairly_positive": 75,
+                            "neutral": 50,
+                            "fairly_negative": 25,
+                            "very_negative": 0,
+                        },
                         "excluded": ["dont_know"],
                     }
                 ],
@@ -236,8 +251,15 @@ def minimal():
                         "question": "support",
                         "weight": 1,
                         "rule": "count",
-                        "counted": ["licences", "training", "guidelines", "data_protection", "pilots", "network",
-                                    "resources"],
+                        "counted": [
+                            "licences",
+                            "training",
+                            "guidelines",
+                            "data_protection",
+                            "pilots",
+                            "network",
+                            "resources",
+                        ],
                         "zero": ["none"],
                         "cap": 4,
                     }
@@ -303,8 +325,10 @@ def _delete(path):
         (_set([count, "zero"], ["none", "training"]), "training is in both counted and zero"),
         (_delete([scale, "points"]), "needs a points table"),
         # don't know is never scored
-        (lambda d: (scale(d)["points"].update(dont_know=0), scale(d).update(excluded=[])),
-         "don't-know option dont_know must be excluded"),
+        (
+            lambda d: (scale(d)["points"].update(dont_know=0), scale(d).update(excluded=[])),
+            "don't-know option dont_know must be excluded",
+        ),
         # numbers
         (_set([scale, "points", "very_positive"], 101), "101 is outside 0–100"),
         (_set([scale, "points", "very_negative"], -5), "-5 is outside 0–100"),

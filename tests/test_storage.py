@@ -8,17 +8,14 @@ import pytest
 from readiness import storage
 
 
-@pytest.fixture
-def fresh_db():
-    db = storage.connect(":memory:")
-    storage.migrate(db)
-    yield db
-    db.conn.close()
-
-
 def new_assessment(db, token="t"):
     return storage.create_assessment(
-        db, storage.hash_token(token), "v1", "profile", ["org_type", "org_name"], {"org_type": ["kunta"]},
+        db,
+        storage.hash_token(token),
+        "v1",
+        "profile",
+        ["org_type", "org_name"],
+        {"org_type": ["kunta"]},
         {"org_name": "Esimerkkilä"},
     )
 
@@ -61,7 +58,9 @@ def test_create_stores_the_first_section_with_only_the_token_hash(fresh_db):
 def test_saving_a_section_replaces_only_that_sections_answers(fresh_db):
     assessment_id = new_assessment(fresh_db)
     storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["licences", "training"]}, {})
-    storage.save_section(fresh_db, assessment_id, "profile", ["org_type", "org_name"], {"org_type": ["muu"]}, {"org_name": ""})
+    storage.save_section(
+        fresh_db, assessment_id, "profile", ["org_type", "org_name"], {"org_type": ["muu"]}, {"org_name": ""}
+    )
     answers = storage.load_answers(fresh_db, assessment_id)
     assert answers.choices == {"org_type": ["muu"], "support": ["licences", "training"]}
     assert answers.texts == {}
@@ -102,9 +101,15 @@ def test_submit_stores_the_group_and_scores_and_counts_the_peers(fresh_db):
     assert fresh_db.execute("select dimension, value from assessment_scores").fetchall() == [("support", 0.0)]
     groups = dict(((t, b), n) for t, b, n in fresh_db.execute("select * from peer_groups"))
     assert groups == {("*", "*"): 1, ("kunta", "*"): 1, ("kunta", "10000_19999"): 1}
-    counts = fresh_db.execute("select org_type, size_band, answer_key, option_id, organisations from peer_counts").fetchall()
+    counts = fresh_db.execute(
+        "select org_type, size_band, answer_key, option_id, organisations from peer_counts"
+    ).fetchall()
     assert sorted(counts) == sorted(
-        [("*", "*", "org_type", "kunta", 1), ("kunta", "*", "org_type", "kunta", 1), ("kunta", "10000_19999", "org_type", "kunta", 1)]
+        [
+            ("*", "*", "org_type", "kunta", 1),
+            ("kunta", "*", "org_type", "kunta", 1),
+            ("kunta", "10000_19999", "org_type", "kunta", 1),
+        ]
     )
     assert "Esimerkkilä" not in str(counts)
 
@@ -113,8 +118,12 @@ def test_rebuilding_the_peer_aggregates_gives_the_same_counts(fresh_db):
     for token in ("a", "b", "c"):
         storage.submit(fresh_db, new_assessment(fresh_db, token), ["profile"], summarise)
     new_assessment(fresh_db, "draft")
+
     def aggregates():
-        return [sorted(fresh_db.execute(f"select * from {table}").fetchall()) for table in ("peer_counts", "peer_groups", "peer_scores")]
+        return [
+            sorted(fresh_db.execute(f"select * from {table}").fetchall())
+            for table in ("peer_counts", "peer_groups", "peer_scores")
+        ]
 
     before = aggregates()
     storage.rebuild_peer_aggregates(fresh_db)
@@ -133,7 +142,9 @@ def _writer(path, worker, count, results):
     acknowledged = []
     for i in range(count):
         token = f"{worker}-{i}"
-        storage.create_assessment(db, storage.hash_token(token), "v1", "profile", ["org_type"], {"org_type": ["kunta"]}, {})
+        storage.create_assessment(
+            db, storage.hash_token(token), "v1", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
+        )
         acknowledged.append(token)
     results.put(acknowledged)
 
@@ -142,7 +153,9 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     path = str(tmp_path / "concurrent.sqlite")
     storage.migrate(storage.connect(path))
     results = multiprocessing.get_context("fork").Queue()
-    workers = [multiprocessing.get_context("fork").Process(target=_writer, args=(path, w, 150, results)) for w in range(4)]
+    workers = [
+        multiprocessing.get_context("fork").Process(target=_writer, args=(path, w, 150, results)) for w in range(4)
+    ]
     for worker in workers:
         worker.start()
     acknowledged = [token for _ in workers for token in results.get(timeout=60)]

@@ -96,7 +96,9 @@ def test_the_whole_journey_in_finnish(client, db, questionnaire, answers):
 
     for number, section in enumerate(questionnaire.sections[1:], start=2):
         response = post_form(client, f"/fi/section/{section.id}", answers[section.id])
-        expected = f"/fi/section/{questionnaire.sections[number].id}" if number < len(questionnaire.sections) else "/fi/check"
+        expected = (
+            f"/fi/section/{questionnaire.sections[number].id}" if number < len(questionnaire.sections) else "/fi/check"
+        )
         assert response.headers["Location"] == expected
 
     check = soup(client.get("/fi/check"))
@@ -190,7 +192,12 @@ def test_missing_answers_get_an_error_summary_and_keep_the_other_answers(client,
         ("profile", {"org_type": ["kunta", "muu"]}, "org_type", "Valitse"),
         ("profile", {"org_type": "kunta", "population": ""}, "population", "Valitse"),
         ("org_use", {"org_use__hr": "lots"}, "org_use__hr", "Valitse"),
-        ("competence", {"competence_top": ["ai_basics", "ethics", "risk_assessment", "leadership"]}, "competence_top", "3"),
+        (
+            "competence",
+            {"competence_top": ["ai_basics", "ethics", "risk_assessment", "leadership"]},
+            "competence_top",
+            "3",
+        ),
         ("support", {"support": ["none", "training"]}, "support", "Ei vielä"),
         ("support", {"support": []}, "support", "Valitse"),
         ("support", {"support_other": "x" * 2001}, "support_other", "2\u00a0000"),
@@ -325,8 +332,11 @@ def test_healthz_reports_a_broken_database(app, client, tmp_path):
 
 
 def test_no_ip_address_is_stored(app, answered, db):
-    answered.post("/fi/submit", data={"csrf_token": csrf_token(answered, "/fi/check")},
-                  environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    answered.post(
+        "/fi/submit",
+        data={"csrf_token": csrf_token(answered, "/fi/check")},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
     dump = "\n".join(db.conn.iterdump())
     assert "203.0.113.7" not in dump and "127.0.0.1" not in dump
 

@@ -1,0 +1,221 @@
+"""Benchmark of the results page with 1,000 and 100,000 submitted assessments in scratch databases.
+
+Run from the repository root:  .venv/bin/python benchmarks/results.py
+Synthetic assessments are generated into databases in a temporary folder (never the service's own), the
+app is served by gunicorn on 127.0.0.1, and the results page of one assessment is timed against the
+framework floor, alternating request by request: as reused (the page of an unchanged assessment) and as
+rebuilt (every request preceded by a change to the peer aggregates, so nothing can be reused). Figures go
+to benchmarks/results-results.md; compare ratios within one run.
+"""
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from survey import Client  # noqa: E402
+from survey import free_port  # noqa: E402
+from survey import percentile  # noqa: E402
+from survey import start_server  # noqa: E402
+
+from readiness import peers  # noqa: E402
+from readiness import scoring  # noqa: E402
+from readiness import storage  # noqa: E402
+from readiness.questionnaire import load  # noqa: E402
+from readiness.survey import _summarise  # noqa: E402
+
+ORG_TYPES = (
+    ("kunta", 70),
+    ("kuntayhtyma", 12),
+    ("hyvinvointialue", 8),
+    ("maakuntaliitto", 5),
+    ("yritys", 3),
+    ("muu", 2),
+)
+PROBE_TOKEN = "b" * 43
+
+
+def random_choices(questionnaire, rng):
+    """Return one synthetic assessment's choices: valid answers picked at random, as stored."""
+    choices = {}
+    org_type = rng.choices([t for t, _ in ORG_TYPES], [w for _, w in ORG_TYPES])[0]
+    for question in questionnaire.questions():
+        if question.type == "text":
+            continue
+        if question.id == "org_type":
+            choices["org_type"] = [org_type]
+            continue
+        if question.required_if and org_type not in question.required_if.options:
+            continue
+        options = [o.id for o in question.options]
+        if question.type == "multiple":
+            ordinary = [o for o in options if o not in question.exclusive]
+            limit = min(question.max_choices or 3, 3)
+            choices[question.id] = rng.sample(ordinary, rng.randint(1, limit))
+        else:
+            for key in question.answer_keys():
+                choices[key] = [rng.choice(options)]
+    return choices
+
+
+def populate(path, count, questionnaire, seed=2024):
+    """Write ``count`` submitted synthetic assessments into a new database and build its aggregates."""
+    db = storage.connect(str(path))
+    storage.migrate(db)
+    model = scoring.load(questionnaire)
+    rng = random.Random(seed)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    assessments, answers, saved, scores = [], [], [], []
+    for number in range(1, count + 1):
+        choices = random_choices(questionnaire, rng)
+        org_type, size_band = peers.size_band(questionnaire, choices)
+        assessments.append(
+            (number, f"synthetic-{number}", questionnaire.version, "submitted", now, now, now, org_type, size_band)
+        )
+        answers.extend((number, key, option) for key, options in choices.items() for option in options)
+        saved.extend((number, section.id, now) for section in questionnaire.sections)
+        for result in scoring.score(model, questionnaire, choices):
+            if result.value is not None:
+                scores.append((number, result.dimension.id, result.value, org_type, size_band))
+    with storage.write_transaction(db):
+        db.conn.executemany(
+            "insert into assessments (id, token_hash, questionnaire_version, status, created_at, updated_at, submitted_at, "
+            "org_type, size_band) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            assessments,
+        )
+        db.conn.executemany("insert into answers (assessment_id, question_id, option_id) values (?, ?, ?)", answers)
+        db.conn.executemany("insert into saved_sections (assessment_id, section_id, saved_at) values (?, ?, ?)", saved)
+        db.conn.executemany(
+            "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) values (?, ?, ?, ?, ?)",
+            scores,
+        )
+    storage.rebuild_peer_aggregates(db)
+    # The assessment whose page is timed goes through the real submission, like any respondent's.
+    probe = random_choices(questionnaire, random.Random(seed + 1))
+    probe["org_type"], probe["population"] = ["kunta"], ["10000_19999"]
+    probe_id = None
+    for section in questionnaire.sections:
+        keys = [key for q in section.questions for key in q.answer_keys()]
+        section_choices = {k: v for k, v in probe.items() if k in keys}
+        if probe_id is None:
+            probe_id = storage.create_assessment(
+                db, storage.hash_token(PROBE_TOKEN), questionnaire.version, section.id, keys, section_choices, {}
+            )
+        else:
+            storage.save_section(db, probe_id, section.id, keys, section_choices, {})
+    storage.submit(db, probe_id, [s.id for s in questionnaire.sections], _summarise)
+    db.conn.close()
+    return len(answers)
+
+
+def measure(paths, workers, requests):
+    """Time the floor and the results page, reused and rebuilt, on every database at once.
+
+    One server per database; requests alternate between the servers and kinds one by one, so that the
+    machine's noise falls on every size alike and the sizes can be compared within the run.
+    """
+    servers, clients, dbs = {}, {}, {}
+    try:
+        for size, path in paths.items():
+            port = free_port()
+            servers[size] = start_server(path, port, workers)
+            clients[size] = Client(port)
+            dbs[size] = storage.connect(str(path))
+            status, _, _ = clients[size].request("GET", f"/fi/resume/{PROBE_TOKEN}")
+            assert status == 302, status
+        timings = {size: {"floor": [], "reused": [], "rebuilt": []} for size in paths}
+        for kind in ("reused", "rebuilt"):
+            for _ in range(requests):
+                for size, client in clients.items():
+                    timings[size]["floor"].append(client.request("GET", "/_floor")[2])
+                    if kind == "rebuilt":
+                        with storage.write_transaction(dbs[size]):
+                            dbs[size].execute("update revisions set value = value + 1 where name = 'results'")
+                    status, _, elapsed = client.request("GET", "/fi/results")
+                    assert status == 200, status
+                    timings[size][kind].append(elapsed)
+        return timings
+    finally:
+        for size in servers:
+            servers[size].terminate()
+            servers[size].wait(timeout=30)
+        for db in dbs.values():
+            db.conn.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results-results.md"))
+    args = parser.parse_args()
+
+    questionnaire = load()
+    rows = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = {size: Path(scratch) / f"results-{size}.sqlite" for size in args.sizes}
+        generated = {}
+        for size, path in paths.items():
+            started = time.perf_counter()
+            generated[size] = populate(path, size, questionnaire)
+            print(f"{size} assessments generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        timings = measure(paths, args.workers, args.requests)
+        for size, path in paths.items():
+            rows[size] = (timings[size], generated[size], None, path.stat().st_size)
+
+    smallest, largest = min(rows), max(rows)
+    p50 = {size: {k: statistics.median(v) * 1000 for k, v in timings.items()} for size, (timings, *_) in rows.items()}
+    lines = [
+        "# Results page benchmark",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/results.py` on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; gunicorn with {args.workers} sync workers on "
+        f"127.0.0.1 (one server per database), client on the same machine, {args.requests} requests of each kind per "
+        "database, alternating request by request between the databases and with the floor. Synthetic assessments in "
+        "scratch databases.",
+        "",
+        "| submitted assessments | answer rows | database MB | floor p50 ms | results reused p50 ms (× floor) | results rebuilt p50 ms (× floor) | rebuilt p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, (timings, answer_rows, _, db_bytes) in sorted(rows.items()):
+        q = p50[size]
+        lines.append(
+            f"| {size:,} | {answer_rows:,} | {db_bytes / 1e6:.0f} | {q['floor']:.2f} | {q['reused']:.2f} ({q['reused'] / q['floor']:.2f}×) | "
+            f"{q['rebuilt']:.2f} ({q['rebuilt'] / q['floor']:.2f}×) | {percentile(timings['rebuilt'], 99) * 1000:.2f} |"
+        )
+    reused_ratio = p50[largest]["reused"] / p50[largest]["floor"]
+    growth_reused = p50[largest]["reused"] / p50[smallest]["reused"]
+    growth_rebuilt = p50[largest]["rebuilt"] / p50[smallest]["rebuilt"]
+    met = reused_ratio <= 3 and growth_reused <= 1.5 and growth_rebuilt <= 1.5
+    lines += [
+        "",
+        f"At {largest:,} assessments the results page p50 is {reused_ratio:.2f}× the floor (target: within 3×); "
+        f"its p50 is {growth_reused:.2f}× its own at {smallest:,} as reused and {growth_rebuilt:.2f}× as rebuilt "
+        f"(target: within 1.5×): **{'met' if met else 'NOT met'}**.",
+        "",
+        "Reused: the page of an assessment whose peer aggregates and reference figures have not changed since it was "
+        "last shown (the common case; the page shell, with the browser's own form token, is still rendered per "
+        "request). Rebuilt: every request preceded by a change to the aggregates, so scores, peer comparisons, "
+        "charts and tables are all computed again; no request reads raw answers of other organisations.",
+        "",
+    ]
+    report = "\n".join(lines)
+    Path(args.output).write_text(report)
+    print(report)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
