@@ -46,8 +46,10 @@ def create_app(test_config=None):
     from . import api
     from . import assets
     from . import commands
+    from . import downloads
     from . import i18n
     from . import pages
+    from . import report
     from . import storage
     from . import survey
 
@@ -56,6 +58,8 @@ def create_app(test_config=None):
     assets.init_app(app)
     survey.init_app(app)
     pages.init_app(app)
+    report.init_app(app)
+    downloads.init_app(app)
     commands.init_app(app)
     api.init_app(app)
     return app

@@ -7,6 +7,8 @@ text label as well as by colour. No Flask here: texts come in as arguments, alre
 
 from dataclasses import dataclass
 
+from html import escape
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -50,6 +52,7 @@ class Chart:
     takeaway: str
     figure_json: str
     table: Table
+    svg: str
 
 
 def separators(lang):
@@ -124,7 +127,15 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
             (name, _cell(score, lang, labels["no_score"]), _cell(median, lang, "–")) for name, score, median in rows
         ),
     )
-    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table)
+    svg = svg_bars(
+        chart_id,
+        [(name, score, True, format_number(score, lang) if score is not None else labels["no_score"]) for name, score, _ in rows],
+        100,
+        markers=peers if any(median is not None for median in peers) else None,
+        legend=(labels["organisation"], labels["peers"]),
+        ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
+    )
+    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table, svg)
 
 
 def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
@@ -170,7 +181,65 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
             (label, format_percent(share, lang), labels["chosen"] if chosen else "") for label, share, chosen in rows
         ),
     )
-    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table)
+    svg = svg_bars(
+        chart_id,
+        [
+            (label + (f" ◀ {labels['yours']}" if chosen else ""), share, chosen, format_percent(share, lang))
+            for label, share, chosen in rows
+        ],
+        100,
+        ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
+    )
+    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table, svg)
+
+
+def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
+    """Draw horizontal bars as a static SVG, for pages that must work without JavaScript (downloads, print).
+
+    ``bars`` is a list of (label, value or None, highlighted, value text); highlighted bars are hatched as well
+    as coloured, and ``markers`` (one value or None per bar) are drawn as diamonds. Labels stand above their
+    bars, so that long option texts need no truncation. The data table beside the chart carries the same numbers.
+    """
+    width, left, right, row_height = 680, 8, 60, 46
+    plot = width - left - right
+    top = 26 if legend else 6
+    height = top + row_height * len(bars) + 26
+    hatch = f"{chart_id}-hatch"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-hidden="true" focusable="false" '
+        'font-family="DejaVu Sans, system-ui, sans-serif" font-size="13">',
+        f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)">'
+        f'<rect width="8" height="8" fill="{ORGANISATION_COLOUR}"/>'
+        '<line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="2.5"/></pattern></defs>',
+    ]
+    if legend:
+        parts.append(
+            f'<rect x="{left}" y="6" width="14" height="14" fill="url(#{hatch})"/>'
+            f'<text x="{left + 20}" y="18">{escape(legend[0])}</text>'
+            f'<path d="M {left + 247} 6 l 7 7 l -7 7 l -7 -7 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
+            f'<text x="{left + 260}" y="18">{escape(legend[1])}</text>'
+        )
+    for value, text in ticks:
+        x = left + plot * value / scale
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 22}" stroke="#d9dce0"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#4a4a4a" font-size="11">{escape(text)}</text>'
+        )
+    for index, (label, value, highlighted, value_text) in enumerate(bars):
+        y = top + index * row_height
+        parts.append(f'<text x="{left}" y="{y + 14}" fill="#1a1a1a">{escape(label)}</text>')
+        bar_width = plot * (value or 0) / scale
+        fill = f"url(#{hatch})" if highlighted else PEER_COLOUR
+        parts.append(f'<rect x="{left}" y="{y + 20}" width="{bar_width:.1f}" height="18" fill="{fill}"/>')
+        parts.append(f'<text x="{left + bar_width + 6:.1f}" y="{y + 34}" fill="#1a1a1a">{escape(value_text)}</text>')
+        if markers and markers[index] is not None:
+            x = left + plot * markers[index] / scale
+            parts.append(
+                f'<path d="M {x:.1f} {y + 20} l 8 9 l -8 9 l -8 -9 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def _cell(value, lang, missing):

@@ -3,6 +3,8 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import g
 from flask import request
@@ -17,6 +19,24 @@ from .questionnaire import LANGUAGES
 DEFAULT_LANGUAGE = "fi"
 # Each language is named in itself, so that a reader who does not know the page's language finds their own.
 LANGUAGE_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+
+
+def localized_blueprint(name, import_name):
+    """Return a blueprint whose pages live under /<lang>/, the language taken from the URL into g.lang_code."""
+    bp = Blueprint(name, import_name, url_prefix="/<lang_code>")
+
+    @bp.url_defaults
+    def add_language_code(endpoint, values):
+        values.setdefault("lang_code", g.get("lang_code", DEFAULT_LANGUAGE))
+
+    @bp.url_value_preprocessor
+    def pull_language_code(endpoint, values):
+        lang = values.pop("lang_code")
+        if lang not in LANGUAGES:
+            abort(404)
+        g.lang_code = lang
+
+    return bp
 
 
 def page_language():

@@ -10,19 +10,20 @@ from werkzeug.exceptions import HTTPException
 
 from . import storage
 from .questionnaire import load
-from .survey import bp as survey_bp
+from .i18n import localized_blueprint
 
 csrf = CSRFProtect()
+bp = localized_blueprint("pages", __name__)
 health_bp = Blueprint("health", __name__)
 
 
-@survey_bp.route("/accessibility")
+@bp.route("/accessibility")
 def accessibility():
     """The accessibility statement that Finnish law requires of public-sector services."""
     return render_template("accessibility.html")
 
 
-@survey_bp.route("/privacy")
+@bp.route("/privacy")
 def privacy():
     """The privacy notice: what is stored, why, for how long, and who sees it."""
     return render_template("privacy.html")
@@ -50,6 +51,10 @@ def _error_messages():
             gettext("Check the address. If you followed a resume link, copy the whole link from where you saved it."),
         ),
         405: (gettext("This page cannot be used that way"), gettext("Go back to the previous page and try again.")),
+        409: (
+            gettext("The assessment has not been submitted yet"),
+            gettext("Results and downloads exist once the assessment is submitted. Check your answers and submit them."),
+        ),
         413: (
             gettext("The form was too large to save"),
             gettext("Shorten your free-text answers and send the page again. Your saved answers are kept."),
@@ -61,10 +66,11 @@ def _error_messages():
     }
 
 
-def render_error(code, title=None, message=None):
-    """Render an error page in the page's language."""
+def render_error(code, title=None, message=None, link=None):
+    """Render an error page in the page's language; ``link`` is an optional (url, text) way forward."""
     default_title, default_message = _error_messages().get(code, _error_messages()[400])
-    return render_template("error.html", title=title or default_title, message=message or default_message), code
+    page = render_template("error.html", title=title or default_title, message=message or default_message, link=link)
+    return page, code
 
 
 # Everything the pages use comes from this service; resume links in URLs must not leak through Referer.
@@ -88,6 +94,7 @@ def _add_security_headers(response):
 def init_app(app):
     """Register CSRF protection, security headers, the health check and the error pages."""
     csrf.init_app(app)
+    app.register_blueprint(bp)
     app.register_blueprint(health_bp)
     app.after_request(_add_security_headers)
 

@@ -3,18 +3,16 @@
 import re
 import secrets
 
-from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
-from markupsafe import Markup
 
 from . import peers
+from . import report
 from . import results as results_module
 from . import scoring
 from . import storage
@@ -26,28 +24,14 @@ from .forms import saved_values
 from .forms import section_answers
 from .forms import section_form
 from .i18n import DEFAULT_LANGUAGE
-from .questionnaire import LANGUAGES
+from .i18n import localized_blueprint
 from .questionnaire import load
-from .result_charts import result_charts
 
-bp = Blueprint("survey", __name__, url_prefix="/<lang_code>")
+bp = localized_blueprint("survey", __name__)
 
 # secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 RETURN_TO_CHECK = "check"
-
-
-@bp.url_defaults
-def add_language_code(endpoint, values):
-    values.setdefault("lang_code", g.get("lang_code", DEFAULT_LANGUAGE))
-
-
-@bp.url_value_preprocessor
-def pull_language_code(endpoint, values):
-    lang = values.pop("lang_code")
-    if lang not in LANGUAGES:
-        abort(404)
-    g.lang_code = lang
 
 
 @bp.after_request
@@ -237,28 +221,7 @@ def results():
         return redirect(url_for(".start"))
     if not assessment.submitted:
         return redirect(url_for(".check"))
-    db = storage.get_db()
-    lang = g.lang_code
-    # Everything but the page shell is reused until an answer of another organisation or a reference figure changes.
-    key = (assessment.id, lang, storage.results_revision(db))
-    cache = current_app.extensions["rendered_results"]
-    body = cache.get(key)
-    if body is None:
-        model = scoring.load(questionnaire)
-        outcome = results_module.build(
-            db, questionnaire, model, assessment, _saved_answers(assessment), current_app.config["PEER_MINIMUM"]
-        )
-        body = Markup(
-            render_template(
-                "_results_body.html",
-                questionnaire=questionnaire,
-                model=model,
-                results=outcome,
-                group_label=results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
-                charts=result_charts(questionnaire, outcome, lang),
-            )
-        )
-        cache.put(key, body)
+    body = report.results_body(assessment, g.lang_code)
     return render_template("results.html", assessment=assessment, body=body)
 
 

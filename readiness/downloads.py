@@ -1,0 +1,88 @@
+"""Downloads of a submitted assessment: the report as HTML and PDF, the organisation's answers as CSV and JSON."""
+
+from datetime import date
+
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import g
+from flask import url_for
+from flask_babel import gettext
+
+from . import exports
+from . import report
+from . import storage
+from .i18n import localized_blueprint
+from .pages import render_error
+from .questionnaire import load
+from .survey import current_assessment
+
+bp = localized_blueprint("downloads", __name__)
+
+
+def _submitted_assessment():
+    assessment = current_assessment()
+    if assessment is None:
+        abort(404)
+    if not assessment.submitted:
+        abort(409)
+    return assessment
+
+
+def _attachment(body, mimetype, assessment, extension):
+    organisation = storage.load_answers(storage.get_db(), assessment.id).texts.get("org_name", "")
+    name = exports.file_name(g.lang_code, organisation, date.today(), extension)
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.route("/download/report.html")
+def report_html():
+    """The report as one self-contained HTML page."""
+    assessment = _submitted_assessment()
+    return _attachment(report.report_html(assessment, g.lang_code), "text/html", assessment, "html")
+
+
+@bp.route("/download/report.pdf")
+def report_pdf():
+    """The report as a tagged PDF; if it cannot be made, a page says so and offers the HTML instead."""
+    assessment = _submitted_assessment()
+    try:
+        pdf = report.rendered(
+            "pdf", assessment, g.lang_code, lambda _: exports.pdf_from_html(report.report_html(assessment, g.lang_code))
+        )
+    except Exception:  # any failure of the PDF renderer: the HTML report still works
+        current_app.logger.exception("PDF rendering failed")
+        return render_error(
+            503,
+            gettext("The PDF could not be made"),
+            gettext("Try again in a moment, or download the same report as an HTML page."),
+            (url_for(".report_html"), gettext("Download the report as an HTML page")),
+        )
+    return _attachment(pdf, "application/pdf", assessment, "pdf")
+
+
+@bp.route("/download/answers.csv")
+def answers_csv():
+    """The organisation's own answers as CSV, one row per answer."""
+    assessment = _submitted_assessment()
+    rows = exports.answer_rows(load(), storage.load_answers(storage.get_db(), assessment.id), g.lang_code)
+    return _attachment(exports.answers_csv(rows), "text/csv", assessment, "csv")
+
+
+@bp.route("/download/answers.json")
+def answers_json():
+    """The organisation's own answers and scores as JSON."""
+    assessment = _submitted_assessment()
+    db = storage.get_db()
+    questionnaire = load()
+    rows = exports.answer_rows(questionnaire, storage.load_answers(db, assessment.id), g.lang_code)
+    scores = dict(db.execute("select dimension, value from assessment_scores where assessment_id = ?", [assessment.id]))
+    return _attachment(exports.answers_json(assessment, questionnaire, rows, scores), "application/json", assessment, "json")
+
+
+def init_app(app):
+    """Register the downloads."""
+    app.register_blueprint(bp)

@@ -1,0 +1,132 @@
+"""The results of a submitted assessment for the page and for the downloads: built once, reused until
+another organisation's submission or a reference figure changes what they show."""
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from flask import current_app
+from flask import render_template
+from flask_babel import gettext
+from markupsafe import Markup
+
+from . import recommendations
+from . import results as results_module
+from . import scoring
+from . import storage
+from .charts import format_number
+from .i18n import page_language
+from .questionnaire import load
+from .questionnaire import parse_text
+from .result_charts import result_charts
+
+# How many recommendations the page puts first; the rest follow under a heading of their own.
+TOP_RECOMMENDATIONS = 5
+SOURCES_FILE = Path(__file__).with_name("sources.toml")
+
+
+@cache
+def sources():
+    """Return the public sources of the 2024 findings, by id: {id: (name Text, url)}."""
+    with open(SOURCES_FILE, "rb") as f:
+        data = tomllib.load(f)
+    return {source_id: (parse_text(entry["name"], source_id), entry["url"]) for source_id, entry in data.items()}
+
+
+def source_link(source_id):
+    """Return a link to a named source of the 2024 findings, in the page's language."""
+    name, url = sources()[source_id]
+    return Markup('<span class="figure-source">({}: <a href="{}">{}</a>)</span>').format(
+        gettext("source"), url, name[page_language()]
+    )
+
+
+def target_label(target):
+    """Say whom a training area is for, in the page's language."""
+    return {
+        "all_staff": gettext("all staff"),
+        "professional_groups": gettext("professional groups"),
+        "hr": gettext("HR"),
+        "management": gettext("management and supervisors"),
+    }[target]
+
+
+def language_name(code):
+    """Name a language in the page's language ("in English" as "englanniksi" on a Finnish page)."""
+    return {"fi": gettext("in Finnish"), "sv": gettext("in Swedish"), "en": gettext("in English")}[code]
+
+
+def reason_text(reason, questionnaire, model, lang):
+    """Say in words why a recommendation is shown: the rule's reason and the answer or score that fired it."""
+    if reason.dimension:
+        dimension = model.dimension(reason.dimension)
+        detail = f"{dimension.name[lang]}: {format_number(reason.score, lang)}/100"
+    else:
+        question = questionnaire.question(reason.answer_key.split(".", 1)[0])
+        row = question.row(reason.answer_key)
+        option = question.option(reason.option)
+        asked = row.label[lang] if row else question.text[lang]
+        detail = gettext("you answered “%(answer)s” to “%(question)s”", answer=option.label[lang], question=asked)
+    return f"{reason.rule.why[lang]} ({detail})"
+
+
+def context(db, assessment, lang):
+    """Return everything the results templates show for one submitted assessment."""
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    answers = storage.load_answers(db, assessment.id)
+    outcome = results_module.build(db, questionnaire, model, assessment, answers, current_app.config["PEER_MINIMUM"])
+    catalogue = recommendations.load(questionnaire, model)
+    choices = questionnaire.known_choices(answers.choices)
+    scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
+    ranked = [
+        (recommendation, [reason_text(r, questionnaire, model, lang) for r in recommendation.reasons])
+        for recommendation in recommendations.recommend(catalogue, choices, scores)
+    ]
+    return {
+        "questionnaire": questionnaire,
+        "model": model,
+        "assessment": assessment,
+        "results": outcome,
+        "group_label": results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
+        "charts": result_charts(questionnaire, outcome, lang),
+        "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
+        "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
+        "catalogue": catalogue,
+        "uses_ai": recommendations.uses_ai(catalogue, choices),
+        "organisation": answers.texts.get("org_name", ""),
+    }
+
+
+def rendered(kind, assessment, lang, render):
+    """Return ``render(context)`` for this assessment and language, reused while nothing it shows has changed."""
+    db = storage.get_db()
+    key = (kind, assessment.id, lang, storage.results_revision(db))
+    cache = current_app.extensions["rendered_results"]
+    value = cache.get(key)
+    if value is None:
+        value = render(context(db, assessment, lang))
+        cache.put(key, value)
+    return value
+
+
+def results_body(assessment, lang):
+    """The results page's content, without anything of the browser's session."""
+    return rendered("body", assessment, lang, lambda c: Markup(render_template("_results_body.html", offline=False, **c)))
+
+
+def report_html(assessment, lang):
+    """The downloadable report: one self-contained HTML page (styles inlined, charts as SVG, no scripts)."""
+    return rendered("report", assessment, lang, lambda c: render_template("report.html", offline=True, **c))
+
+
+@cache
+def report_css():
+    """Return the report's stylesheet, to be inlined: the downloaded page fetches nothing."""
+    return Markup(Path(__file__).parent.parent.joinpath("static", "css", "report.css").read_text(encoding="utf-8"))
+
+
+def init_app(app):
+    """Offer the helpers of the results and report templates."""
+    app.jinja_env.globals.update(source_link=source_link, target_label=target_label, report_css=report_css)
+    app.jinja_env.filters["language_name"] = language_name

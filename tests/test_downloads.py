@@ -1,0 +1,145 @@
+"""Downloads: the report as HTML and PDF, the answers as CSV and JSON; hostile free text in every format."""
+
+import io
+import json
+import subprocess
+from datetime import date
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from readiness import exports
+from tests.conftest import csrf_token
+from tests.conftest import post_form
+
+HOSTILE = {
+    "org_name": "=HYPERLINK(\"http://evil.example\",\"Åbo\")",
+    "support_other": "<script>alert('x')</script> <img src=x onerror=alert(1)>",
+    "competence_needs": "+SUM(1,2)",
+    "education_other": "@cmd|' /C calc'!A0",
+    "future": "-2+3 " + "pitkä " * 300,
+}
+DOWNLOADS = ("report.html", "report.pdf", "answers.csv", "answers.json")
+
+
+@pytest.fixture
+def hostile(client, questionnaire, answers):
+    """A submitted assessment whose free texts are hostile."""
+    for section in questionnaire.sections:
+        data = dict(answers[section.id])
+        data.update({k: v for k, v in HOSTILE.items() if k in data})
+        assert post_form(client, f"/fi/section/{section.id}", data).status_code == 302
+    client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
+    return client
+
+
+@pytest.mark.parametrize("name", DOWNLOADS)
+def test_downloads_need_a_submitted_assessment(app, answered, name):
+    response = app.test_client().get(f"/sv/download/{name}")
+    assert response.status_code == 404
+    assert BeautifulSoup(response.data, "html.parser").html["lang"] == "sv"
+    response = answered.get(f"/fi/download/{name}")
+    assert response.status_code == 409
+    assert "lähetetty" in BeautifulSoup(response.data, "html.parser").h1.get_text()
+
+
+@pytest.mark.parametrize(("name", "extension"), [(n, n.rsplit(".", 1)[1]) for n in DOWNLOADS])
+def test_file_names_carry_the_organisation_and_the_date(hostile, name, extension):
+    response = hostile.get(f"/fi/download/{name}")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    expected = f"tekoalyvalmius-hyperlink-http-evil-example-abo-{date.today().isoformat()}.{extension}"
+    assert disposition == f"attachment; filename={expected}"
+
+
+def test_the_html_report_is_self_contained(hostile):
+    response = hostile.get("/sv/download/report.html")
+    html = response.get_data(as_text=True)
+    assert len(response.data) < 1_000_000
+    page = BeautifulSoup(html, "html.parser")
+    assert page.html["lang"] == "sv"
+    # Nothing is fetched: no scripts, stylesheets, images, frames or fonts, and no CSS url() but SVG's own patterns.
+    assert not page.find_all(["script", "link", "img", "iframe", "object", "embed"])
+    css = page.style.string
+    assert "@import" not in css and "url(" not in css
+    for element in page.find_all(src=True):
+        pytest.fail(f"fetches {element}")
+    for section in ("profile", "recommendations", "peers", "answers", "free-text"):
+        assert page.find(id=section), section
+    for chart in page.select("figure.chart"):
+        assert chart.find("svg") and chart.find("table")
+
+
+def test_hostile_free_text_is_plain_text_in_the_html_report(hostile):
+    html = hostile.get("/fi/download/report.html").get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    page = BeautifulSoup(html, "html.parser")
+    assert HOSTILE["org_name"] in page.h1.get_text()
+
+
+def test_the_csv_reads_back_with_every_answer_and_no_live_formula(hostile, questionnaire, answers):
+    frame = pd.read_csv(io.BytesIO(hostile.get("/fi/download/answers.csv").data), encoding="utf-8-sig", dtype=str)
+    texts = dict(zip(frame.question_id, frame.answer, strict=False))
+    assert texts["org_name"] == "'" + HOSTILE["org_name"]
+    assert texts["competence_needs"] == "'+SUM(1,2)"
+    assert texts["education_other"] == "'@cmd|' /C calc'!A0"
+    assert texts["future"].startswith("'-2+3")
+    assert texts["support_other"] == HOSTILE["support_other"]
+    for column in frame.columns:
+        assert not frame[column].dropna().str.match(r"^[=+\-@\t\r]").any(), column
+    chosen = set(zip(frame.answer_key, frame.option_id, strict=False))
+    assert ("own_use", "regularly") in chosen and ("org_use.ict", "not_at_all") in chosen
+    stored = sum(1 for section in questionnaire.sections for q in section.questions if q.type != "text")
+    assert len(frame) > stored
+
+
+def test_the_json_keeps_the_answers_as_they_are(hostile):
+    document = json.loads(hostile.get("/en/download/answers.json").data)
+    texts = {row["question_id"]: row["answer"] for row in document["answers"] if not row["option_id"]}
+    assert texts["org_name"] == HOSTILE["org_name"]
+    assert texts["support_other"] == HOSTILE["support_other"]
+    assert document["scores"]["own_use"] == 100
+
+
+def pdf_text(data, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_info(data, tmp_path):
+    path = tmp_path / "info.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_pdf_is_tagged_readable_and_carries_the_text(hostile, tmp_path):
+    data = hostile.get("/fi/download/report.pdf").data
+    assert data.startswith(b"%PDF")
+    info = pdf_info(data, tmp_path)
+    assert "Tagged:          yes" in info
+    assert "Tekoälyvalmius" in info  # the title
+    text = " ".join(pdf_text(data, tmp_path).split())
+    for words in ("Valmiusprofiili", "Suositellut koulutusalueet", "Vertailuryhmäsi", "<script>alert('x')</script>"):
+        assert words in text, words
+
+
+def test_a_failing_pdf_renderer_leaves_a_message_and_the_html(hostile, monkeypatch):
+    def broken(html, base_url=None):
+        raise OSError("no pango")
+
+    monkeypatch.setattr(exports, "pdf_from_html", broken)
+    response = hostile.get("/sv/download/report.pdf")
+    assert response.status_code == 503
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.html["lang"] == "sv"
+    assert page.find("a", href="/sv/download/report.html")
+    assert hostile.get("/sv/download/report.html").status_code == 200
+
+
+def test_slug():
+    assert exports.slug("Åbo stad / Turun kaupunki") == "abo-stad-turun-kaupunki"
+    assert exports.slug("") == ""
+    assert exports.file_name("sv", "", date(2026, 11, 28), "pdf") == "ai-beredskap-2026-11-28.pdf"
