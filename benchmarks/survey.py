@@ -42,8 +42,8 @@ class Client:
         self.port = port
         self.cookie = ""
 
-    def request(self, method, path, body=None):
-        """Send a request and return (status, text, seconds)."""
+    def request(self, method, path, body=None, binary=False):
+        """Send a request and return (status, text, or bytes if ``binary``, seconds)."""
         headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
             body = urlencode(body, doseq=True)
@@ -52,7 +52,8 @@ class Client:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        text = response.read().decode()
+        data = response.read()
+        text = data if binary else data.decode()
         elapsed = time.perf_counter() - started
         conn.close()
         for header in response.headers.get_all("Set-Cookie") or []:

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import unicodedata
+from functools import cache
 
 import pandas as pd
 
@@ -85,9 +86,17 @@ def file_name(lang, organisation, day, extension):
     return "-".join(part for part in parts if part) + "." + extension
 
 
+@cache
+def _font_configuration():
+    # WeasyPrint is imported on first use: it loads Pango, which only the PDF download needs. Its font
+    # configuration is kept: building it again costs a tenth of each PDF.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def pdf_from_html(html, base_url=None):
     """Render a self-contained HTML page as a tagged PDF (its language and title from the page)."""
-    # WeasyPrint is imported on first use: it loads Pango, which only the PDF download needs.
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf(pdf_tags=True)
+    return HTML(string=html, base_url=base_url).write_pdf(pdf_tags=True, font_config=_font_configuration())

@@ -78,6 +78,16 @@ def test_no_unpublished_2024_figure_is_shown_as_a_number(submitted, questionnair
             assert cell in ("–", "2024 result not published") or any(cell.startswith(p) for p in published), cell
 
 
+def test_questions_without_a_published_figure_say_so(submitted):
+    page = soup(submitted.get("/fi/results"))
+    for question_id in ("attitude", "support", "competence_top", "risks", "guidelines"):
+        section = page.find(id=f"result-{question_id}").find_parent("section")
+        assert section.select_one(".not-published").get_text(strip=True) == "2024 tulosta ei julkaistu.", question_id
+        assert "vuoden 2024 kysely" not in section.thead.get_text().lower()
+    own_use = page.find(id="result-own_use").find_parent("section")
+    assert own_use.select_one("p.not-published") is None
+
+
 def test_without_enough_peers_no_group_is_shown(submitted, db, questionnaire):
     add_peers(db, questionnaire, 3)
     page = soup(submitted.get("/en/results"))
