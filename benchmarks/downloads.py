@@ -60,7 +60,9 @@ def main():
         try:
             client = Client(port)
             assert client.request("GET", f"/fi/resume/{TOKEN}")[0] == 302
-            timings = {name: [] for name in ("floor", "results", "html", "results_rebuilt", "html_rebuilt", "pdf_rebuilt")}
+            timings = {
+                name: [] for name in ("floor", "results", "html", "results_rebuilt", "html_rebuilt", "pdf_rebuilt")
+            }
             html_bytes = pdf_bytes = 0
             for _ in range(args.requests):
                 timings["floor"].append(client.request("GET", "/_floor")[2])

@@ -6,7 +6,6 @@ text label as well as by colour. No Flask here: texts come in as arguments, alre
 """
 
 from dataclasses import dataclass
-
 from html import escape
 
 import plotly.graph_objects as go
@@ -129,7 +128,10 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
     )
     svg = svg_bars(
         chart_id,
-        [(name, score, True, format_number(score, lang) if score is not None else labels["no_score"]) for name, score, _ in rows],
+        [
+            (name, score, True, format_number(score, lang) if score is not None else labels["no_score"])
+            for name, score, _ in rows
+        ],
         100,
         markers=peers if any(median is not None for median in peers) else None,
         legend=(labels["organisation"], labels["peers"]),

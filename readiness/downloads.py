@@ -80,7 +80,9 @@ def answers_json():
     questionnaire = load()
     rows = exports.answer_rows(questionnaire, storage.load_answers(db, assessment.id), g.lang_code)
     scores = dict(db.execute("select dimension, value from assessment_scores where assessment_id = ?", [assessment.id]))
-    return _attachment(exports.answers_json(assessment, questionnaire, rows, scores), "application/json", assessment, "json")
+    return _attachment(
+        exports.answers_json(assessment, questionnaire, rows, scores), "application/json", assessment, "json"
+    )
 
 
 def init_app(app):

@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import storage
-from .questionnaire import load
 from .i18n import localized_blueprint
+from .questionnaire import load
 
 csrf = CSRFProtect()
 bp = localized_blueprint("pages", __name__)
@@ -53,7 +53,9 @@ def _error_messages():
         405: (gettext("This page cannot be used that way"), gettext("Go back to the previous page and try again.")),
         409: (
             gettext("The assessment has not been submitted yet"),
-            gettext("Results and downloads exist once the assessment is submitted. Check your answers and submit them."),
+            gettext(
+                "Results and downloads exist once the assessment is submitted. Check your answers and submit them."
+            ),
         ),
         413: (
             gettext("The form was too large to save"),

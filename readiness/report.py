@@ -112,7 +112,9 @@ def rendered(kind, assessment, lang, render):
 
 def results_body(assessment, lang):
     """The results page's content, without anything of the browser's session."""
-    return rendered("body", assessment, lang, lambda c: Markup(render_template("_results_body.html", offline=False, **c)))
+    return rendered(
+        "body", assessment, lang, lambda c: Markup(render_template("_results_body.html", offline=False, **c))
+    )
 
 
 def report_html(assessment, lang):

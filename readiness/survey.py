@@ -215,7 +215,6 @@ def confirmation():
 @bp.route("/results")
 def results():
     """The submitted assessment's readiness profile, its answers beside 2024 and beside its peers."""
-    questionnaire = load()
     assessment = current_assessment()
     if assessment is None:
         return redirect(url_for(".start"))

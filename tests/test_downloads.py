@@ -14,7 +14,7 @@ from tests.conftest import csrf_token
 from tests.conftest import post_form
 
 HOSTILE = {
-    "org_name": "=HYPERLINK(\"http://evil.example\",\"Åbo\")",
+    "org_name": '=HYPERLINK("http://evil.example","Åbo")',
     "support_other": "<script>alert('x')</script> <img src=x onerror=alert(1)>",
     "competence_needs": "+SUM(1,2)",
     "education_other": "@cmd|' /C calc'!A0",

@@ -36,8 +36,10 @@ def download(page, link_text, tmp_path):
     return path
 
 
-@pytest.mark.parametrize(("lang", "words"), [("fi", ("Raportti verkkosivuna", "PDF", "CSV", "JSON")),
-                                             ("sv", ("Rapporten som webbsida", "PDF", "CSV", "JSON"))])
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("fi", ("Raportti verkkosivuna", "PDF", "CSV", "JSON")), ("sv", ("Rapporten som webbsida", "PDF", "CSV", "JSON"))],
+)
 def test_every_download_in_the_browser(browser, page, submitted_assessment, tmp_path, lang, words):
     page.goto(f"/{lang}/resume/{submitted_assessment}")
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
