@@ -143,3 +143,13 @@ def test_slug():
     assert exports.slug("Åbo stad / Turun kaupunki") == "abo-stad-turun-kaupunki"
     assert exports.slug("") == ""
     assert exports.file_name("sv", "", date(2026, 11, 28), "pdf") == "ai-beredskap-2026-11-28.pdf"
+
+
+def test_the_pdf_declares_the_reports_language(hostile):
+    """The PDF takes its language from the report page; checked uncompressed, where the catalog is readable."""
+    from weasyprint import HTML
+
+    html = hostile.get("/sv/download/report.html").get_data(as_text=True)
+    data = HTML(string=html).write_pdf(pdf_tags=True, uncompressed_pdf=True)
+    assert b"/Lang (sv)" in data
+    assert b"/StructTreeRoot" in data
