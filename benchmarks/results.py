@@ -33,7 +33,9 @@ from readiness import peers  # noqa: E402
 from readiness import scoring  # noqa: E402
 from readiness import storage  # noqa: E402
 from readiness.questionnaire import load  # noqa: E402
+from readiness.results import PROFILE_SECTION  # noqa: E402
 from readiness.survey import _summarise  # noqa: E402
+from tests.conftest import publish_at  # noqa: E402
 
 ORG_TYPES = (
     ("kunta", 70),
@@ -100,7 +102,8 @@ def populate(path, count, questionnaire, seed=2024):
             "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) values (?, ?, ?, ?, ?)",
             scores,
         )
-    storage.rebuild_peer_aggregates(db)
+    profile = [q.id for q in questionnaire.section(PROFILE_SECTION).questions]
+    storage.rebuild_peer_aggregates(db, publish_at(5), profile)
     # The assessment whose page is timed goes through the real submission, like any respondent's.
     probe = random_choices(questionnaire, random.Random(seed + 1))
     probe["org_type"], probe["population"] = ["kunta"], ["10000_19999"]
@@ -114,7 +117,7 @@ def populate(path, count, questionnaire, seed=2024):
             )
         else:
             storage.save_section(db, probe_id, section.id, keys, section_choices, {})
-    storage.submit(db, probe_id, [s.id for s in questionnaire.sections], _summarise)
+    storage.submit(db, probe_id, [s.id for s in questionnaire.sections], _summarise, publish_at(5))
     db.conn.close()
     return len(answers)
 

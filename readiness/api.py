@@ -96,12 +96,12 @@ def _peer_filters():
     return org_type, size_band
 
 
-def group_json(db, group, questionnaire, model):
+def group_json(db, group, model, minimum):
     """Return a shown group's aggregates: organisations, answer counts per option and median scores."""
     return {
         "group": {"org_type": group.org_type, "size_band": group.size_band, "organisations": group.organisations},
         "answers": peers.distribution(db, group),
-        "median_scores": {d.id: peers.median(db, group, d.id) for d in model.dimensions},
+        "median_scores": {d.id: peers.median(db, group, d.id, minimum) for d in model.dimensions},
     }
 
 
@@ -120,7 +120,7 @@ def peer_aggregates():
             "anyone work out a smaller group by difference. Try a wider group.",
         )
     questionnaire = load()
-    return jsonify(minimum_group_size=minimum, **group_json(db, group, questionnaire, scoring.load(questionnaire)))
+    return jsonify(minimum_group_size=minimum, **group_json(db, group, scoring.load(questionnaire), minimum))
 
 
 def _bearer_assessment():

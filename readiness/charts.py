@@ -76,6 +76,7 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
     names = [name for name, _, _ in rows]
     own = [score for _, score, _ in rows]
     peers = [median for _, _, median in rows]
+    has_peers = any(median is not None for median in peers)
     traces = [
         go.Bar(
             name=labels["organisation"],
@@ -91,7 +92,7 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
             hoverinfo="skip",
         )
     ]
-    if any(median is not None for median in peers):
+    if has_peers:
         traces.append(
             go.Scatter(
                 name=labels["peers"],
@@ -121,9 +122,10 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
     )
     table = Table(
         caption=title,
-        columns=(labels["dimension"], labels["organisation"], labels["peers"]),
+        columns=(labels["dimension"], labels["organisation"]) + ((labels["peers"],) if has_peers else ()),
         rows=tuple(
-            (name, _cell(score, lang, labels["no_score"]), _cell(median, lang, "–")) for name, score, median in rows
+            (name, _cell(score, lang, labels["no_score"])) + ((_cell(median, lang, "–"),) if has_peers else ())
+            for name, score, median in rows
         ),
     )
     svg = svg_bars(
@@ -133,7 +135,7 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
             for name, score, _ in rows
         ],
         100,
-        markers=peers if any(median is not None for median in peers) else None,
+        markers=peers if has_peers else None,
         legend=(labels["organisation"], labels["peers"]),
         ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
     )

@@ -6,9 +6,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from . import peers
 from . import reference
 from . import storage
 from .questionnaire import load
+from .results import PROFILE_SECTION
 from .results import reference_figures
 
 reference_cli = AppGroup("reference", help="The reference figures that answers are shown beside.")
@@ -53,10 +55,16 @@ def rebuild_peers():
     """Recount every peer group from the submitted assessments."""
     db = storage.connect(current_app.config["DATABASE"])
     try:
-        storage.rebuild_peer_aggregates(db)
+        profile = load().section(PROFILE_SECTION).questions
+        minimum = current_app.config["PEER_MINIMUM"]
+        storage.rebuild_peer_aggregates(
+            db,
+            lambda live, published, before: peers.may_publish(live, published, before, minimum),
+            [q.id for q in profile],
+        )
     finally:
         db.conn.close()
-    click.echo("Peer aggregates rebuilt.")
+    click.echo("Peer aggregates recounted; peers see them once the change is safe to show.")
 
 
 def init_app(app):

@@ -9,9 +9,6 @@ groups inside it from it must leave nobody or at least the minimum again. No Fla
 from dataclasses import dataclass
 
 ANY = "*"
-DEFAULT_MINIMUM = 5
-# Below three, the group's own members could work out each other's answers from an aggregate.
-LOWEST_MINIMUM = 3
 
 
 @dataclass(frozen=True)
@@ -41,9 +38,10 @@ def size_band(questionnaire, choices):
 
 
 def group_sizes(db):
-    """Return {(org_type, size_band): organisations} for every group with submitted assessments."""
+    """Return {(org_type, size_band): organisations} of every group in the published snapshot."""
     return {
-        (row[0], row[1]): row[2] for row in db.execute("select org_type, size_band, organisations from peer_groups")
+        (row[0], row[1]): row[2]
+        for row in db.execute("select org_type, size_band, organisations from published_peer_groups")
     }
 
 
@@ -73,6 +71,30 @@ def shown_groups(sizes, minimum):
     return shown
 
 
+def may_publish(live, published, shown_before, minimum):
+    """Return the groups the live aggregates would show, if they may replace the published snapshot; else None.
+
+    Anyone can keep earlier snapshots and subtract them from later ones, so the change must itself be safe
+    to show. Against the current snapshot: every group shown in both either did not change, or changed by a
+    group of organisations that ``shown_groups`` would show on its own (at least ``minimum``, and not
+    narrowed down by the changes of the shown groups inside it). Against every earlier one
+    (``shown_before``: group -> the sizes at which it was shown): a group shown again differs from each of
+    those sizes by nobody or by at least ``minimum``. Until then peers see the earlier snapshot.
+    """
+    changes = {key: live.get(key, 0) - published.get(key, 0) for key in set(live) | set(published)}
+    if any(change < 0 for change in changes.values()):
+        return None  # organisations removed: the snapshot waits for a recount that can be shown
+    safe_changes = shown_groups(changes, minimum)
+    shown_now = shown_groups(live, minimum)
+    for key in shown_now & shown_groups(published, minimum):
+        if changes[key] != 0 and key not in safe_changes:
+            return None
+    for key in shown_now:
+        if any(0 < live[key] - size < minimum for size in shown_before.get(key, ())):
+            return None
+    return shown_now
+
+
 def _may_show(count, covered, minimum):
     rest = count - covered
     return count >= minimum and (rest == 0 or rest >= minimum)
@@ -99,7 +121,8 @@ def distribution(db, group):
     """Return {answer_key: {option_id: organisations}} of a shown group."""
     counts = {}
     for key, option, organisations in db.execute(
-        "select answer_key, option_id, organisations from peer_counts where org_type = ? and size_band = ?", group.key
+        "select answer_key, option_id, organisations from published_peer_counts where org_type = ? and size_band = ?",
+        group.key,
     ):
         counts.setdefault(key, {})[option] = organisations
     return counts
@@ -107,27 +130,32 @@ def distribution(db, group):
 
 def _score_counts(db, group, dimension):
     return db.execute(
-        "select value, organisations from peer_scores where org_type = ? and size_band = ? and dimension = ? order by value",
+        "select value, organisations from published_peer_scores "
+        "where org_type = ? and size_band = ? and dimension = ? order by value",
         [*group.key, dimension],
     ).fetchall()
 
 
-def percentile(db, group, dimension, value):
-    """Return the percentile rank (0–100) of ``value`` among the group's scores: below, plus half of equal."""
+def percentile(db, group, dimension, value, minimum):
+    """Return the percentile rank (0–100) of ``value`` among the group's scores: below, plus half of equal.
+
+    None when fewer than ``minimum`` of the group have a score in this dimension ("don't know" has none):
+    a median or rank of fewer would show their scores.
+    """
     counts = _score_counts(db, group, dimension)
     total = sum(n for _, n in counts)
-    if not total:
+    if total < minimum:
         return None
     below = sum(n for v, n in counts if v < value)
     equal = sum(n for v, n in counts if v == value)
     return 100 * (below + equal / 2) / total
 
 
-def median(db, group, dimension):
-    """Return the median score of the group in one dimension, or None when nobody has a score."""
+def median(db, group, dimension, minimum):
+    """Return the group's median score in one dimension, or None when fewer than ``minimum`` have a score."""
     counts = _score_counts(db, group, dimension)
     total = sum(n for _, n in counts)
-    if not total:
+    if total < minimum:
         return None
     # The middle one or two of the sorted scores, found by walking the cumulative counts.
     wanted = [(total - 1) // 2, total // 2]

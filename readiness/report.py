@@ -51,6 +51,15 @@ def target_label(target):
     }[target]
 
 
+def precision_label(precision):
+    """Say how precise a published figure is, in the page's language."""
+    return {
+        "exact": gettext("as published"),
+        "approximate": gettext("approximate"),
+        "lower-bound": gettext("lower bound"),
+    }[precision]
+
+
 def language_name(code):
     """Name a language in the page's language ("in English" as "englanniksi" on a Finnish page)."""
     return {"fi": gettext("in Finnish"), "sv": gettext("in Swedish"), "en": gettext("in English")}[code]
@@ -98,16 +107,27 @@ def context(db, assessment, lang):
     }
 
 
-def rendered(kind, assessment, lang, render):
-    """Return ``render(context)`` for this assessment and language, reused while nothing it shows has changed."""
+def cached(kind, assessment, lang, produce):
+    """Return ``produce()`` for this assessment and language, reused while nothing it shows has changed."""
     db = storage.get_db()
     key = (kind, assessment.id, lang, storage.results_revision(db))
     cache = current_app.extensions["rendered_results"]
     value = cache.get(key)
     if value is None:
-        value = render(context(db, assessment, lang))
+        value = produce()
         cache.put(key, value)
     return value
+
+
+def rendered(kind, assessment, lang, render):
+    """Return ``render(context)``, the context read as one consistent snapshot, reused while it holds."""
+
+    def produce():
+        db = storage.get_db()
+        with storage.read_snapshot(db):
+            return render(context(db, assessment, lang))
+
+    return cached(kind, assessment, lang, produce)
 
 
 def results_body(assessment, lang):
@@ -130,5 +150,7 @@ def report_css():
 
 def init_app(app):
     """Offer the helpers of the results and report templates."""
-    app.jinja_env.globals.update(source_link=source_link, target_label=target_label, report_css=report_css)
+    app.jinja_env.globals.update(
+        source_link=source_link, target_label=target_label, report_css=report_css, precision_label=precision_label
+    )
     app.jinja_env.filters["language_name"] = language_name

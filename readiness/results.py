@@ -81,8 +81,10 @@ def build(db, questionnaire, model, assessment, answers, minimum):
     dimensions = tuple(
         DimensionResult(
             score,
-            peers.percentile(db, group, score.dimension.id, score.value) if group and score.value is not None else None,
-            peers.median(db, group, score.dimension.id) if group else None,
+            peers.percentile(db, group, score.dimension.id, score.value, minimum)
+            if group and score.value is not None
+            else None,
+            peers.median(db, group, score.dimension.id, minimum) if group else None,
         )
         for score in scores
     )
@@ -118,17 +120,19 @@ def build(db, questionnaire, model, assessment, answers, minimum):
 
 
 def group_label(questionnaire, group, lang):
-    """Describe a peer group in words: 'Kunta · 10 000–19 999', or everyone."""
+    """Describe a peer group in words: 'Kunta · 10 000–19 999', or None for everyone."""
     if group.org_type == ANY:
         return None
-    parts = [questionnaire.question("org_type").option(group.org_type).label[lang]]
+    parts = [_option_label(questionnaire.question("org_type"), group.org_type, lang)]
     if group.size_band != ANY:
-        for question_id in ("population", "staff"):
-            option = questionnaire.question(question_id).option(group.size_band)
-            if option:
-                parts.append(option.label[lang])
-                break
+        size = questionnaire.question(peers.size_question(questionnaire, group.org_type))
+        parts.append(_option_label(size, group.size_band, lang))
     return " · ".join(parts)
+
+
+def _option_label(question, option_id, lang):
+    option = question.option(option_id)
+    return option.label[lang] if option else option_id
 
 
 class RenderedResults:

@@ -102,6 +102,19 @@ def _add_results_tables(db):
         not_null={"organisations"},
         strict=True,
     )
+    # What peers see: a snapshot of the three tables above, replaced only when the change since the last
+    # snapshot is itself safe to show (see peers.may_publish), so that comparing two snapshots isolates nobody.
+    for table in ("peer_groups", "peer_counts", "peer_scores"):
+        db.execute(f"create table published_{table} as select * from {table} where 0")
+    db["published_peer_groups"].create_index(["org_type", "size_band"], unique=True)
+    db["published_peer_counts"].create_index(["org_type", "size_band", "answer_key", "option_id"], unique=True)
+    db["published_peer_scores"].create_index(["org_type", "size_band", "dimension", "value"], unique=True)
+    # Every size at which a group has been shown: a later snapshot must not differ from any of them by a few.
+    db["peer_shown_sizes"].create(
+        {"org_type": str, "size_band": str, "organisations": int},
+        pk=("org_type", "size_band", "organisations"),
+        strict=True,
+    )
     # Reference figures loaded by the operator; they replace or extend the packaged 2024 figures.
     db["reference_figures"].create(
         {
@@ -294,12 +307,13 @@ def save_section(db, assessment_id, section_id, answer_keys, choices, texts):
         db["assessments"].update(assessment_id, {"updated_at": now})
 
 
-def submit(db, assessment_id, section_ids, summarise):
+def submit(db, assessment_id, section_ids, summarise, may_publish):
     """Make a draft assessment read-only once every section in ``section_ids`` is saved.
 
-    ``summarise(answers)`` returns the assessment's peer group ``(org_type, size_band)`` and its
-    dimension scores ``{dimension: value}``; they are stored, and the peer aggregates updated, in the
-    same transaction, from the answers as they are under the write lock.
+    ``summarise(answers)`` returns the assessment's peer group ``(org_type, size_band)``, its dimension
+    scores ``{dimension: value}`` and the choices that peers may count; they are stored, and the peer
+    aggregates updated, in the same transaction, from the answers as they are under the write lock. The
+    aggregates peers see are then replaced if ``may_publish(live sizes, published sizes)`` allows it.
     """
     now = _now()
     with write_transaction(db):
@@ -308,7 +322,7 @@ def submit(db, assessment_id, section_ids, summarise):
         missing = [s for s in section_ids if s not in answers.saved_sections]
         if missing:
             raise SectionsMissing(missing)
-        (org_type, size_band), scores = summarise(answers)
+        (org_type, size_band), scores, counted = summarise(answers)
         db["assessments"].update(
             assessment_id,
             {
@@ -330,9 +344,32 @@ def submit(db, assessment_id, section_ids, summarise):
             for dimension, value in scores.items()
             if value is not None
         )
-        for group in ((ANY, ANY), (org_type, ANY), (org_type, size_band)):
-            _count_into_group(db, group, answers.choices, scores)
-        _bump_results_revision(db)
+        # A group part left unknown ("*") must not count the organisation twice into the same group.
+        for group in dict.fromkeys(((ANY, ANY), (org_type, ANY), (org_type, size_band))):
+            _count_into_group(db, group, counted, scores)
+        _publish_if_safe(db, may_publish)
+
+
+def _group_sizes(db, table):
+    return {(t, b): n for t, b, n in db.execute(f"select org_type, size_band, organisations from {table}")}
+
+
+def _publish_if_safe(db, may_publish):
+    shown_before = {}
+    for org_type, size_band, organisations in db.execute("select * from peer_shown_sizes"):
+        shown_before.setdefault((org_type, size_band), set()).add(organisations)
+    live = _group_sizes(db, "peer_groups")
+    shown = may_publish(live, _group_sizes(db, "published_peer_groups"), shown_before)
+    if shown is None:
+        return
+    for table in ("peer_groups", "peer_counts", "peer_scores"):
+        db.execute(f"delete from published_{table}")
+        db.execute(f"insert into published_{table} select * from {table}")
+    db.conn.executemany(
+        "insert or ignore into peer_shown_sizes (org_type, size_band, organisations) values (?, ?, ?)",
+        [(*key, live[key]) for key in shown],
+    )
+    _bump_results_revision(db)
 
 
 def _count_into_group(db, group, choices, scores):
@@ -393,16 +430,28 @@ def load_reference_figures(db, figures, loaded_from, replace):
 
 def operator_reference(db):
     """Return (rows of the operator's reference figures, whether they replace the packaged ones)."""
-    last = db.execute("select mode from reference_loads order by id desc limit 1").fetchone()
+    # Once the packaged figures have been replaced, later loads extend the operator's figures, not them.
+    replaced = db.execute("select 1 from reference_loads where mode = 'replace' limit 1").fetchone()
     rows = [
         dict(zip(REFERENCE_COLUMNS, row, strict=True))
         for row in db.execute(f"select {', '.join(REFERENCE_COLUMNS)} from reference_figures")
     ]
-    return rows, bool(last and last[0] == "replace")
+    return rows, replaced is not None
 
 
-def rebuild_peer_aggregates(db):
-    """Recount every peer group from the submitted answers (after a bulk import or a deletion)."""
+@contextmanager
+def read_snapshot(db):
+    """Run the block's reads in one transaction: in WAL mode they all see the same committed state."""
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.conn.execute("COMMIT")
+
+
+def rebuild_peer_aggregates(db, may_publish, excluded_questions=()):
+    """Recount every peer group from the submitted answers (after a bulk import or a deletion), then publish
+    the result if ``may_publish`` allows it; ``excluded_questions`` are never counted (the profile)."""
     levels = (("'*'", "'*'"), ("org_type", "'*'"), ("org_type", "size_band"))
     with write_transaction(db):
         for table in ("peer_groups", "peer_counts", "peer_scores"):
@@ -412,16 +461,19 @@ def rebuild_peer_aggregates(db):
                 f"insert into peer_groups select {org_type}, {size_band}, count(*) from assessments "
                 "where status = 'submitted' group by 1, 2"
             )
+            placeholders = ", ".join("?" for _ in excluded_questions)
             db.execute(
                 f"insert into peer_counts select {org_type}, {size_band}, answers.question_id, answers.option_id, count(*) "
                 "from answers join assessments on assessments.id = answers.assessment_id "
-                "where assessments.status = 'submitted' group by 1, 2, 3, 4"
+                f"where assessments.status = 'submitted' and answers.question_id not in ({placeholders}) "
+                "group by 1, 2, 3, 4",
+                list(excluded_questions),
             )
             db.execute(
                 f"insert into peer_scores select {org_type}, {size_band}, dimension, value, count(*) "
                 "from assessment_scores group by 1, 2, 3, 4"
             )
-        _bump_results_revision(db)
+        _publish_if_safe(db, may_publish)
 
 
 def _bump_results_revision(db):

@@ -4,6 +4,7 @@ import re
 import secrets
 
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -190,7 +191,7 @@ def submit():
     if assessment is None:
         return redirect(url_for(".start"))
     try:
-        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections], _summarise)
+        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections], _summarise, may_publish)
     except storage.SectionsMissing:
         return redirect(url_for(".check", incomplete="1"))
     except storage.AssessmentLocked:
@@ -199,11 +200,24 @@ def submit():
 
 
 def _summarise(answers):
-    """Return an assessment's peer group and its dimension scores, stored when it is submitted."""
+    """Return what submitting stores beside the answers: peer group, dimension scores, choices peers count.
+
+    The profile (type, size, region, language, role) describes the organisation: counting it for peers
+    would help to tell who answered, so peers count only the survey's own questions.
+    """
     questionnaire = load()
     choices = questionnaire.known_choices(answers.choices)
     scores = scoring.score(scoring.load(questionnaire), questionnaire, choices)
-    return peers.size_band(questionnaire, choices), {s.dimension.id: s.value for s in scores}
+    profile = set(questionnaire.section(results_module.PROFILE_SECTION).questions)
+    counted = {
+        key: options for key, options in choices.items() if questionnaire.question(key.split(".")[0]) not in profile
+    }
+    return peers.size_band(questionnaire, choices), {s.dimension.id: s.value for s in scores}, counted
+
+
+def may_publish(live, published, shown_before):
+    """The publication rule of peer aggregates, with this service's minimum group size."""
+    return peers.may_publish(live, published, shown_before, current_app.config["PEER_MINIMUM"])
 
 
 @bp.route("/confirmation")

@@ -102,7 +102,14 @@ def answered(client, questionnaire, answers):
     return client
 
 
-def submit_assessment(db, questionnaire, token, changes=None):
+def publish_at(minimum):
+    """The survey's rule for publishing peer aggregates, with a given minimum group size."""
+    from readiness import peers
+
+    return lambda live, published, before: peers.may_publish(live, published, before, minimum)
+
+
+def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
     """Store and submit a whole assessment directly through storage, as the survey would; return its id."""
     from readiness.survey import _summarise
 
@@ -128,5 +135,5 @@ def submit_assessment(db, questionnaire, token, changes=None):
             )
         else:
             storage.save_section(db, assessment_id, section.id, keys, choices, texts)
-    storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], _summarise)
+    storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], _summarise, publish_at(minimum))
     return assessment_id

@@ -98,15 +98,101 @@ def test_percentile_and_median(fresh_db, questionnaire):
     for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly"]):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
     group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-    assert peers.median(fresh_db, group, "own_use") == 60
+    assert peers.median(fresh_db, group, "own_use", K) == 60
     # Two below 100, two equal (counted half): (3 + 2/2) / 5.
-    assert peers.percentile(fresh_db, group, "own_use", 100) == pytest.approx(80)
-    assert peers.percentile(fresh_db, group, "own_use", 0) == pytest.approx(10)
+    assert peers.percentile(fresh_db, group, "own_use", 100, K) == pytest.approx(80)
+    assert peers.percentile(fresh_db, group, "own_use", 0, K) == pytest.approx(10)
 
 
 def test_median_of_an_even_number_of_scores(fresh_db, questionnaire):
-    for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly", "none"]):
+    options = (
+        ["none", "acquainted", "occasionally", "regularly", "regularly"] + ["none", "acquainted"] * 2 + ["occasionally"]
+    )
+    for i, option in enumerate(options):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
     group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-    # Sorted 0, 0, 25, 60, 100, 100: the mean of the middle two.
-    assert peers.median(fresh_db, group, "own_use") == pytest.approx(42.5)
+    assert group.organisations == 10
+    # Sorted 0, 0, 0, 25, 25, 25, 60, 60, 100, 100: the mean of the middle two.
+    assert peers.median(fresh_db, group, "own_use", K) == pytest.approx(25)
+
+
+def test_no_median_or_percentile_from_fewer_than_the_minimum(fresh_db, questionnaire):
+    """Four of five answered "don't know" about their attitude: the fifth's score must not show as a median."""
+    for i in range(5):
+        attitude = "very_positive" if i == 0 else "dont_know"
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"attitude": attitude}})
+    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
+    assert group.organisations == 5
+    assert peers.median(fresh_db, group, "attitude", K) is None
+    assert peers.percentile(fresh_db, group, "attitude", 100, K) is None
+    assert peers.median(fresh_db, group, "own_use", K) is not None
+
+
+@pytest.mark.parametrize(
+    ("published", "live", "allowed"),
+    [
+        ({}, {("k", "a"): 5}, True),  # nothing was visible before
+        ({("k", "a"): 4}, {("k", "a"): 5}, True),  # the four were never shown
+        ({("k", "a"): 5}, {("k", "a"): 6}, False),  # the sixth would be the difference
+        ({("k", "a"): 5}, {("k", "a"): 9}, False),
+        ({("k", "a"): 5}, {("k", "a"): 10}, True),  # five new ones: an aggregate of five
+        ({("k", "a"): 5}, {("k", "a"): 5}, True),
+        ({("k", "a"): 5}, {("k", "a"): 4}, False),  # someone left: wait for a safe recount
+        # Five new in the band but one more elsewhere in the type: the type's change isolates that one.
+        ({("k", "a"): 5, ("k", "b"): 5}, {("k", "a"): 10, ("k", "b"): 6}, False),
+        ({("k", "a"): 5, ("k", "b"): 5}, {("k", "a"): 10, ("k", "b"): 10}, True),
+    ],
+)
+def test_may_publish(published, live, allowed):
+    before = sizes_from(published) if published else {}
+    shown_before = {key: {n} for key, n in before.items() if key in peers.shown_groups(before, K)}
+    assert (peers.may_publish(sizes_from(live), before, shown_before, K) is not None) is allowed
+
+
+def test_peers_see_a_snapshot_that_changes_only_by_safe_steps(fresh_db, questionnaire):
+    def own_use_counts():
+        group = peers.group_for(fresh_db, "kunta", "under_5000", K)
+        return group.organisations, peers.distribution(fresh_db, group)["own_use"]
+
+    for i in range(5):
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": "regularly"}})
+    assert own_use_counts() == (5, {"regularly": 5})
+    # One more organisation: comparing before and after would give its answer, so nothing changes yet.
+    submit_assessment(fresh_db, questionnaire, "sixth", {"own_use": {"own_use": "none"}})
+    assert own_use_counts() == (5, {"regularly": 5})
+    for i in range(4):
+        submit_assessment(fresh_db, questionnaire, f"more-{i}", {"own_use": {"own_use": "none"}})
+    assert own_use_counts() == (10, {"regularly": 5, "none": 5})
+
+
+def test_profile_answers_are_not_counted_for_peers(fresh_db, questionnaire):
+    for i in range(5):
+        submit_assessment(fresh_db, questionnaire, f"t{i}")
+    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
+    counted = set(peers.distribution(fresh_db, group))
+    profile = {q.id for q in questionnaire.section("profile").questions}
+    assert not counted & profile
+    assert "own_use" in counted
+
+
+def test_no_two_published_snapshots_differ_by_fewer_than_the_minimum():
+    """Random streams of submissions: whatever snapshots anyone kept, a group visible in two of them differs
+    between them by nobody or by at least K organisations."""
+    rng = random.Random(7)
+    leaves = [(t, b) for t in ("a", "b") for b in ("x", "y", "z")]
+    for _ in range(150):
+        live_leaves, published, history, shown_before = {}, {}, [], {}
+        for _ in range(60):
+            leaf = rng.choice(leaves[: rng.randint(1, len(leaves))])
+            live_leaves[leaf] = live_leaves.get(leaf, 0) + 1
+            live = sizes_from(live_leaves)
+            shown = peers.may_publish(live, published, shown_before, K)
+            if shown is not None:
+                published = live
+                history.append((published, shown))
+                for key in shown:
+                    shown_before.setdefault(key, set()).add(live[key])
+        for (first, first_shown), (second, second_shown) in itertools.combinations(history, 2):
+            for group in first_shown & second_shown:
+                change = second[group] - first[group]
+                assert change == 0 or change >= K, (group, first, second)

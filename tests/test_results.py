@@ -64,6 +64,8 @@ def test_approximate_figures_read_as_approximate(submitted):
     )
     # Occasional use has no published figure: a dash, never a number.
     assert cells["Satunnaisesti"] == "–"
+    # The precision is also said in words of its own, from the reference data.
+    assert "likiarvo, n = 158" in cells["Säännöllisesti"].replace("\xa0", " ")
 
 
 def test_no_unpublished_2024_figure_is_shown_as_a_number(submitted, questionnaire):
@@ -317,6 +319,21 @@ def test_operator_figures_can_replace_the_packaged_ones(runner, submitted, tmp_p
     assert result.exit_code == 0, result.output
     text = soup(submitted.get("/en/results")).get_text()
     assert "12% used it occasionally" in text and "about one in three" not in text
+
+
+def test_a_replaced_reference_stays_replaced_when_extended(runner, submitted, tmp_path):
+    runner.invoke(args=["reference", "load", "--replace", str(write_csv(tmp_path / "a.csv", [operator_row()]))])
+    row = operator_row(
+        id="kt.full.org_use.hr", question_id="org_use.hr", option_id="a_lot", text_en="8% used AI a lot in HR"
+    )
+    result = runner.invoke(args=["reference", "load", str(write_csv(tmp_path / "b.csv", [row]))])
+    assert result.exit_code == 0, result.output
+    page = soup(submitted.get("/en/results"))
+    text = page.get_text()
+    assert "12% used it occasionally" in text and "about one in three" not in text
+    # A figure about one row of a matrix question is shown in that row.
+    hr_row = page.find(id="result-org_use").find_parent("section").find("th", string="Human resources (HR)").parent
+    assert "8% used AI a lot in HR" in hr_row.get_text()
 
 
 @pytest.mark.parametrize(

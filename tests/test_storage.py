@@ -76,15 +76,19 @@ def test_a_failed_save_leaves_nothing_half_written(fresh_db):
 
 
 def summarise(answers):
-    return ("kunta", "10000_19999"), {"support": 0.0, "attitude": None}
+    return ("kunta", "10000_19999"), {"support": 0.0, "attitude": None}, answers.choices
+
+
+def always(live, published, shown_before):
+    return set(live)
 
 
 def test_submit_needs_every_section_and_then_locks(fresh_db):
     assessment_id = new_assessment(fresh_db)
     with pytest.raises(storage.SectionsMissing):
-        storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise)
+        storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise, always)
     storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["none"]}, {})
-    storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise)
+    storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise, always)
     assessment = storage.find_assessment(fresh_db, storage.hash_token("t"))
     assert assessment.submitted and assessment.submitted_at
     with pytest.raises(storage.AssessmentLocked):
@@ -94,7 +98,7 @@ def test_submit_needs_every_section_and_then_locks(fresh_db):
 
 def test_submit_stores_the_group_and_scores_and_counts_the_peers(fresh_db):
     assessment_id = new_assessment(fresh_db)
-    storage.submit(fresh_db, assessment_id, ["profile"], summarise)
+    storage.submit(fresh_db, assessment_id, ["profile"], summarise, always)
     assessment = storage.find_assessment(fresh_db, storage.hash_token("t"))
     assert (assessment.org_type, assessment.size_band) == ("kunta", "10000_19999")
     # A dimension without a score (None) is not stored as a number.
@@ -116,17 +120,18 @@ def test_submit_stores_the_group_and_scores_and_counts_the_peers(fresh_db):
 
 def test_rebuilding_the_peer_aggregates_gives_the_same_counts(fresh_db):
     for token in ("a", "b", "c"):
-        storage.submit(fresh_db, new_assessment(fresh_db, token), ["profile"], summarise)
+        storage.submit(fresh_db, new_assessment(fresh_db, token), ["profile"], summarise, always)
     new_assessment(fresh_db, "draft")
 
     def aggregates():
         return [
-            sorted(fresh_db.execute(f"select * from {table}").fetchall())
+            sorted(fresh_db.execute(f"select * from {prefix}{table}").fetchall())
+            for prefix in ("", "published_")
             for table in ("peer_counts", "peer_groups", "peer_scores")
         ]
 
     before = aggregates()
-    storage.rebuild_peer_aggregates(fresh_db)
+    storage.rebuild_peer_aggregates(fresh_db, always)
     after = aggregates()
     assert before == after
     assert ("*", "*", 3) in after[1]
