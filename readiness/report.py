@@ -73,9 +73,12 @@ def reason_text(reason, questionnaire, model, lang):
     else:
         question = questionnaire.question(reason.answer_key.split(".", 1)[0])
         row = question.row(reason.answer_key)
-        option = question.option(reason.option)
-        asked = row.label[lang] if row else question.text[lang]
-        detail = gettext("you answered “%(answer)s” to “%(question)s”", answer=option.label[lang], question=asked)
+        answer = question.option(reason.option).label[lang]
+        # The rule's own words name the question; the row, where there is one, says which part of it.
+        if row:
+            detail = gettext("your answer for %(row)s: “%(answer)s”", row=row.label[lang], answer=answer)
+        else:
+            detail = gettext("your answer: “%(answer)s”", answer=answer)
     return f"{reason.rule.why[lang]} ({detail})"
 
 

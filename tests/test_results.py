@@ -371,3 +371,25 @@ def test_a_reused_results_page_keeps_each_browsers_own_form_token(app, submitted
     second = soup(other.get("/fi/results")).select_one("form[action='/fi/new'] input[name=csrf_token]")["value"]
     assert first != second
     assert other.post("/fi/new", data={"csrf_token": second}).status_code == 302
+
+
+def test_recommendations_say_why_with_the_answers_that_led_to_them(client, questionnaire, answers):
+    from tests.conftest import post_form
+
+    for section in questionnaire.sections:
+        data = dict(answers[section.id])
+        if section.id == "own_use":
+            data["own_use"] = "none"
+        if section.id == "risks":
+            data["guidelines"] = "no"
+        post_form(client, f"/fi/section/{section.id}", data)
+    client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
+    page = soup(client.get("/fi/results"))
+    titles = [h.get_text(strip=True) for h in page.select("#recommendations ~ ol .recommendation__title")]
+    assert titles, "no recommendations"
+    reasons = " ".join(li.get_text(" ", strip=True) for li in page.select(".recommendation__why li"))
+    assert "vastauksesi: ”Minulla ei ole vielä kokemusta tekoälyn käytöstä”" in reasons
+    assert "vastauksesi: ”Ei”" in reasons
+    for link in page.select(".recommendation__resources a"):
+        assert link["href"].startswith("https://")
+    assert page.select_one(".said-2024 a")["href"].startswith("https://")
