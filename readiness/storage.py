@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from sqlite_utils import Migrations
 
 from .peers import ANY
+from .reference import COLUMNS
 
 migrations = Migrations("readiness")
 
@@ -390,24 +391,6 @@ def _count_into_group(db, group, choices, scores):
     )
 
 
-REFERENCE_COLUMNS = (
-    "id",
-    "question_id",
-    "option_id",
-    "value",
-    "unit",
-    "precision",
-    "n",
-    "year",
-    "source_url",
-    "source_name",
-    "quote",
-    "text_fi",
-    "text_sv",
-    "text_en",
-)
-
-
 def load_reference_figures(db, figures, loaded_from, replace):
     """Store an operator's reference figures: with ``replace`` they become the whole reference, else they
     replace the figures with the same id and extend the rest. All or nothing."""
@@ -415,7 +398,7 @@ def load_reference_figures(db, figures, loaded_from, replace):
         if replace:
             db.execute("delete from reference_figures")
         db["reference_figures"].upsert_all(
-            ({column: getattr(figure, column) for column in REFERENCE_COLUMNS} for figure in figures), pk="id"
+            ({column: getattr(figure, column) for column in COLUMNS} for figure in figures), pk="id"
         )
         db["reference_loads"].insert(
             {
@@ -433,8 +416,8 @@ def operator_reference(db):
     # Once the packaged figures have been replaced, later loads extend the operator's figures, not them.
     replaced = db.execute("select 1 from reference_loads where mode = 'replace' limit 1").fetchone()
     rows = [
-        dict(zip(REFERENCE_COLUMNS, row, strict=True))
-        for row in db.execute(f"select {', '.join(REFERENCE_COLUMNS)} from reference_figures")
+        dict(zip(COLUMNS, row, strict=True))
+        for row in db.execute(f"select {', '.join(COLUMNS)} from reference_figures")
     ]
     return rows, replaced is not None
 

@@ -137,3 +137,14 @@ def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
             storage.save_section(db, assessment_id, section.id, keys, choices, texts)
     storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], _summarise, publish_at(minimum))
     return assessment_id
+
+
+def dont_know_everywhere(questionnaire):
+    """Choices answering "don't know" to every question that offers it."""
+    choices = {}
+    for question in questionnaire.questions():
+        dont_know = [o.id for o in question.options if o.dont_know]
+        for key in question.answer_keys():
+            if dont_know:
+                choices[key] = dont_know
+    return choices

@@ -16,6 +16,7 @@ from readiness.recommendations import load
 from readiness.recommendations import parse
 from readiness.recommendations import recommend
 from readiness.recommendations import uses_ai
+from tests.conftest import dont_know_everywhere
 
 AREAS = [
     "ai_basics",
@@ -214,12 +215,7 @@ def test_a_matrix_trigger_reads_every_row_and_names_the_row_that_fired(catalogue
 
 
 def test_dont_know_everywhere_recommends_only_what_other_answers_call_for(catalogue, model, questionnaire):
-    choices = {}
-    for question in questionnaire.questions():
-        dont_know = [o.id for o in question.options if o.dont_know]
-        for key in question.answer_keys():
-            if dont_know:
-                choices[key] = dont_know
+    choices = dont_know_everywhere(questionnaire)
     assert recommend(catalogue, choices, scores_of(model, questionnaire, choices)) == []
     assert not uses_ai(catalogue, choices)
     # The role does not depend on any don't-know answer, so its rule still fires, and only it.

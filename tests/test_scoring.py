@@ -11,6 +11,7 @@ from readiness.scoring import band_for
 from readiness.scoring import load
 from readiness.scoring import parse
 from readiness.scoring import score
+from tests.conftest import dont_know_everywhere
 
 DIMENSIONS = {
     "adoption": {"org_use", "hr_use"},
@@ -179,12 +180,7 @@ def test_a_dont_know_leaves_the_question_out_of_its_dimension(model, questionnai
 
 
 def test_dont_know_everywhere_gives_no_score_and_no_band(model, questionnaire):
-    choices = {}
-    for question in questionnaire.questions():
-        dont_know = [o.id for o in question.options if o.dont_know]
-        for key in question.answer_keys():
-            if dont_know:
-                choices[key] = dont_know
+    choices = dont_know_everywhere(questionnaire)
     # own_use and support have no don't-know option: left unanswered, they must not score either.
     assert "own_use" not in choices and "support" not in choices
     for result in score(model, questionnaire, choices):
