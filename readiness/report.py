@@ -107,6 +107,7 @@ def context(db, assessment, lang):
         "catalogue": catalogue,
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "organisation": answers.texts.get("org_name", ""),
+        "peers_published_at": storage.peers_published_at(db),
     }
 
 

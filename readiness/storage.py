@@ -151,6 +151,8 @@ def _add_revisions(db):
     # aggregates, reference figures), so that a rendered results page can be reused until then.
     db["revisions"].create({"name": str, "value": int}, pk="name", not_null={"value"}, strict=True)
     db["revisions"].insert({"name": "results", "value": 0})
+    # When peers' snapshot was last replaced (Unix seconds; 0 = never), so pages can say how current it is.
+    db["revisions"].insert({"name": "peers_published_at", "value": 0})
 
 
 class AssessmentLocked(Exception):
@@ -370,6 +372,7 @@ def _publish_if_safe(db, may_publish):
         "insert or ignore into peer_shown_sizes (org_type, size_band, organisations) values (?, ?, ?)",
         [(*key, live[key]) for key in shown],
     )
+    db.execute("update revisions set value = ? where name = 'peers_published_at'", [int(datetime.now(UTC).timestamp())])
     _bump_results_revision(db)
 
 
@@ -461,6 +464,12 @@ def rebuild_peer_aggregates(db, may_publish, excluded_questions=()):
 
 def _bump_results_revision(db):
     db.execute("update revisions set value = value + 1 where name = 'results'")
+
+
+def peers_published_at(db):
+    """Return when peers' snapshot was last replaced, as an ISO timestamp, or None if never."""
+    seconds = db.execute("select value from revisions where name = 'peers_published_at'").fetchone()[0]
+    return datetime.fromtimestamp(seconds, UTC).isoformat() if seconds else None
 
 
 def results_revision(db):

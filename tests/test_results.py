@@ -1,6 +1,8 @@
 """The results page and the JSON API: published 2024 figures only, peers under the suppression rules."""
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
@@ -393,3 +395,10 @@ def test_recommendations_say_why_with_the_answers_that_led_to_them(client, quest
     for link in page.select(".recommendation__resources a"):
         assert link["href"].startswith("https://")
     assert page.select_one(".said-2024 a")["href"].startswith("https://")
+
+
+def test_the_page_says_when_the_peer_figures_were_updated(submitted, db, questionnaire):
+    add_peers(db, questionnaire, 4)
+    text = soup(submitted.get("/en/results")).find(id="peers").find_parent().get_text(" ", strip=True)
+    today = datetime.now(ZoneInfo("Europe/Helsinki")).date()  # dates are shown in Finnish time
+    assert f"last updated on {today.day}.{today.month}.{today.year}" in text
