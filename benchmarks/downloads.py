@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from survey import Client  # noqa: E402
 from survey import free_port  # noqa: E402
 from survey import start_server  # noqa: E402
+from survey import write_report  # noqa: E402
 
 from readiness import storage  # noqa: E402
 from readiness.questionnaire import load  # noqa: E402
@@ -115,10 +116,7 @@ def main():
         f"**{'met' if met else 'NOT met'}**.",
         "",
     ]
-    report = "\n".join(lines)
-    Path(args.output).write_text(report)
-    print(report)
-    return 0 if met else 1
+    return write_report(lines, args.output, met)
 
 
 if __name__ == "__main__":

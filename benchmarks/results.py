@@ -28,6 +28,7 @@ from survey import Client  # noqa: E402
 from survey import free_port  # noqa: E402
 from survey import percentile  # noqa: E402
 from survey import start_server  # noqa: E402
+from survey import write_report  # noqa: E402
 
 from readiness import peers  # noqa: E402
 from readiness import scoring  # noqa: E402
@@ -214,10 +215,7 @@ def main():
         "charts and tables are all computed again; no request reads raw answers of other organisations.",
         "",
     ]
-    report = "\n".join(lines)
-    Path(args.output).write_text(report)
-    print(report)
-    return 0 if met else 1
+    return write_report(lines, args.output, met)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,14 @@ def expected_choices(section, data):
     return choices
 
 
+def write_report(lines, output, met):
+    """Write a benchmark's figures to its results file and print them; return the exit code (1 if a target is missed)."""
+    report = "\n".join(lines)
+    Path(output).write_text(report)
+    print(report)
+    return 0 if met else 1
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -294,10 +302,7 @@ def main():
     ]
     if failures:
         lines.append(f"Failures: {sorted(set(map(str, failures)))}")
-    report = "\n".join(lines)
-    Path(args.output).write_text(report)
-    print(report)
-    return 0 if target == "met" and not failures and not mismatches else 1
+    return write_report(lines, args.output, target == "met" and not failures and not mismatches)
 
 
 if __name__ == "__main__":

@@ -253,8 +253,3 @@ def _cell(value, lang, missing):
 def format_percent(value, lang):
     """Format a percentage as the page's language writes it: "40 %" in fi and sv, "40%" in en."""
     return f"{format_number(value, lang)}%" if lang == "en" else f"{format_number(value, lang)}\u00a0%"
-
-
-def warm_up():
-    """Build one figure, so that plotly's lazy validators load at start-up and not on the first page."""
-    go.Figure(go.Bar(x=[1], y=["a"])).to_plotly_json()

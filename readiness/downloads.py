@@ -21,16 +21,17 @@ bp = localized_blueprint("downloads", __name__)
 
 
 def _submitted_assessment():
+    """Return this browser's submitted assessment and its answers, or answer 404 (none) or 409 (not submitted)."""
     assessment = current_assessment()
     if assessment is None:
         abort(404)
     if not assessment.submitted:
         abort(409)
-    return assessment
+    return assessment, storage.load_answers(storage.get_db(), assessment.id)
 
 
-def _attachment(body, mimetype, assessment, extension):
-    organisation = storage.load_answers(storage.get_db(), assessment.id).texts.get("org_name", "")
+def _attachment(body, mimetype, answers, extension):
+    organisation = answers.texts.get("org_name", "")
     name = exports.file_name(g.lang_code, organisation, date.today(), extension)
     response = Response(body, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=name)
@@ -41,14 +42,14 @@ def _attachment(body, mimetype, assessment, extension):
 @bp.route("/download/report.html")
 def report_html():
     """The report as one self-contained HTML page."""
-    assessment = _submitted_assessment()
-    return _attachment(report.report_html(assessment, g.lang_code), "text/html", assessment, "html")
+    assessment, answers = _submitted_assessment()
+    return _attachment(report.report_html(assessment, g.lang_code), "text/html", answers, "html")
 
 
 @bp.route("/download/report.pdf")
 def report_pdf():
     """The report as a tagged PDF; if it cannot be made, a page says so and offers the HTML instead."""
-    assessment = _submitted_assessment()
+    assessment, answers = _submitted_assessment()
     html = report.report_html(assessment, g.lang_code)
     try:
         pdf = report.cached("pdf", assessment, g.lang_code, lambda: exports.pdf_from_html(html))
@@ -60,27 +61,27 @@ def report_pdf():
             gettext("Try again in a moment, or download the same report as an HTML page."),
             (url_for(".report_html"), gettext("Download the report as an HTML page")),
         )
-    return _attachment(pdf, "application/pdf", assessment, "pdf")
+    return _attachment(pdf, "application/pdf", answers, "pdf")
 
 
 @bp.route("/download/answers.csv")
 def answers_csv():
     """The organisation's own answers as CSV, one row per answer."""
-    assessment = _submitted_assessment()
-    rows = exports.answer_rows(load(), storage.load_answers(storage.get_db(), assessment.id), g.lang_code)
-    return _attachment(exports.answers_csv(rows), "text/csv", assessment, "csv")
+    _, answers = _submitted_assessment()
+    rows = exports.answer_rows(load(), answers, g.lang_code)
+    return _attachment(exports.answers_csv(rows), "text/csv", answers, "csv")
 
 
 @bp.route("/download/answers.json")
 def answers_json():
     """The organisation's own answers and scores as JSON."""
-    assessment = _submitted_assessment()
+    assessment, answers = _submitted_assessment()
     db = storage.get_db()
     questionnaire = load()
-    rows = exports.answer_rows(questionnaire, storage.load_answers(db, assessment.id), g.lang_code)
+    rows = exports.answer_rows(questionnaire, answers, g.lang_code)
     scores = dict(db.execute("select dimension, value from assessment_scores where assessment_id = ?", [assessment.id]))
     return _attachment(
-        exports.answers_json(assessment, questionnaire, rows, scores), "application/json", assessment, "json"
+        exports.answers_json(assessment, questionnaire, rows, scores), "application/json", answers, "json"
     )
 
 

@@ -153,7 +153,8 @@ def report_css():
 
 
 def init_app(app):
-    """Offer the helpers of the results and report templates."""
+    """Keep the rendered results of this app, and offer the helpers of the results and report templates."""
+    app.extensions["rendered_results"] = results_module.RenderedResults(app.config["RESULTS_CACHE_SIZE"])
     app.jinja_env.globals.update(
         source_link=source_link, target_label=target_label, report_css=report_css, precision_label=precision_label
     )

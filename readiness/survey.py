@@ -262,5 +262,4 @@ def init_app(app):
     """Register the survey pages and send / to the Finnish start page."""
     app.register_blueprint(bp)
     app.jinja_env.globals["choice_items"] = choice_items
-    app.extensions["rendered_results"] = results_module.RenderedResults(app.config["RESULTS_CACHE_SIZE"])
     app.add_url_rule("/", "root", lambda: redirect(url_for("survey.start", lang_code=DEFAULT_LANGUAGE)))
