@@ -29,6 +29,8 @@ def create_app(test_config=None):
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
         RESULTS_CACHE_SIZE=512,
+        # The PDF report is rendered in the background as soon as the results page is first shown.
+        PDF_RENDER_AHEAD=True,
         BABEL_DEFAULT_LOCALE="fi",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).with_name("translations")),
     )
@@ -36,6 +38,8 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.update(test_config)
+    # PDF reports are kept beside the database: they hold the same organisations' answers.
+    app.config.setdefault("REPORTS_FOLDER", str(Path(app.config["DATABASE"]).parent / "reports"))
     if app.config["PEER_MINIMUM"] < 3:
         raise ValueError(
             "PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members"

@@ -50,9 +50,8 @@ def report_html():
 def report_pdf():
     """The report as a tagged PDF; if it cannot be made, a page says so and offers the HTML instead."""
     assessment, answers = _submitted_assessment()
-    html = report.report_html(assessment, g.lang_code)
     try:
-        pdf = report.cached("pdf", assessment, g.lang_code, lambda: exports.pdf_from_html(html))
+        pdf = report.report_pdf(assessment, g.lang_code)
     except Exception:  # any failure of the PDF renderer (Pango, fonts, memory): the HTML report still works
         current_app.logger.exception("PDF rendering failed")
         return render_error(

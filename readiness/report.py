@@ -6,16 +6,20 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
+from flask import g
 from flask import render_template
+from flask import request
 from flask_babel import gettext
 from markupsafe import Markup
 
+from . import exports
 from . import recommendations
 from . import results as results_module
 from . import scoring
 from . import storage
 from .charts import format_number
 from .i18n import page_language
+from .pdf_store import PdfStore
 from .questionnaire import load
 from .questionnaire import parse_text
 from .result_charts import result_charts
@@ -136,14 +140,38 @@ def rendered(kind, assessment, lang, render):
 
 def results_body(assessment, lang):
     """The results page's content, without anything of the browser's session."""
-    return rendered(
-        "body", assessment, lang, lambda c: Markup(render_template("_results_body.html", offline=False, **c))
-    )
+
+    def render(c):
+        body = Markup(render_template("_results_body.html", offline=False, **c))
+        if current_app.config["PDF_RENDER_AHEAD"]:
+            prepare_pdf(assessment, lang)
+        return body
+
+    return rendered("body", assessment, lang, render)
 
 
 def report_html(assessment, lang):
     """The downloadable report: one self-contained HTML page (styles inlined, charts as SVG, no scripts)."""
     return rendered("report", assessment, lang, lambda c: render_template("report.html", offline=True, **c))
+
+
+def report_pdf(assessment, lang):
+    """The report as a tagged PDF: rendered once for what it says, kept on disk for every worker."""
+    return current_app.extensions["pdf_store"].get(assessment.id, lang, report_html(assessment, lang))
+
+
+def prepare_pdf(assessment, lang):
+    """Start rendering the PDF report in the background, so that it is ready when the user asks for it."""
+    app = current_app._get_current_object()
+    # The report names the service's own address, as the user's request reached it.
+    root = request.url_root
+
+    def html_of():
+        with app.test_request_context(f"/{lang}/download/report.pdf", base_url=root):
+            g.lang_code = lang
+            return report_html(assessment, lang)
+
+    app.extensions["pdf_store"].prepare(assessment.id, lang, html_of)
 
 
 @cache
@@ -155,6 +183,8 @@ def report_css():
 def init_app(app):
     """Keep the rendered results of this app, and offer the helpers of the results and report templates."""
     app.extensions["rendered_results"] = results_module.RenderedResults(app.config["RESULTS_CACHE_SIZE"])
+    # The renderer is looked up at each call, so that it can be replaced (a test's broken renderer).
+    app.extensions["pdf_store"] = PdfStore(app.config["REPORTS_FOLDER"], lambda html: exports.pdf_from_html(html))
     app.jinja_env.globals.update(
         source_link=source_link, target_label=target_label, report_css=report_css, precision_label=precision_label
     )

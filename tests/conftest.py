@@ -17,7 +17,9 @@ def _isolated_environment(monkeypatch):
 @pytest.fixture
 def app(tmp_path):
     """An app with its own database and instance folder; CSRF stays on, as in production."""
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite"), "SECRET_KEY": "test"})
+    app = create_app(
+        {"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite"), "SECRET_KEY": "test", "PDF_RENDER_AHEAD": False}
+    )
     yield app
 
 

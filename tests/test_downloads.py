@@ -3,7 +3,9 @@
 import io
 import json
 import subprocess
+import time
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -153,3 +155,22 @@ def test_the_pdf_declares_the_reports_language(hostile):
     data = HTML(string=html).write_pdf(pdf_tags=True, uncompressed_pdf=True)
     assert b"/Lang (sv)" in data
     assert b"/StructTreeRoot" in data
+
+
+def test_the_pdf_is_rendered_ahead_when_the_results_are_shown(hostile, app, monkeypatch):
+    rendered = []
+    monkeypatch.setattr(exports, "pdf_from_html", lambda html, base_url=None: rendered.append(html) or b"%PDF-1.7")
+    app.config["PDF_RENDER_AHEAD"] = True
+    # Another address (as behind a proxy): the report names the one the user reached, whoever renders it.
+    assert hostile.get("/sv/results", base_url="http://localhost:8123").status_code == 200
+    deadline = time.monotonic() + 10
+    while not list(Path(app.config["REPORTS_FOLDER"]).glob("*-sv-*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(rendered) == 1
+    assert '<html lang="sv"' in rendered[0]
+    assert "http://localhost:8123/sv/" in rendered[0]
+    # The download is the file rendered ahead: the same report, not rendered again.
+    site = "http://localhost:8123"
+    assert hostile.get("/sv/download/report.pdf", base_url=site).data == b"%PDF-1.7"
+    assert rendered[0] == hostile.get("/sv/download/report.html", base_url=site).get_data(as_text=True)
+    assert len(rendered) == 1

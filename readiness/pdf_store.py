@@ -1,0 +1,90 @@
+"""PDF reports kept on disk, shared by every worker, and rendered ahead of the download.
+
+Rendering a report takes WeasyPrint about a second, so the PDF is rendered once per content: its file is
+named by the assessment, the language and a hash of the HTML it renders, so it stays valid exactly as long
+as the report says the same thing. A worker can start the rendering in a background thread when the
+results page is shown; a download that finds the rendering under way waits for it instead of starting
+another. Nothing here knows Flask.
+"""
+
+import hashlib
+import os
+import threading
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+
+class PdfStore:
+    """The rendered PDF reports of one service: a folder of files and a background renderer."""
+
+    def __init__(self, folder, render):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._render = render
+        # One thread: a second would only compete with the first (and with requests) for the same cores.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
+        self._pending = {}
+        self._lock = threading.Lock()
+
+    def path(self, assessment_id, lang, html):
+        """Return the file that holds (or will hold) the PDF of ``html``."""
+        digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+        return self.folder / f"{assessment_id}-{lang}-{digest}.pdf"
+
+    def get(self, assessment_id, lang, html):
+        """Return the PDF of ``html``: from disk, from the rendering under way, or rendered now."""
+        path = self.path(assessment_id, lang, html)
+        with self._lock:
+            pending = self._pending.get(path)
+        if pending is not None:
+            return pending.result()
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return self._render_into(path, assessment_id, lang, html)
+
+    def prepare(self, assessment_id, lang, html_of):
+        """Start rendering in the background unless it is done or under way; ``html_of()`` gives the HTML."""
+
+        def run():
+            html = html_of()
+            path = self.path(assessment_id, lang, html)
+            if not path.exists():
+                self._render_into(path, assessment_id, lang, html)
+
+        return self._executor.submit(run)
+
+    def forget(self, assessment_id):
+        """Remove every PDF of an assessment (its data was deleted)."""
+        for path in self.folder.glob(f"{assessment_id}-*.pdf"):
+            path.unlink(missing_ok=True)
+
+    def _render_into(self, path, assessment_id, lang, html):
+        with self._lock:
+            pending = self._pending.get(path)
+            if pending is None:
+                pending = self._pending[path] = Future()
+                owner = True
+            else:
+                owner = False
+        if not owner:
+            return pending.result()
+        try:
+            pdf = self._render(html)
+            # Written aside and renamed into place, so that no reader (in any worker) sees half a file.
+            draft = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+            draft.write_bytes(pdf)
+            os.replace(draft, path)
+            # The same report in the same language, as it was before, is no longer shown to anyone.
+            for old in self.folder.glob(f"{assessment_id}-{lang}-*.pdf"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+            pending.set_result(pdf)
+            return pdf
+        except BaseException as error:
+            pending.set_exception(error)
+            raise
+        finally:
+            with self._lock:
+                self._pending.pop(path, None)

@@ -1,0 +1,106 @@
+"""The PDF store: one rendering per content, shared on disk, rendered ahead, waited for, never half a file."""
+
+import threading
+import time
+
+import pytest
+
+from readiness.pdf_store import PdfStore
+
+
+class CountingRenderer:
+    """A stand-in for WeasyPrint that counts its renderings and can be held back."""
+
+    def __init__(self):
+        self.rendered = []
+        self.release = threading.Event()
+        self.release.set()
+
+    def __call__(self, html):
+        self.rendered.append(html)
+        self.release.wait(5)
+        return b"%PDF " + html.encode()
+
+
+@pytest.fixture
+def renderer():
+    return CountingRenderer()
+
+
+@pytest.fixture
+def store(tmp_path, renderer):
+    return PdfStore(tmp_path / "reports", renderer)
+
+
+def test_a_report_is_rendered_once_and_then_read_from_disk(store, renderer, tmp_path):
+    assert store.get(7, "fi", "<p>raportti</p>") == b"%PDF <p>raportti</p>"
+    assert store.get(7, "fi", "<p>raportti</p>") == b"%PDF <p>raportti</p>"
+    assert renderer.rendered == ["<p>raportti</p>"]
+    # Another worker (another store on the same folder) finds the file too.
+    other = CountingRenderer()
+    assert PdfStore(tmp_path / "reports", other).get(7, "fi", "<p>raportti</p>") == b"%PDF <p>raportti</p>"
+    assert other.rendered == []
+
+
+def test_a_changed_report_is_rendered_again_and_replaces_the_old_file(store, renderer):
+    store.get(7, "fi", "<p>vanha</p>")
+    store.get(7, "sv", "<p>gammal</p>")
+    assert store.get(7, "fi", "<p>uusi</p>") == b"%PDF <p>uusi</p>"
+    files = sorted(path.name for path in store.folder.iterdir())
+    assert len(files) == 2
+    assert store.path(7, "fi", "<p>uusi</p>").name in files
+    assert store.path(7, "sv", "<p>gammal</p>").name in files
+
+
+def test_assessments_never_share_a_file(store, renderer):
+    assert store.path(7, "fi", "<p>x</p>") != store.path(8, "fi", "<p>x</p>")
+    store.get(7, "fi", "<p>x</p>")
+    store.get(8, "fi", "<p>x</p>")
+    assert len(renderer.rendered) == 2
+
+
+def test_prepare_renders_in_the_background_and_get_waits_for_it(store, renderer):
+    renderer.release.clear()
+    future = store.prepare(7, "en", lambda: "<p>report</p>")
+    while not renderer.rendered:
+        time.sleep(0.01)
+    answers = []
+    reader = threading.Thread(target=lambda: answers.append(store.get(7, "en", "<p>report</p>")))
+    reader.start()
+    time.sleep(0.1)
+    assert answers == []  # waiting for the rendering under way, not starting another
+    renderer.release.set()
+    reader.join(5)
+    future.result(5)
+    assert answers == [b"%PDF <p>report</p>"]
+    assert renderer.rendered == ["<p>report</p>"]
+
+
+def test_prepare_does_nothing_when_the_file_is_there(store, renderer):
+    store.get(7, "fi", "<p>x</p>")
+    store.prepare(7, "fi", lambda: "<p>x</p>").result(5)
+    assert renderer.rendered == ["<p>x</p>"]
+
+
+def test_a_failed_rendering_leaves_no_file_and_is_tried_again(tmp_path):
+    attempts = []
+
+    def flaky(html):
+        attempts.append(html)
+        if len(attempts) == 1:
+            raise OSError("no pango")
+        return b"%PDF ok"
+
+    store = PdfStore(tmp_path, flaky)
+    with pytest.raises(OSError):
+        store.get(1, "fi", "<p>x</p>")
+    assert list(tmp_path.iterdir()) == []
+    assert store.get(1, "fi", "<p>x</p>") == b"%PDF ok"
+
+
+def test_forget_removes_every_pdf_of_the_assessment_only(store):
+    store.get(7, "fi", "<p>a</p>")
+    store.get(7, "sv", "<p>b</p>")
+    store.get(17, "fi", "<p>c</p>")
+    store.forget(7)
+    assert [path.name for path in store.folder.iterdir()] == [store.path(17, "fi", "<p>c</p>").name]
