@@ -1,5 +1,6 @@
 """Operator commands: load reference figures from a CSV file, and recount the peer aggregates."""
 
+from functools import partial
 from pathlib import Path
 
 import click
@@ -59,7 +60,7 @@ def rebuild_peers():
         minimum = current_app.config["PEER_MINIMUM"]
         storage.rebuild_peer_aggregates(
             db,
-            lambda live, published, before: peers.may_publish(live, published, before, minimum),
+            partial(peers.may_publish, minimum=minimum),
             [q.id for q in profile],
         )
     finally:

@@ -71,26 +71,34 @@ def shown_groups(sizes, minimum):
     return shown
 
 
-def may_publish(live, published, shown_before, minimum):
+def may_publish(live, published, shown_before, minimum, changes=None):
     """Return the groups the live aggregates would show, if they may replace the published snapshot; else None.
 
     Anyone can keep earlier snapshots and subtract them from later ones, so the change must itself be safe
-    to show. Against the current snapshot: every group shown in both either did not change, or changed by a
-    group of organisations that ``shown_groups`` would show on its own (at least ``minimum``, and not
-    narrowed down by the changes of the shown groups inside it). Against every earlier one
-    (``shown_before``: group -> the sizes at which it was shown): a group shown again differs from each of
-    those sizes by nobody or by at least ``minimum``. Until then peers see the earlier snapshot.
+    to show. ``changes`` counts, per group, the organisations added to or taken out of it since the last
+    snapshot that showed it (an organisation's new round is one of each); without it, the change is the
+    difference of the sizes.
+    Against the current snapshot: every group shown in both either did not change, or changed by a group of
+    organisations that ``shown_groups`` would show on its own (at least ``minimum``, and not narrowed down by
+    the changes of the shown groups inside it). A group withheld after a deletion (shown before, absent now)
+    comes back only after such a change too. Against every earlier snapshot (``shown_before``: group -> the
+    sizes at which it was shown): a group shown again differs from each of those sizes by nobody or by at
+    least ``minimum``. Until then peers see the earlier snapshot.
     """
-    changes = {key: live.get(key, 0) - published.get(key, 0) for key in set(live) | set(published)}
-    if any(change < 0 for change in changes.values()):
-        return None  # organisations removed: the snapshot waits for a recount that can be shown
+    if changes is None:
+        changes = {key: live.get(key, 0) - published.get(key, 0) for key in set(live) | set(published)}
+        if any(change < 0 for change in changes.values()):
+            return None  # organisations removed: the snapshot waits for a recount that can be shown
     safe_changes = shown_groups(changes, minimum)
     shown_now = shown_groups(live, minimum)
-    for key in shown_now & shown_groups(published, minimum):
-        if changes[key] != 0 and key not in safe_changes:
-            return None
+    shown_published = shown_groups(published, minimum)
     for key in shown_now:
-        if any(0 < live[key] - size < minimum for size in shown_before.get(key, ())):
+        changed = changes.get(key, 0) != 0
+        if key in shown_published and changed and key not in safe_changes:
+            return None
+        if key not in shown_published and key in shown_before and key not in safe_changes:
+            return None
+        if any(0 < abs(live[key] - size) < minimum for size in shown_before.get(key, ())):
             return None
     return shown_now
 

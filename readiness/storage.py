@@ -155,12 +155,75 @@ def _add_revisions(db):
     db["revisions"].insert({"name": "peers_published_at", "value": 0})
 
 
+@migrations(name="0004_organisations_rounds_invites")
+def _add_organisations(db):
+    # An organisation has respondents (one assessment each) in yearly rounds. The lead is the respondent who
+    # started the organisation or its round: the holder of the organisation's link. Peers count each
+    # organisation once: ``counted`` marks the assessment whose answers are in the peer aggregates.
+    db["organisations"].create(
+        {"id": int, "created_at": str, "revision": int}, pk="id", not_null={"created_at", "revision"}, strict=True
+    )
+    db.execute(
+        "insert into organisations (id, created_at, revision) select id, created_at, 0 from assessments order by id"
+    )
+    db["assessments"].add_column("organisation_id", int)
+    db["assessments"].add_column("round", int)
+    db["assessments"].add_column("lead", int)
+    db["assessments"].add_column("counted", int)
+    db.execute("update assessments set organisation_id = id, round = 1, lead = 1, counted = (status = 'submitted')")
+    db["assessments"].create_index(["organisation_id", "round"])
+    db["invites"].create(
+        {
+            "id": int,
+            "organisation_id": int,
+            "round": int,
+            "token_hash": str,
+            "created_at": str,
+            "revoked_at": str,
+            "used_at": str,
+            "assessment_id": int,
+        },
+        pk="id",
+        foreign_keys=[("organisation_id", "organisations", "id")],
+        not_null={"organisation_id", "round", "token_hash", "created_at"},
+        strict=True,
+    )
+    db["invites"].create_index(["token_hash"], unique=True)
+    # Contributions added to or removed from each peer group since the group was last published.
+    db["peer_changes"].create(
+        {"org_type": str, "size_band": str, "contributions": int},
+        pk=("org_type", "size_band"),
+        not_null={"contributions"},
+        strict=True,
+    )
+
+
 class AssessmentLocked(Exception):
     """The assessment has been submitted and can no longer change."""
 
 
 class SectionsMissing(Exception):
     """The assessment cannot be submitted before every section has been saved."""
+
+
+class InviteRefused(Exception):
+    """An invite link cannot add a respondent; ``reason`` says why: unknown, revoked, used or outdated."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RoundRefused(Exception):
+    """A new round cannot start; ``reason``: not_lead, open (the current round is not submitted) or newer."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotFound(Exception):
+    """The assessment or organisation no longer exists (deleted, perhaps twice)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +238,10 @@ class Assessment:
     submitted_at: str | None
     org_type: str | None = None
     size_band: str | None = None
+    organisation_id: int | None = None
+    round: int = 1
+    lead: int = 1
+    counted: int = 0
 
     @property
     def submitted(self):
@@ -280,25 +347,142 @@ def _write_section(db, assessment_id, section_id, answer_keys, choices, texts, n
     )
 
 
+def _insert_assessment(db, token_hash, questionnaire_version, organisation_id, round_number, lead, now):
+    if organisation_id is None:
+        organisation_id = db["organisations"].insert({"created_at": now, "revision": 0}).last_pk
+    return (
+        db["assessments"]
+        .insert(
+            {
+                "token_hash": token_hash,
+                "questionnaire_version": questionnaire_version,
+                "status": "draft",
+                "created_at": now,
+                "updated_at": now,
+                "organisation_id": organisation_id,
+                "round": round_number,
+                "lead": int(lead),
+                "counted": 0,
+            }
+        )
+        .last_pk
+    )
+
+
 def create_assessment(db, token_hash, questionnaire_version, section_id, answer_keys, choices, texts):
-    """Create an assessment together with its first saved section; return its id."""
+    """Create an organisation and its first respondent's assessment with its first saved section; return its id."""
     now = _now()
     with write_transaction(db):
-        assessment_id = (
-            db["assessments"]
+        assessment_id = _insert_assessment(db, token_hash, questionnaire_version, None, 1, True, now)
+        _write_section(db, assessment_id, section_id, answer_keys, choices, texts, now)
+    return assessment_id
+
+
+def create_invite(db, assessment_id, token_hash):
+    """Let the lead of an organisation invite one more respondent to its current round; return the invite id."""
+    with write_transaction(db):
+        lead = _lead_of_latest_round(db, assessment_id)
+        return (
+            db["invites"]
             .insert(
                 {
+                    "organisation_id": lead["organisation_id"],
+                    "round": lead["round"],
                     "token_hash": token_hash,
-                    "questionnaire_version": questionnaire_version,
-                    "status": "draft",
-                    "created_at": now,
-                    "updated_at": now,
+                    "created_at": _now(),
                 }
             )
             .last_pk
         )
-        _write_section(db, assessment_id, section_id, answer_keys, choices, texts, now)
-    return assessment_id
+
+
+def revoke_invite(db, assessment_id, invite_id):
+    """Revoke an unused invite of the lead's organisation; True if it was open until now."""
+    with write_transaction(db):
+        lead = _lead_of_latest_round(db, assessment_id)
+        cursor = db.execute(
+            "update invites set revoked_at = ? where id = ? and organisation_id = ? and revoked_at is null "
+            "and used_at is null",
+            [_now(), invite_id, lead["organisation_id"]],
+        )
+        return cursor.rowcount == 1
+
+
+def invites(db, organisation_id, round_number):
+    """Return the invites of an organisation's round, newest first."""
+    return list(
+        db.query(
+            "select id, created_at, revoked_at, used_at from invites where organisation_id = ? and round = ? "
+            "order by id desc",
+            [organisation_id, round_number],
+        )
+    )
+
+
+def join_by_invite(db, invite_hash, token_hash, questionnaire_version):
+    """Add a respondent to the invite's organisation and round; the invite is then used. Return the new id."""
+    now = _now()
+    with write_transaction(db):
+        invite = db.execute(
+            "select id, organisation_id, round, revoked_at, used_at from invites where token_hash = ?", [invite_hash]
+        ).fetchone()
+        if invite is None:
+            raise InviteRefused("unknown")
+        invite_id, organisation_id, round_number, revoked_at, used_at = invite
+        if revoked_at:
+            raise InviteRefused("revoked")
+        if used_at:
+            raise InviteRefused("used")
+        if _latest_round(db, organisation_id) != round_number:
+            raise InviteRefused("outdated")
+        assessment_id = _insert_assessment(
+            db, token_hash, questionnaire_version, organisation_id, round_number, False, now
+        )
+        db.execute("update invites set used_at = ?, assessment_id = ? where id = ?", [now, assessment_id, invite_id])
+        return assessment_id
+
+
+def start_round(db, assessment_id, token_hash, questionnaire_version, carried_section, answer_keys):
+    """Start the organisation's next round with a new assessment for its lead; the lead's answers to
+    ``carried_section`` (the organisation's profile, keys ``answer_keys``) are carried over. Return its id."""
+    now = _now()
+    with write_transaction(db):
+        row = db.execute(
+            "select organisation_id, round, lead, status from assessments where id = ?", [assessment_id]
+        ).fetchone()
+        if row is None:
+            raise NotFound(assessment_id)
+        organisation_id, round_number, lead, status = row
+        if _latest_round(db, organisation_id) != round_number:
+            raise RoundRefused("newer")
+        if not lead:
+            raise RoundRefused("not_lead")
+        if status != "submitted":
+            raise RoundRefused("open")
+        new_id = _insert_assessment(db, token_hash, questionnaire_version, organisation_id, round_number + 1, True, now)
+        previous = load_answers(db, assessment_id)
+        if carried_section in previous.saved_sections:
+            choices = {key: options for key, options in previous.choices.items() if key in answer_keys}
+            texts = {key: text for key, text in previous.texts.items() if key in answer_keys}
+            _write_section(db, new_id, carried_section, answer_keys, choices, texts, now)
+        return new_id
+
+
+def _latest_round(db, organisation_id):
+    return db.execute("select max(round) from assessments where organisation_id = ?", [organisation_id]).fetchone()[0]
+
+
+def _lead_of_latest_round(db, assessment_id):
+    """Return the assessment's row if it is the lead's in its organisation's latest round, else raise."""
+    row = db.execute("select organisation_id, round, lead from assessments where id = ?", [assessment_id]).fetchone()
+    if row is None:
+        raise NotFound(assessment_id)
+    organisation_id, round_number, lead = row
+    if not lead:
+        raise RoundRefused("not_lead")
+    if _latest_round(db, organisation_id) != round_number:
+        raise RoundRefused("newer")
+    return {"organisation_id": organisation_id, "round": round_number}
 
 
 def save_section(db, assessment_id, section_id, answer_keys, choices, texts):
@@ -316,7 +500,8 @@ def submit(db, assessment_id, section_ids, summarise, may_publish):
     ``summarise(answers)`` returns the assessment's peer group ``(org_type, size_band)``, its dimension
     scores ``{dimension: value}`` and the choices that peers may count; they are stored, and the peer
     aggregates updated, in the same transaction, from the answers as they are under the write lock. The
-    aggregates peers see are then replaced if ``may_publish(live sizes, published sizes)`` allows it.
+    aggregates peers see are then replaced if ``may_publish(live sizes, published sizes, sizes shown before,
+    changes=contributions changed per group)`` allows it. Each organisation is counted once (see _count_once).
     """
     now = _now()
     with write_transaction(db):
@@ -347,14 +532,66 @@ def submit(db, assessment_id, section_ids, summarise, may_publish):
             for dimension, value in scores.items()
             if value is not None
         )
-        # A group part left unknown ("*") must not count the organisation twice into the same group.
-        for group in dict.fromkeys(((ANY, ANY), (org_type, ANY), (org_type, size_band))):
-            _count_into_group(db, group, counted, scores)
+        _count_once(db, assessment_id, (org_type, size_band), scores, counted, summarise)
+        _bump_organisation(db, assessment_id)
         _publish_if_safe(db, may_publish)
 
 
+def _count_once(db, assessment_id, group, scores, counted, summarise):
+    """Count a submitted assessment for peers unless its organisation is counted already in this round; an
+    organisation counted in an earlier round is counted from now on by this one."""
+    organisation_id, round_number = db.execute(
+        "select organisation_id, round from assessments where id = ?", [assessment_id]
+    ).fetchone()
+    current = db.execute(
+        "select id, round from assessments where organisation_id = ? and counted = 1", [organisation_id]
+    ).fetchone()
+    if current is not None and current[1] >= round_number:
+        return
+    if current is not None:
+        _uncount(db, current[0], summarise)
+    _contribute(db, group, counted, scores, +1)
+    db.execute("update assessments set counted = 1 where id = ?", [assessment_id])
+
+
+def _uncount(db, assessment_id, summarise):
+    """Take a counted assessment's answers out of the live peer aggregates; return its groups."""
+    group = db.execute("select org_type, size_band from assessments where id = ?", [assessment_id]).fetchone()
+    # Submitted answers never change, so summarising them again gives what was counted.
+    _, scores, counted = summarise(load_answers(db, assessment_id))
+    db.execute("update assessments set counted = 0 where id = ?", [assessment_id])
+    return _contribute(db, tuple(group), counted, scores, -1)
+
+
+def _contribute(db, group, choices, scores, delta):
+    """Add (``delta`` 1) or remove (-1) one organisation's answers to or from every live group it belongs to."""
+    org_type, size_band = group
+    # A group part left unknown ("*") must not count the organisation twice into the same group.
+    groups = list(dict.fromkeys(((ANY, ANY), (org_type, ANY), (org_type, size_band))))
+    for key in groups:
+        _count_into_group(db, key, choices, scores, delta)
+        db.execute(
+            "insert into peer_changes (org_type, size_band, contributions) values (?, ?, 1) "
+            "on conflict do update set contributions = contributions + 1",
+            key,
+        )
+    if delta < 0:
+        for table in ("peer_groups", "peer_counts", "peer_scores"):
+            db.execute(f"delete from {table} where organisations <= 0")
+    return groups
+
+
+def _bump_organisation(db, assessment_id):
+    db.execute(
+        "update organisations set revision = revision + 1 where id = "
+        "(select organisation_id from assessments where id = ?)",
+        [assessment_id],
+    )
+
+
 def _group_sizes(db, table):
-    return {(t, b): n for t, b, n in db.execute(f"select org_type, size_band, organisations from {table}")}
+    column = "contributions" if table == "peer_changes" else "organisations"
+    return {(t, b): n for t, b, n in db.execute(f"select org_type, size_band, {column} from {table}")}
 
 
 def _publish_if_safe(db, may_publish):
@@ -362,9 +599,13 @@ def _publish_if_safe(db, may_publish):
     for org_type, size_band, organisations in db.execute("select * from peer_shown_sizes"):
         shown_before.setdefault((org_type, size_band), set()).add(organisations)
     live = _group_sizes(db, "peer_groups")
-    shown = may_publish(live, _group_sizes(db, "published_peer_groups"), shown_before)
+    changes = _group_sizes(db, "peer_changes")
+    shown = may_publish(live, _group_sizes(db, "published_peer_groups"), shown_before, changes=changes)
     if shown is None:
         return
+    # A group's changes count from the last snapshot that showed it: one hidden for a while (or withheld
+    # after a deletion) comes back only when enough has changed since anyone saw it.
+    db.conn.executemany("delete from peer_changes where org_type = ? and size_band = ?", list(shown))
     for table in ("peer_groups", "peer_counts", "peer_scores"):
         db.execute(f"delete from published_{table}")
         db.execute(f"insert into published_{table} select * from {table}")
@@ -376,21 +617,21 @@ def _publish_if_safe(db, may_publish):
     _bump_results_revision(db)
 
 
-def _count_into_group(db, group, choices, scores):
+def _count_into_group(db, group, choices, scores, delta):
     db.execute(
-        "insert into peer_groups (org_type, size_band, organisations) values (?, ?, 1) "
-        "on conflict do update set organisations = organisations + 1",
-        group,
+        "insert into peer_groups (org_type, size_band, organisations) values (?, ?, ?) "
+        "on conflict do update set organisations = organisations + excluded.organisations",
+        [*group, delta],
     )
     db.conn.executemany(
-        "insert into peer_counts (org_type, size_band, answer_key, option_id, organisations) values (?, ?, ?, ?, 1) "
-        "on conflict do update set organisations = organisations + 1",
-        [(*group, key, option) for key, options in choices.items() for option in options],
+        "insert into peer_counts (org_type, size_band, answer_key, option_id, organisations) values (?, ?, ?, ?, ?) "
+        "on conflict do update set organisations = organisations + excluded.organisations",
+        [(*group, key, option, delta) for key, options in choices.items() for option in options],
     )
     db.conn.executemany(
-        "insert into peer_scores (org_type, size_band, dimension, value, organisations) values (?, ?, ?, ?, 1) "
-        "on conflict do update set organisations = organisations + 1",
-        [(*group, dimension, value) for dimension, value in scores.items() if value is not None],
+        "insert into peer_scores (org_type, size_band, dimension, value, organisations) values (?, ?, ?, ?, ?) "
+        "on conflict do update set organisations = organisations + excluded.organisations",
+        [(*group, dimension, value, delta) for dimension, value in scores.items() if value is not None],
     )
 
 
@@ -445,19 +686,21 @@ def rebuild_peer_aggregates(db, may_publish, excluded_questions=()):
         for org_type, size_band in levels:
             db.execute(
                 f"insert into peer_groups select {org_type}, {size_band}, count(*) from assessments "
-                "where status = 'submitted' group by 1, 2"
+                "where status = 'submitted' and counted = 1 group by 1, 2"
             )
             placeholders = ", ".join("?" for _ in excluded_questions)
             db.execute(
                 f"insert into peer_counts select {org_type}, {size_band}, answers.question_id, answers.option_id, count(*) "
                 "from answers join assessments on assessments.id = answers.assessment_id "
-                f"where assessments.status = 'submitted' and answers.question_id not in ({placeholders}) "
+                f"where assessments.status = 'submitted' and assessments.counted = 1 "
+                f"and answers.question_id not in ({placeholders}) "
                 "group by 1, 2, 3, 4",
                 list(excluded_questions),
             )
             db.execute(
                 f"insert into peer_scores select {org_type}, {size_band}, dimension, value, count(*) "
-                "from assessment_scores group by 1, 2, 3, 4"
+                "from assessment_scores where assessment_id in (select id from assessments where counted = 1) "
+                "group by 1, 2, 3, 4"
             )
         _publish_if_safe(db, may_publish)
 

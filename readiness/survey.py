@@ -215,9 +215,9 @@ def _summarise(answers):
     return peers.size_band(questionnaire, choices), {s.dimension.id: s.value for s in scores}, counted
 
 
-def may_publish(live, published, shown_before):
+def may_publish(live, published, shown_before, changes):
     """The publication rule of peer aggregates, with this service's minimum group size."""
-    return peers.may_publish(live, published, shown_before, current_app.config["PEER_MINIMUM"])
+    return peers.may_publish(live, published, shown_before, current_app.config["PEER_MINIMUM"], changes)
 
 
 @bp.route("/confirmation")

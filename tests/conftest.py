@@ -1,4 +1,5 @@
 import re
+from functools import partial
 
 import pytest
 
@@ -108,7 +109,7 @@ def publish_at(minimum):
     """The survey's rule for publishing peer aggregates, with a given minimum group size."""
     from readiness import peers
 
-    return lambda live, published, before: peers.may_publish(live, published, before, minimum)
+    return partial(peers.may_publish, minimum=minimum)
 
 
 def submit_assessment(db, questionnaire, token, changes=None, minimum=5):

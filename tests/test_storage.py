@@ -79,7 +79,7 @@ def summarise(answers):
     return ("kunta", "10000_19999"), {"support": 0.0, "attitude": None}, answers.choices
 
 
-def always(live, published, shown_before):
+def always(live, published, shown_before, changes):
     return set(live)
 
 
