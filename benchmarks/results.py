@@ -35,7 +35,7 @@ from readiness import scoring  # noqa: E402
 from readiness import storage  # noqa: E402
 from readiness.questionnaire import load  # noqa: E402
 from readiness.results import PROFILE_SECTION  # noqa: E402
-from readiness.survey import _summarise  # noqa: E402
+from readiness.survey import summarise  # noqa: E402
 from tests.conftest import publish_at  # noqa: E402
 
 ORG_TYPES = (
@@ -118,7 +118,7 @@ def populate(path, count, questionnaire, seed=2024):
             )
         else:
             storage.save_section(db, probe_id, section.id, keys, section_choices, {})
-    storage.submit(db, probe_id, [s.id for s in questionnaire.sections], _summarise, publish_at(5))
+    storage.submit(db, probe_id, [s.id for s in questionnaire.sections], summarise, publish_at(5))
     db.conn.close()
     return len(answers)
 

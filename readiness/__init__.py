@@ -28,6 +28,8 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
+        # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
+        RETENTION_DAYS=int(os.environ.get("READINESS_RETENTION_DAYS", 180)),
         RESULTS_CACHE_SIZE=512,
         # The PDF report is rendered in the background as soon as the results page is first shown.
         PDF_RENDER_AHEAD=True,
@@ -52,6 +54,7 @@ def create_app(test_config=None):
     from . import commands
     from . import downloads
     from . import i18n
+    from . import organisations
     from . import pages
     from . import report
     from . import storage
@@ -64,6 +67,7 @@ def create_app(test_config=None):
     pages.init_app(app)
     report.init_app(app)
     downloads.init_app(app)
+    organisations.init_app(app)
     commands.init_app(app)
     api.init_app(app)
     return app

@@ -1,5 +1,8 @@
-"""Operator commands: load reference figures from a CSV file, and recount the peer aggregates."""
+"""Operator commands: load reference figures from a CSV file, recount the peer aggregates, remove stale drafts."""
 
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from .results import reference_figures
 
 reference_cli = AppGroup("reference", help="The reference figures that answers are shown beside.")
 peers_cli = AppGroup("peers", help="The peer-group aggregates.")
+retention_cli = AppGroup("retention", help="How long unsubmitted answers are kept.")
 
 
 @reference_cli.command("load")
@@ -68,7 +72,32 @@ def rebuild_peers():
     click.echo("Peer aggregates recounted; peers see them once the change is safe to show.")
 
 
+@retention_cli.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Remove drafts untouched for this many days (default READINESS_RETENTION_DAYS, else 180).",
+)
+@click.option("--dry-run", is_flag=True, help="Only say how many drafts would be removed.")
+def purge_drafts(days, dry_run):
+    """Remove unsubmitted assessments that nobody has saved for a while (schedule it daily, e.g. with cron)."""
+    days = days or current_app.config["RETENTION_DAYS"]
+    cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    db = storage.connect(current_app.config["DATABASE"])
+    try:
+        stale = storage.stale_drafts(db, cutoff)
+        if not dry_run:
+            # Drafts are never counted for peers, so no aggregate changes; summarise is never called.
+            storage.delete_assessments(db, stale, summarise=None)
+    finally:
+        db.conn.close()
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {len(stale)} unsubmitted assessments last saved before {cutoff} ({days} days).")
+
+
 def init_app(app):
     """Register the operator commands with the flask command line."""
     app.cli.add_command(reference_cli)
     app.cli.add_command(peers_cli)
+    app.cli.add_command(retention_cli)

@@ -8,6 +8,8 @@ groups inside it from it must leave nobody or at least the minimum again. No Fla
 
 from dataclasses import dataclass
 
+from . import scoring
+
 ANY = "*"
 
 
@@ -123,6 +125,38 @@ def shown_group(db, org_type, size_band, minimum):
     sizes = group_sizes(db)
     key = (org_type, size_band)
     return Group(*key, sizes[key]) if key in shown_groups(sizes, minimum) else None
+
+
+def filter_choices(questionnaire):
+    """Return {org_type: [size band ids]}, the groups anyone may ask for, "*" meaning any."""
+    org_types = questionnaire.question("org_type").options
+    return {ANY: []} | {
+        option.id: [band.id for band in questionnaire.question(size_question(questionnaire, option.id)).options]
+        for option in org_types
+    }
+
+
+def nearest_shown_group(db, org_type, size_band, minimum):
+    """Return the nearest larger group that may be shown (the type, then everyone), or None."""
+    sizes = group_sizes(db)
+    shown = shown_groups(sizes, minimum)
+    for key in ((org_type, ANY), (ANY, ANY)):
+        if key in shown and key != (org_type, size_band):
+            return Group(*key, sizes[key])
+    return None
+
+
+def band_counts(db, group, dimension, model, minimum):
+    """Return [(band, organisations)] of a shown group's scores in one dimension, or None when fewer than
+    ``minimum`` have a score there."""
+    counts = _score_counts(db, group, dimension)
+    if sum(n for _, n in counts) < minimum:
+        return None
+    per_band = {}
+    for value, n in counts:
+        band = scoring.band_for(model, value)
+        per_band[band.id] = per_band.get(band.id, 0) + n
+    return [(band, per_band.get(band.id, 0)) for band in model.bands]
 
 
 def distribution(db, group):

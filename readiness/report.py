@@ -12,6 +12,7 @@ from flask import request
 from flask_babel import gettext
 from markupsafe import Markup
 
+from . import charts
 from . import exports
 from . import recommendations
 from . import results as results_module
@@ -112,13 +113,63 @@ def context(db, assessment, lang):
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "organisation": answers.texts.get("org_name", ""),
         "peers_published_at": storage.peers_published_at(db),
+        **round_change(db, questionnaire, model, assessment, lang),
     }
+
+
+def round_change(db, questionnaire, model, assessment, lang):
+    """The organisation's combined scores in this round beside its previous round with answers, if any."""
+    rounds = results_module.rounds_of(db, questionnaire, model, assessment.organisation_id)
+    current = next(r for r in rounds if r.number == assessment.round)
+    previous = next((r for r in reversed(rounds) if r.number < assessment.round and r.scores), None)
+    if previous is None or not current.scores:
+        return {"round_chart": None, "round_rows": None, "previous_round": None}
+    rows = [
+        (now.dimension.name[lang], now.value, before.value, _change(now.value, before.value))
+        for now, before in zip(current.scores, previous.scores, strict=True)
+    ]
+    changed = [row for row in rows if row[3] is not None]
+    if changed:
+        largest = max(changed, key=lambda row: abs(row[3]))
+        takeaway = gettext(
+            "The largest change since round %(previous)s is in %(dimension)s: %(change)s points.",
+            previous=previous.number,
+            dimension=largest[0],
+            change=signed(largest[3], lang),
+        )
+    else:
+        takeaway = gettext("No dimension can be compared: one of the rounds has no score in it.")
+    labels = {
+        "organisation": gettext("Round %(number)s", number=current.number),
+        "peers": gettext("Round %(number)s", number=previous.number),
+        "dimension": gettext("Dimension"),
+        "no_score": gettext("no score"),
+    }
+    chart = charts.profile_chart(
+        "rounds",
+        gettext("Change since round %(number)s, 0–100", number=previous.number),
+        takeaway,
+        [(name, now, before) for name, now, before, _ in rows],
+        labels,
+        lang,
+    )
+    return {"round_chart": chart, "round_rows": rows, "previous_round": previous.number}
+
+
+def _change(now, before):
+    return None if now is None or before is None else round(now - before, 1)
+
+
+def signed(value, lang):
+    """Format a change with its sign: +12, −3 (a real minus sign), 0."""
+    text = format_number(abs(value), lang)
+    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
 
 
 def cached(kind, assessment, lang, produce):
     """Return ``produce()`` for this assessment and language, reused while nothing it shows has changed."""
     db = storage.get_db()
-    key = (kind, assessment.id, lang, storage.results_revision(db))
+    key = (kind, assessment.id, lang, storage.results_revisions(db, assessment.organisation_id))
     cache = current_app.extensions["rendered_results"]
     value = cache.get(key)
     if value is None:
@@ -186,6 +237,10 @@ def init_app(app):
     # The renderer is looked up at each call, so that it can be replaced (a test's broken renderer).
     app.extensions["pdf_store"] = PdfStore(app.config["REPORTS_FOLDER"], lambda html: exports.pdf_from_html(html))
     app.jinja_env.globals.update(
-        source_link=source_link, target_label=target_label, report_css=report_css, precision_label=precision_label
+        signed=signed,
+        source_link=source_link,
+        target_label=target_label,
+        report_css=report_css,
+        precision_label=precision_label,
     )
     app.jinja_env.filters["language_name"] = language_name

@@ -5,6 +5,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from . import combined
 from . import peers
 from . import reference
 from . import scoring
@@ -61,6 +62,47 @@ class Results:
     questions: tuple[QuestionResult, ...]
     survey_figures: tuple[reference.Figure, ...]
     texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """One respondent of a round: the assessment, its answers, its place in the round and its role (not name)."""
+
+    assessment: storage.Assessment
+    answers: storage.Answers
+    number: int
+    role: object
+
+
+@dataclass(frozen=True)
+class Round:
+    """The respondents of one round of an organisation, their combined answers and the scores of those."""
+
+    number: int
+    respondents: tuple[Respondent, ...]
+    combined: dict
+    scores: tuple
+
+
+def rounds_of(db, questionnaire, model, organisation_id):
+    """Return the rounds of an organisation, oldest first, each with its respondents and the combined
+    profile of those who have submitted (see ``combined``)."""
+    by_round = {}
+    for assessment in storage.organisation_assessments(db, organisation_id):
+        by_round.setdefault(assessment.round, []).append(assessment)
+    role_question = questionnaire.question("role")
+    found = []
+    for number, assessments in sorted(by_round.items()):
+        respondents = []
+        for position, assessment in enumerate(assessments, start=1):
+            answers = storage.load_answers(db, assessment.id)
+            role = role_question.option((answers.choices.get("role") or [""])[0])
+            respondents.append(Respondent(assessment, answers, position, role))
+        submitted = [questionnaire.known_choices(r.answers.choices) for r in respondents if r.assessment.submitted]
+        choices = combined.combine(questionnaire, model, submitted) if submitted else {}
+        scores = tuple(scoring.score(model, questionnaire, choices)) if submitted else ()
+        found.append(Round(number, tuple(respondents), choices, scores))
+    return found
 
 
 def reference_figures(db, questionnaire):

@@ -423,23 +423,36 @@ def join_by_invite(db, invite_hash, token_hash, questionnaire_version):
     """Add a respondent to the invite's organisation and round; the invite is then used. Return the new id."""
     now = _now()
     with write_transaction(db):
-        invite = db.execute(
-            "select id, organisation_id, round, revoked_at, used_at from invites where token_hash = ?", [invite_hash]
-        ).fetchone()
-        if invite is None:
-            raise InviteRefused("unknown")
-        invite_id, organisation_id, round_number, revoked_at, used_at = invite
-        if revoked_at:
-            raise InviteRefused("revoked")
-        if used_at:
-            raise InviteRefused("used")
-        if _latest_round(db, organisation_id) != round_number:
-            raise InviteRefused("outdated")
+        invite, refusal = _open_invite(db, invite_hash)
+        if refusal:
+            raise InviteRefused(refusal)
+        invite_id, organisation_id, round_number = invite
         assessment_id = _insert_assessment(
             db, token_hash, questionnaire_version, organisation_id, round_number, False, now
         )
         db.execute("update invites set used_at = ?, assessment_id = ? where id = ?", [now, assessment_id, invite_id])
         return assessment_id
+
+
+def invite_refusal(db, invite_hash):
+    """Return why an invite cannot add a respondent (unknown, revoked, used, outdated), or None if it can."""
+    return _open_invite(db, invite_hash)[1]
+
+
+def _open_invite(db, invite_hash):
+    row = db.execute(
+        "select id, organisation_id, round, revoked_at, used_at from invites where token_hash = ?", [invite_hash]
+    ).fetchone()
+    if row is None:
+        return None, "unknown"
+    invite_id, organisation_id, round_number, revoked_at, used_at = row
+    if revoked_at:
+        return None, "revoked"
+    if used_at:
+        return None, "used"
+    if _latest_round(db, organisation_id) != round_number:
+        return None, "outdated"
+    return (invite_id, organisation_id, round_number), None
 
 
 def start_round(db, assessment_id, token_hash, questionnaire_version, carried_section, answer_keys):
@@ -589,6 +602,82 @@ def _bump_organisation(db, assessment_id):
     )
 
 
+def delete_assessments(db, assessment_ids, summarise):
+    """Delete assessments and everything that refers to them, in one transaction; an organisation left with
+    none is deleted too. Peers stop seeing a deleted answer at once: the live aggregates lose it, and the
+    published groups that held it are withheld until enough has changed to show them again (see
+    peers.may_publish). Another respondent of the organisation is counted instead, if one has submitted.
+    Return the ids that existed."""
+    with write_transaction(db):
+        deleted = []
+        for assessment_id in assessment_ids:
+            row = db.execute(
+                "select organisation_id, counted from assessments where id = ?", [assessment_id]
+            ).fetchone()
+            if row is None:
+                continue
+            organisation_id, counted = row
+            if counted:
+                groups = _uncount(db, assessment_id, summarise)
+                for table in ("peer_groups", "peer_counts", "peer_scores"):
+                    db.conn.executemany(f"delete from published_{table} where org_type = ? and size_band = ?", groups)
+                _bump_results_revision(db)
+            _bump_organisation(db, assessment_id)
+            db.execute("update invites set assessment_id = null where assessment_id = ?", [assessment_id])
+            for table in ("answers", "free_texts", "saved_sections", "assessment_scores"):
+                db.execute(f"delete from {table} where assessment_id = ?", [assessment_id])
+            db.execute("delete from assessments where id = ?", [assessment_id])
+            if counted:
+                _count_replacement(db, organisation_id, summarise)
+            if not db.execute("select 1 from assessments where organisation_id = ?", [organisation_id]).fetchone():
+                db.execute("delete from invites where organisation_id = ?", [organisation_id])
+                db.execute("delete from organisations where id = ?", [organisation_id])
+            deleted.append(assessment_id)
+        return deleted
+
+
+def _count_replacement(db, organisation_id, summarise):
+    """Count for peers the first submitted assessment of the organisation's latest round that has one."""
+    row = db.execute(
+        "select id, org_type, size_band from assessments where organisation_id = ? and status = 'submitted' "
+        "order by round desc, submitted_at, id limit 1",
+        [organisation_id],
+    ).fetchone()
+    if row is None:
+        return
+    _, scores, counted = summarise(load_answers(db, row[0]))
+    _contribute(db, (row[1], row[2]), counted, scores, +1)
+    db.execute("update assessments set counted = 1 where id = ?", [row[0]])
+
+
+def organisation_assessments(db, organisation_id):
+    """Return every assessment of an organisation, by round and then in the order respondents joined."""
+    columns = [f.name for f in fields(Assessment)]
+    return [
+        Assessment(*row)
+        for row in db.execute(
+            f"select {', '.join(columns)} from assessments where organisation_id = ? order by round, id",
+            [organisation_id],
+        )
+    ]
+
+
+def organisation_revision(db, organisation_id):
+    """Return a number that changes whenever an organisation's submitted answers do (submit, delete)."""
+    row = db.execute("select revision from organisations where id = ?", [organisation_id]).fetchone()
+    return row[0] if row else None
+
+
+def stale_drafts(db, updated_before):
+    """Return the ids of unsubmitted assessments last saved before ``updated_before`` (an ISO timestamp)."""
+    return [
+        row[0]
+        for row in db.execute(
+            "select id from assessments where status = 'draft' and updated_at < ? order by id", [updated_before]
+        )
+    ]
+
+
 def _group_sizes(db, table):
     column = "contributions" if table == "peer_changes" else "organisations"
     return {(t, b): n for t, b, n in db.execute(f"select org_type, size_band, {column} from {table}")}
@@ -715,9 +804,14 @@ def peers_published_at(db):
     return datetime.fromtimestamp(seconds, UTC).isoformat() if seconds else None
 
 
-def results_revision(db):
-    """Return the revision of everything results pages show besides an assessment's own answers."""
-    return db.execute("select value from revisions where name = 'results'").fetchone()[0]
+def results_revisions(db, organisation_id):
+    """Return, in one query, the results revision and the organisation's: a results page stays valid while
+    neither changes."""
+    return db.execute(
+        "select (select value from revisions where name = 'results'), "
+        "(select revision from organisations where id = ?)",
+        [organisation_id],
+    ).fetchone()
 
 
 def _require_draft(db, assessment_id):

@@ -191,7 +191,7 @@ def submit():
     if assessment is None:
         return redirect(url_for(".start"))
     try:
-        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections], _summarise, may_publish)
+        storage.submit(storage.get_db(), assessment.id, [s.id for s in questionnaire.sections], summarise, may_publish)
     except storage.SectionsMissing:
         return redirect(url_for(".check", incomplete="1"))
     except storage.AssessmentLocked:
@@ -199,7 +199,7 @@ def submit():
     return redirect(url_for(".results"))
 
 
-def _summarise(answers):
+def summarise(answers):
     """Return what submitting stores beside the answers: peer group, dimension scores, choices peers count.
 
     The profile (type, size, region, language, role) describes the organisation: counting it for peers

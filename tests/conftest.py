@@ -114,7 +114,7 @@ def publish_at(minimum):
 
 def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
     """Store and submit a whole assessment directly through storage, as the survey would; return its id."""
-    from readiness.survey import _summarise
+    from readiness.survey import summarise
 
     answers = valid_answers(questionnaire)
     for section_id, fields in (changes or {}).items():
@@ -138,7 +138,7 @@ def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
             )
         else:
             storage.save_section(db, assessment_id, section.id, keys, choices, texts)
-    storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], _summarise, publish_at(minimum))
+    storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], summarise, publish_at(minimum))
     return assessment_id
 
 

@@ -1,0 +1,70 @@
+"""An organisation's combined answers, from the answers of its respondents, and where they agree.
+
+The rule, shown to users on the organisation page:
+- a scored scale question (and each row of a scored matrix): the median of the respondents' answers on the
+  model's points, the lower of the two middle answers when their number is even; "don't know" and "not
+  applicable" are left out, as in scoring, and count only when nobody gave any other answer;
+- a multiple-choice question: the options that at least half of the respondents who answered it chose;
+- any other choice (the profile, for example): the answer most respondents gave, the first in the
+  questionnaire's order on a tie;
+- free text is never combined.
+The organisation's dimension scores are the model's scores of these combined answers. Pure Python, no Flask.
+"""
+
+from collections import Counter
+
+
+def scale_points(model):
+    """Return {question id: {option id: points}} of every scored scale question of the model."""
+    points = {}
+    for dimension in model.dimensions:
+        for rule in dimension.questions:
+            if rule.rule == "scale":
+                points.setdefault(rule.question, rule.points)
+    return points
+
+
+def combine(questionnaire, model, respondents):
+    """Return the combined choices {answer key: [option ids]} of ``respondents`` (a list of choices dicts)."""
+    points = scale_points(model)
+    combined = {}
+    for question in questionnaire.questions():
+        if question.type == "text":
+            continue
+        order = [option.id for option in question.options]
+        for key in question.answer_keys():
+            given = [choices[key] for choices in respondents if choices.get(key)]
+            if not given:
+                continue
+            if question.type == "multiple":
+                counts = Counter(option for options in given for option in options)
+                chosen = [option for option in order if counts[option] * 2 >= len(given)]
+            elif question.id in points:
+                chosen = [_median_answer([options[0] for options in given], points[question.id], order)]
+            else:
+                chosen = [_most_common([options[0] for options in given], order)]
+            if chosen:
+                combined[key] = chosen
+    return combined
+
+
+def _median_answer(answers, points, order):
+    scored = sorted((points[a], order.index(a)) for a in answers if a in points)
+    if not scored:
+        return _most_common(answers, order)
+    _, index = scored[(len(scored) - 1) // 2]
+    return order[index]
+
+
+def _most_common(answers, order):
+    counts = Counter(answers)
+    return max(order, key=lambda option: (counts[option], -order.index(option)))
+
+
+def agreement(respondents, key):
+    """Return "agree" if every respondent who answered ``key`` gave the same answer, "differ" if not, and
+    None when fewer than two answered it."""
+    given = [frozenset(choices[key]) for choices in respondents if choices.get(key)]
+    if len(given) < 2:
+        return None
+    return "agree" if len(set(given)) == 1 else "differ"

@@ -1,0 +1,373 @@
+"""An organisation over time: its respondents side by side, invites, yearly rounds, the peers page, and
+deleting its data."""
+
+import secrets
+from dataclasses import dataclass
+
+from flask import abort
+from flask import current_app
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from . import combined
+from . import peers
+from . import scoring
+from . import storage
+from .i18n import localized_blueprint
+from .pages import render_error
+from .questionnaire import load
+from .results import PROFILE_SECTION
+from .results import group_label
+from .results import rounds_of
+from .survey import TOKEN_PATTERN
+from .survey import current_assessment
+from .survey import summarise
+
+bp = localized_blueprint("organisations", __name__)
+
+
+@bp.after_request
+def keep_answers_out_of_caches(response):
+    """An organisation's answers and links are private: no cache may keep these pages."""
+    response.cache_control.no_store = True
+    return response
+
+
+@dataclass(frozen=True)
+class ComparedAnswer:
+    """One question (or matrix row) with every respondent's answer, the combined answer and their agreement."""
+
+    question: object
+    row_label: str | None
+    answers: tuple[str, ...]
+    combined: str
+    agreement: str | None
+
+
+def compare(questionnaire, respondents, combined_choices, lang):
+    """Return {section id: [ComparedAnswer]} for the respondents' submitted answers, free text as written."""
+    choices = [questionnaire.known_choices(r.answers.choices) for r in respondents]
+
+    def text(question, options):
+        return ", ".join(question.option(o).label[lang] for o in options) if options else "–"
+
+    found = {}
+    for section in questionnaire.sections:
+        rows = []
+        for question in section.questions:
+            if question.type == "text":
+                answers = tuple(r.answers.texts.get(question.id) or "–" for r in respondents)
+                rows.append(ComparedAnswer(question, None, answers, "", None))
+                continue
+            for key in question.answer_keys():
+                row = question.row(key)
+                rows.append(
+                    ComparedAnswer(
+                        question,
+                        row.label[lang] if row else None,
+                        tuple(text(question, c.get(key)) for c in choices),
+                        text(question, combined_choices.get(key)),
+                        combined.agreement(choices, key),
+                    )
+                )
+        found[section.id] = rows
+    return found
+
+
+def _organisation_assessment():
+    """Return this browser's assessment, or answer 404: every page here belongs to one organisation."""
+    assessment = current_assessment()
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+@bp.route("/organisation")
+def organisation():
+    """Every question with the respondents' answers side by side, where they agree and differ, the combined
+    profile, the rounds, and (for the lead) the invites and the next round."""
+    assessment = _organisation_assessment()
+    db = storage.get_db()
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
+    current = next(r for r in rounds if r.number == assessment.round)
+    submitted = [r for r in current.respondents if r.assessment.submitted]
+    comparison = compare(questionnaire, submitted, current.combined, g.lang_code)
+    latest = rounds[-1].number
+    return render_template(
+        "organisation.html",
+        questionnaire=questionnaire,
+        model=model,
+        assessment=assessment,
+        rounds=rounds,
+        current=current,
+        submitted=submitted,
+        comparison=comparison,
+        respondent_scores=[
+            scoring.score(model, questionnaire, questionnaire.known_choices(r.answers.choices)) for r in submitted
+        ],
+        differences=sum(1 for rows in comparison.values() for row in rows if row.agreement == "differ"),
+        is_lead=bool(assessment.lead) and assessment.round == latest,
+        invites=storage.invites(db, assessment.organisation_id, assessment.round),
+        new_invite=session.pop("new_invite", None),
+        profile=questionnaire.section(PROFILE_SECTION),
+    )
+
+
+@bp.post("/organisation/invites")
+def create_invite():
+    """Create an invite link for one more respondent; it is shown once, on the organisation page."""
+    assessment = _organisation_assessment()
+    token = secrets.token_urlsafe(32)
+    try:
+        storage.create_invite(storage.get_db(), assessment.id, storage.hash_token(token))
+    except storage.RoundRefused as refusal:
+        return _round_refusal(refusal.reason)
+    session["new_invite"] = url_for(".invite", token=token, _external=True)
+    return redirect(url_for(".organisation", _anchor="invites"))
+
+
+@bp.post("/organisation/invites/<int:invite_id>/revoke")
+def revoke_invite(invite_id):
+    """Revoke an invite that has not been used: its link stops working."""
+    assessment = _organisation_assessment()
+    try:
+        storage.revoke_invite(storage.get_db(), assessment.id, invite_id)
+    except storage.RoundRefused as refusal:
+        return _round_refusal(refusal.reason)
+    return redirect(url_for(".organisation", _anchor="invites"))
+
+
+INVITE_REFUSALS = {
+    "unknown": (
+        404,
+        _l("This invite link does not work"),
+        _l("Check that the whole link was copied. If it was, ask the person who sent it for a new one."),
+    ),
+    "revoked": (
+        410,
+        _l("This invite link has been withdrawn"),
+        _l("The person who sent it has withdrawn it. Ask them for a new one if you should still answer."),
+    ),
+    "used": (
+        410,
+        _l("This invite link has already been used"),
+        _l(
+            "Each invite link adds one respondent. If you used it yourself, continue with the resume link you were given; otherwise ask for a new invite."
+        ),
+    ),
+    "outdated": (
+        410,
+        _l("This invite link is for an earlier round"),
+        _l(
+            "Your organisation has started a new round since the link was made. Ask for an invite to the current round."
+        ),
+    ),
+}
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token):
+    """An invite: the page says what it is; answering starts with a button, so that a link preview that
+    fetches the page does not use the invite up."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return _invite_refusal("unknown")
+    if request.method == "GET":
+        refusal = storage.invite_refusal(storage.get_db(), storage.hash_token(token))
+        return _invite_refusal(refusal) if refusal else render_template("invite.html", token=token)
+    new_token = secrets.token_urlsafe(32)
+    try:
+        storage.join_by_invite(
+            storage.get_db(), storage.hash_token(token), storage.hash_token(new_token), load().version
+        )
+    except storage.InviteRefused as refusal:
+        return _invite_refusal(refusal.reason)
+    session["token"] = new_token
+    return redirect(url_for("survey.saved"))
+
+
+def _invite_refusal(reason):
+    status, title, text = INVITE_REFUSALS[reason]
+    return render_error(status, title, text)
+
+
+ROUND_REFUSALS = {
+    "not_lead": (
+        403,
+        _l("Only the organisation's lead respondent can do this"),
+        _l(
+            "The respondent who started the assessment for your organisation can invite others, start a new round and delete others' answers."
+        ),
+    ),
+    "open": (
+        409,
+        _l("The current round is still open"),
+        _l("Submit the current round's answers first; then you can start a new round."),
+    ),
+    "newer": (
+        409,
+        _l("A newer round has started"),
+        _l("Your organisation has started a new round. Open it with the resume link given when it was started."),
+    ),
+}
+
+
+def _round_refusal(reason):
+    status, title, text = ROUND_REFUSALS[reason]
+    return render_error(status, title, text, (url_for(".organisation"), gettext("Back to your organisation")))
+
+
+@bp.post("/rounds")
+def start_round():
+    """Start the organisation's next round: the lead gets a new assessment and a new resume link."""
+    assessment = _organisation_assessment()
+    questionnaire = load()
+    profile = questionnaire.section(PROFILE_SECTION)
+    token = secrets.token_urlsafe(32)
+    try:
+        storage.start_round(
+            storage.get_db(),
+            assessment.id,
+            storage.hash_token(token),
+            questionnaire.version,
+            profile.id,
+            [key for question in profile.questions for key in question.answer_keys()],
+        )
+    except storage.RoundRefused as refusal:
+        return _round_refusal(refusal.reason)
+    session["token"] = token
+    return redirect(url_for("survey.saved"))
+
+
+@bp.route("/peers")
+def peers_page():
+    """Where the organisation ranks per dimension in a peer group it picks, under the suppression rules."""
+    assessment = current_assessment()
+    db = storage.get_db()
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    minimum = current_app.config["PEER_MINIMUM"]
+    own_type = assessment.org_type if assessment and assessment.submitted else None
+    org_type = request.args.get("org_type", own_type or peers.ANY)
+    size_band = request.args.get("size_band", (assessment.size_band if own_type else None) or peers.ANY)
+    choices = peers.filter_choices(questionnaire)
+    if org_type not in choices or (size_band != peers.ANY and size_band not in choices[org_type]):
+        return render_error(
+            400,
+            gettext("No such peer group"),
+            gettext("Pick the organisation type and size from the lists."),
+            (url_for(".peers_page"), gettext("Show the peers page")),
+        )
+    group = peers.shown_group(db, org_type, size_band, minimum)
+    nearest = None if group else peers.nearest_shown_group(db, org_type, size_band, minimum)
+    scores = None
+    if assessment and assessment.submitted:
+        rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
+        scores = next(r for r in rounds if r.number == assessment.round).scores
+    rows = []
+    if group:
+        for dimension in model.dimensions:
+            value = next((s.value for s in scores or () if s.dimension.id == dimension.id), None)
+            rows.append(
+                {
+                    "dimension": dimension,
+                    "value": value,
+                    "percentile": peers.percentile(db, group, dimension.id, value, minimum)
+                    if value is not None
+                    else None,
+                    "median": peers.median(db, group, dimension.id, minimum),
+                    "bands": peers.band_counts(db, group, dimension.id, model, minimum),
+                }
+            )
+    return render_template(
+        "peers.html",
+        questionnaire=questionnaire,
+        model=model,
+        size_options=[
+            (
+                option.label[g.lang_code],
+                option.id,
+                [(band, _size_label(questionnaire, option.id, band)) for band in choices[option.id]],
+            )
+            for option in questionnaire.question("org_type").options
+        ],
+        org_type=org_type,
+        size_band=size_band,
+        group=group,
+        group_name=group_label(questionnaire, group, g.lang_code) if group else None,
+        nearest=nearest,
+        nearest_name=group_label(questionnaire, nearest, g.lang_code) if nearest else None,
+        rows=rows,
+        has_scores=scores is not None,
+    )
+
+
+def _size_label(questionnaire, org_type, band):
+    return questionnaire.question(peers.size_question(questionnaire, org_type)).option(band).label[g.lang_code]
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete():
+    """Delete answers, after a confirmation: one's own, (for the lead) another respondent's, or the whole
+    organisation's, every round. Deleted answers are gone from every table and every aggregate."""
+    assessment = current_assessment()
+    if assessment is None:
+        return render_error(
+            404,
+            gettext("There is nothing to delete"),
+            gettext(
+                "No answers are open in this browser. They may have been deleted already; open your resume link to see."
+            ),
+        )
+    db = storage.get_db()
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
+    others = [r for round_ in rounds for r in round_.respondents if r.assessment.id != assessment.id]
+    is_lead = bool(assessment.lead)
+    if request.method == "GET":
+        return _delete_form(assessment, others, is_lead)
+    target = request.form.get("target", "")
+    if target == "own" and not (is_lead and others):
+        ids = [assessment.id]
+    elif target == "organisation" and is_lead:
+        ids = [r.assessment.id for round_ in rounds for r in round_.respondents]
+    elif is_lead and target.isdigit():
+        if int(target) not in {r.assessment.id for r in others}:
+            return render_error(
+                404,
+                gettext("These answers no longer exist"),
+                gettext("They may have been deleted already."),
+                (url_for(".organisation"), gettext("Back to your organisation")),
+            )
+        ids = [int(target)]
+    else:
+        return _delete_form(assessment, others, is_lead, target, gettext("Choose what to delete."))
+    if request.form.get("confirm") != "yes":
+        error = gettext("Tick the box to confirm that you want to delete the answers for good.")
+        return _delete_form(assessment, others, is_lead, target, error)
+    deleted = storage.delete_assessments(db, ids, summarise)
+    for assessment_id in deleted:
+        current_app.extensions["pdf_store"].forget(assessment_id)
+    if assessment.id in ids:
+        session.pop("token", None)
+    return render_template("deleted.html", count=len(deleted), own=assessment.id in ids)
+
+
+def _delete_form(assessment, others, is_lead, target=None, error=None):
+    page = render_template(
+        "delete.html", assessment=assessment, others=others, is_lead=is_lead, target=target, error=error
+    )
+    return page, 400 if error else 200
+
+
+def init_app(app):
+    """Register the organisation pages."""
+    app.register_blueprint(bp)

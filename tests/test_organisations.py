@@ -1,0 +1,247 @@
+"""Organisations over time: invites, respondents side by side, rounds, the peers page, deletion, retention."""
+
+import re
+import threading
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from readiness import storage
+from tests.conftest import csrf_token
+from tests.conftest import post_form
+from tests.conftest import submit_assessment
+
+INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
+# Every table that holds something of one assessment.
+ASSESSMENT_TABLES = ("answers", "free_texts", "saved_sections", "assessment_scores")
+
+
+def soup(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def answer_all(client, questionnaire, answers, changes=None, submit=True):
+    for section in questionnaire.sections:
+        data = {**answers[section.id], **(changes or {}).get(section.id, {})}
+        response = post_form(client, f"/fi/section/{section.id}", data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    if submit:
+        response = client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
+        assert response.headers["Location"] == "/fi/results"
+    return client
+
+
+def new_invite(client):
+    """Create an invite as the lead and return its link's path."""
+    response = client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
+    assert response.status_code == 302
+    link = INVITE.search(client.get("/fi/organisation").get_data(as_text=True)).group(1)
+    return link.removeprefix("http://localhost")
+
+
+def join(app, path):
+    """Open an invite in a new browser and accept it; return that browser."""
+    client = app.test_client()
+    page = client.get(path)
+    assert page.status_code == 200
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert response.headers["Location"] == "/fi/saved"
+    return client
+
+
+HR_LEAD = {
+    "profile": {"role": "hr_management"},
+    "own_use": {"attitude": "fairly_negative"},
+}
+
+
+@pytest.fixture
+def lead(client, questionnaire, answers):
+    return answer_all(client, questionnaire, answers)
+
+
+@pytest.fixture
+def pair(app, lead, questionnaire, answers):
+    """A lead and an invited HR lead who answered one question differently; both submitted."""
+    second = join(app, new_invite(lead))
+    answer_all(second, questionnaire, answers, HR_LEAD)
+    return lead, second
+
+
+def test_two_respondents_side_by_side_with_their_differences(pair, questionnaire):
+    lead, second = pair
+    for client in pair:
+        page = soup(client.get("/en/organisation"))
+        headers = [
+            th.get_text(" ", strip=True)
+            for th in page.find(id="answers").find_next("table").find_all("th", scope="col")
+        ]
+        assert headers[1].startswith("Respondent 1") and "Respondent 2: HR management" in headers[2]
+        rows = {
+            tr.th.get_text(" ", strip=True): tr
+            for table in page.select("table.data-table--compare")
+            for tr in table.tbody.find_all("tr")
+        }
+        attitude = next(
+            tr for text, tr in rows.items() if text.startswith(questionnaire.question("attitude").text["en"])
+        )
+        assert "Answers differ" in attitude.get_text()
+        assert "differ" in attitude["class"]
+        same = next(tr for text, tr in rows.items() if text.startswith(questionnaire.question("org_type").text["en"]))
+        assert "Same answer" in same.get_text()
+        # 2 questions differ: the role and the attitude.
+        assert "different answers to 2 questions" in page.get_text(" ", strip=True)
+
+
+def test_the_combined_answer_is_the_lower_median(pair, questionnaire, db):
+    """The lead answered "very positive" and the HR lead "fairly negative": with two answers the combined
+    one is the lower of the two on the model's points."""
+    lead, _ = pair
+    page = soup(lead.get("/en/organisation"))
+    row = next(
+        tr
+        for tr in page.select("table.data-table--compare tbody tr")
+        if tr.th.get_text(strip=True).startswith(questionnaire.question("attitude").text["en"])
+    )
+    cells = [td.get_text(strip=True) for td in row.find_all("td")]
+    first, second, combined = cells[0], cells[1], cells[2]
+    assert first != second
+    from readiness import combined as combined_module
+    from readiness import scoring
+
+    points = combined_module.scale_points(scoring.load(questionnaire))["attitude"]
+    labels = {o.label["en"]: o.id for o in questionnaire.question("attitude").options}
+    assert combined == min((first, second), key=lambda label: points[labels[label]])
+
+
+def test_peers_count_the_organisation_once(pair, db):
+    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
+    assert db.execute("select count(*) from assessments where counted = 1").fetchone()[0] == 1
+
+
+def test_an_invite_works_once_and_says_why_not_afterwards(app, lead, questionnaire):
+    path = new_invite(lead)
+    join(app, path)
+    again = app.test_client()
+    response = again.get(path)
+    assert response.status_code == 410
+    assert "already been used" in soup(response).h1.get_text()
+    # A form kept open from before is refused the same way, and adds nobody.
+    response = again.post(path, data={"csrf_token": csrf_token(again, "/fi/section/profile")})
+    assert response.status_code == 410
+    assert app.test_client().get(path.replace("/fi/", "/sv/")).status_code == 410
+
+
+def test_revoked_unknown_and_malformed_invites(app, lead, db):
+    path = new_invite(lead)
+    invite_id = db.execute("select id from invites").fetchone()[0]
+    lead.post(f"/fi/organisation/invites/{invite_id}/revoke", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
+    response = app.test_client().get(path.replace("/fi/", "/en/"))
+    assert response.status_code == 410
+    assert "withdrawn" in soup(response).h1.get_text()
+    assert app.test_client().get("/fi/invite/" + "x" * 43).status_code == 404
+    assert app.test_client().get("/fi/invite/<script>").status_code == 404
+    assert db.execute("select count(*) from assessments").fetchone()[0] == 1
+
+
+def test_only_the_lead_invites_and_a_foreign_invite_cannot_be_revoked(app, pair, questionnaire, answers, db):
+    _, second = pair
+    response = second.post("/fi/organisation/invites", data={"csrf_token": csrf_token(second, "/fi/results")})
+    assert response.status_code == 403
+    # Another organisation's lead cannot withdraw this organisation's invites.
+    lead, _ = pair
+    new_invite(lead)
+    invite_id = db.execute("select id from invites where used_at is null").fetchone()[0]
+    other = answer_all(app.test_client(), questionnaire, answers)
+    other.post(
+        f"/fi/organisation/invites/{invite_id}/revoke", data={"csrf_token": csrf_token(other, "/fi/organisation")}
+    )
+    assert db.execute("select revoked_at from invites where id = ?", [invite_id]).fetchone()[0] is None
+
+
+def test_an_organisation_never_sees_another(app, pair, questionnaire, answers):
+    other = answer_all(app.test_client(), questionnaire, answers, {"own_use": {"attitude": "fairly_negative"}})
+    page = soup(other.get("/en/organisation"))
+    assert len(page.find(id="respondents").find_next("table").tbody.find_all("tr")) == 1
+    assert "HR management" not in page.get_text()
+    assert app.test_client().get("/fi/organisation").status_code == 404
+
+
+def test_a_new_round_shows_the_change_and_keeps_the_old_one(app, lead, questionnaire, answers, db):
+    old_token = lead.get_cookie("session")
+    # Not while the round is open: a lead's draft in a new organisation cannot start another round.
+    fresh = app.test_client()
+    post_form(fresh, f"/fi/section/{questionnaire.sections[0].id}", answers[questionnaire.sections[0].id])
+    response = fresh.post("/fi/rounds", data={"csrf_token": csrf_token(fresh, "/fi/organisation")})
+    assert response.status_code == 409
+    assert old_token is not None
+
+    first_round = db.execute("select id from assessments order by id").fetchone()[0]
+    response = lead.post("/fi/rounds", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
+    assert response.headers["Location"] == "/fi/saved"
+    # The profile is carried over: the next unanswered section is the second.
+    saved = soup(lead.get("/fi/saved"))
+    assert saved.find("a", class_="button")["href"] == f"/fi/section/{questionnaire.sections[1].id}"
+    answer_all(lead, questionnaire, answers, {"own_use": {"attitude": "fairly_negative"}})
+    page = soup(lead.get("/en/results"))
+    change = page.find(id="change")
+    assert change and "round 1" in change.get_text()
+    table = change.find_next("table", class_="data-table", string=None)
+    rows = {
+        tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+        for tr in page.find(string="Change per dimension, points").find_parent("table").tbody.find_all("tr")
+    }
+    assert table is not None
+    attitude_row = rows["Attitude and culture"]
+    assert attitude_row[2].startswith("−")  # very positive before, fairly negative now
+    # Round 1 is read-only, and the organisation is counted once, by its newest round.
+    with pytest.raises(storage.AssessmentLocked):
+        storage.save_section(db, first_round, "attitude", ["attitude"], {"attitude": ["very_positive"]}, {})
+    counted = db.execute("select round from assessments where counted = 1").fetchall()
+    assert counted == [(2,)]
+    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
+    # A second new round is refused while round 2 is... submitted: allowed; from the old round's link: refused.
+    old = db.execute("select id from assessments where round = 1").fetchone()[0]
+    with pytest.raises(storage.RoundRefused) as refused:
+        storage.start_round(db, old, "h" * 64, questionnaire.version, "profile", [])
+    assert refused.value.reason == "newer"
+
+
+def test_two_respondents_saving_at_once_lose_nothing(app, lead, questionnaire, db):
+    """The lead and an invited respondent of the same organisation and round save at the same moment."""
+    lead_draft = db.execute("select id from assessments").fetchone()[0]
+    lead.post("/fi/rounds", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
+    lead_draft = db.execute("select id from assessments where round = 2").fetchone()[0]
+    storage.create_invite(db, lead_draft, storage.hash_token("i" * 43))
+    invited = storage.join_by_invite(
+        db, storage.hash_token("i" * 43), storage.hash_token("j" * 43), questionnaire.version
+    )
+    errors = []
+
+    def save(assessment_id):
+        connection = storage.connect(app.config["DATABASE"])
+        try:
+            for n in range(50):
+                storage.save_section(
+                    connection, assessment_id, "future", ["future"], {}, {"future": f"{assessment_id}-{n}"}
+                )
+        except Exception as error:  # noqa: BLE001 - any failure is the test's finding
+            errors.append(error)
+        finally:
+            connection.conn.close()
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in (lead_draft, invited)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for assessment_id in (lead_draft, invited):
+        text = db.execute("select text from free_texts where assessment_id = ?", [assessment_id]).fetchone()
+        assert text == (f"{assessment_id}-49",)
+    assert db.execute("select organisation_id, round from assessments where id = ?", [invited]).fetchone() == (
+        db.execute("select organisation_id, round from assessments where id = ?", [lead_draft]).fetchone()
+    )
