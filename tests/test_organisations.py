@@ -245,3 +245,162 @@ def test_two_respondents_saving_at_once_lose_nothing(app, lead, questionnaire, d
     assert db.execute("select organisation_id, round from assessments where id = ?", [invited]).fetchone() == (
         db.execute("select organisation_id, round from assessments where id = ?", [lead_draft]).fetchone()
     )
+
+
+def rows_of(db, assessment_ids):
+    """Count what the database still holds of these assessments, table by table."""
+    marks = ", ".join("?" for _ in assessment_ids)
+    found = {
+        table: db.execute(f"select count(*) from {table} where assessment_id in ({marks})", assessment_ids).fetchone()[
+            0
+        ]
+        for table in ASSESSMENT_TABLES
+    }
+    found["assessments"] = db.execute(
+        f"select count(*) from assessments where id in ({marks})", assessment_ids
+    ).fetchone()[0]
+    return found
+
+
+def delete(client, target, confirm=True):
+    data = {"csrf_token": csrf_token(client, "/fi/delete"), "target": target}
+    if confirm:
+        data["confirm"] = "yes"
+    return client.post("/fi/delete", data=data)
+
+
+def test_a_respondent_deletes_their_own_answers(pair, db):
+    lead, second = pair
+    second_id = db.execute("select max(id) from assessments").fetchone()[0]
+    response = delete(second, "own")
+    assert response.status_code == 200
+    assert all(count == 0 for count in rows_of(db, [second_id]).values())
+    assert db.execute("select assessment_id from invites").fetchone() == (None,)
+    # The link no longer opens anything, and deleting again says so.
+    again = second.get("/en/delete")
+    assert again.status_code == 404
+    assert "nothing to delete" in soup(again).h1.get_text().lower()
+    # The lead's organisation page has one respondent left.
+    page = soup(lead.get("/en/organisation"))
+    assert len(page.find(id="respondents").find_next("table").tbody.find_all("tr")) == 1
+
+
+def test_deleting_needs_a_confirmation_and_a_choice(pair, db):
+    lead, _ = pair
+    before = db.execute("select count(*) from assessments").fetchone()[0]
+    response = delete(lead, "organisation", confirm=False)
+    assert response.status_code == 400
+    page = soup(response)
+    assert page.title.get_text().startswith("Virhe") or page.title.get_text().startswith("Error")
+    assert page.find(class_="error-summary")
+    assert delete(lead, "", confirm=True).status_code == 400
+    # The lead's own answers go only with the whole organisation's while others remain.
+    assert delete(lead, "own").status_code == 400
+    assert db.execute("select count(*) from assessments").fetchone()[0] == before
+
+
+def test_the_lead_deletes_another_respondent_once(pair, db):
+    lead, _ = pair
+    second_id = db.execute("select max(id) from assessments").fetchone()[0]
+    assert delete(lead, str(second_id)).status_code == 200
+    assert rows_of(db, [second_id])["assessments"] == 0
+    response = delete(lead, str(second_id))
+    assert response.status_code == 404
+    assert delete(lead, "999999").status_code == 404
+
+
+def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, pair, questionnaire, db):
+    lead, _ = pair
+    ids = [row[0] for row in db.execute("select id from assessments")]
+    for i in range(4):
+        submit_assessment(db, questionnaire, f"peer-{i}")
+    # Four peers and this organisation: the everyone group holds five and is published.
+    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (5,)
+    store = app.extensions["pdf_store"]
+    (store.folder / f"{ids[0]}-fi-{'0' * 32}.pdf").write_bytes(b"%PDF")
+    assert delete(lead, "organisation").status_code == 200
+    assert all(count == 0 for count in rows_of(db, ids).values())
+    assert db.execute("select count(*) from invites").fetchone()[0] == 0
+    assert db.execute("select count(*) from organisations").fetchone()[0] == 4
+    assert list(store.folder.glob(f"{ids[0]}-*.pdf")) == []
+    # Live aggregates count the four others; the published groups that held the organisation are withheld.
+    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone() == (4,)
+    assert db.execute("select count(*) from published_peer_groups where org_type = '*'").fetchone() == (0,)
+    assert lead.get("/fi/results").headers["Location"] == "/fi/"
+
+
+def test_a_withheld_group_comes_back_after_enough_change(db, questionnaire):
+    ids = [submit_assessment(db, questionnaire, f"peer-{i}") for i in range(6)]
+    from readiness.survey import summarise
+
+    storage.delete_assessments(db, [ids[0]], summarise)
+    assert db.execute("select count(*) from published_peer_groups").fetchone() == (0,)
+    # One more organisation puts the group back at its old size with other members: still withheld.
+    submit_assessment(db, questionnaire, "peer-6")
+    assert db.execute("select count(*) from published_peer_groups").fetchone() == (0,)
+    for i in range(7, 11):
+        submit_assessment(db, questionnaire, f"peer-{i}")
+    # Five changes since it was last shown, and 10 differs from the 6 shown before by at least five.
+    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (10,)
+
+
+def test_a_replaced_respondent_is_counted_instead(pair, db):
+    """When the counted respondent is deleted, the organisation's other submitted respondent is counted."""
+    lead, second = pair
+    counted = db.execute("select id from assessments where counted = 1").fetchone()[0]
+    other = db.execute("select id from assessments where counted = 0").fetchone()[0]
+    assert delete(lead, str(other)).status_code == 200
+    assert db.execute("select id from assessments where counted = 1").fetchone() == (counted,)
+    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone() == (1,)
+
+
+def test_retention_removes_old_drafts_only(app, runner, db, questionnaire):
+    old = storage.create_assessment(db, "a" * 64, questionnaire.version, "profile", [], {}, {})
+    recent = storage.create_assessment(db, "b" * 64, questionnaire.version, "profile", [], {}, {})
+    kept = submit_assessment(db, questionnaire, "submitted")
+    long_ago = (datetime.now(UTC) - timedelta(days=181)).isoformat(timespec="seconds")
+    db.execute("update assessments set updated_at = ? where id in (?, ?)", [long_ago, old, kept])
+    result = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert "Would remove 1 " in result.output
+    assert db.execute("select count(*) from assessments").fetchone() == (3,)
+    result = runner.invoke(args=["retention", "purge"])
+    assert result.exit_code == 0 and "Removed 1 " in result.output
+    assert [row[0] for row in db.execute("select id from assessments order by id")] == [recent, kept]
+    assert runner.invoke(args=["retention", "purge", "--days", "0"]).exit_code != 0
+
+
+SMALL_KUNTA = {"profile": {"org_type": "kunta", "population": "under_5000"}}
+
+
+def test_the_peers_page_respects_suppression_and_offers_a_larger_group(app, client, db, questionnaire):
+    for i in range(4):
+        submit_assessment(db, questionnaire, f"small-{i}", SMALL_KUNTA)
+    page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
+    assert "too small" in page.find(id="group").get_text()
+    assert page.find(id="group").find("a") is None  # no larger group is large enough either
+    for i in range(4, 10):
+        submit_assessment(db, questionnaire, f"small-{i}", SMALL_KUNTA)
+    # Wellbeing areas: four large and one smaller. No band is large enough, the type is.
+    for i in range(5):
+        band = "200000_plus" if i < 4 else "100000_199999"
+        submit_assessment(
+            db, questionnaire, f"hva-{i}", {"profile": {"org_type": "hyvinvointialue", "population": band}}
+        )
+    page = soup(client.get("/en/peers?org_type=hyvinvointialue&size_band=200000_plus"))
+    assert "too small" in page.find(id="group").get_text()
+    link = page.find(id="group").find("a")
+    assert link["href"] == "/en/peers?org_type=hyvinvointialue&size_band=*"
+    assert "5 organisations" in soup(client.get(link["href"])).find(id="group").get_text()
+    page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
+    table = page.find(id="group").find_next("table")
+    assert "10 organisations" in page.find(id="group").get_text()
+    # Band counts of a dimension add up to the organisations with a score.
+    first = table.tbody.tr
+    assert sum(int(td.get_text()) for td in first.find_all("td")[1:]) <= 10
+
+
+@pytest.mark.parametrize("query", ["?org_type=planet", "?size_band=under_5000", "?org_type=kunta&size_band=under_50"])
+def test_the_peers_page_refuses_unknown_groups_in_the_pages_language(client, query):
+    response = client.get("/sv/peers" + query)
+    assert response.status_code == 400
+    assert soup(response).html["lang"] == "sv"

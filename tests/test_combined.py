@@ -1,0 +1,59 @@
+"""The combined profile of several respondents: medians on the model's points, half for multiple choice."""
+
+import pytest
+
+from readiness import combined
+from readiness import scoring
+
+
+@pytest.fixture
+def model(questionnaire):
+    return scoring.load(questionnaire)
+
+
+def test_a_scale_answer_is_the_lower_median_on_points(questionnaire, model):
+    points = combined.scale_points(model)["attitude"]
+    by_points = sorted((option for option in points), key=points.get)
+    low, middle, high = by_points[0], by_points[len(by_points) // 2], by_points[-1]
+    three = [{"attitude": [low]}, {"attitude": [high]}, {"attitude": [middle]}]
+    assert combined.combine(questionnaire, model, three)["attitude"] == [middle]
+    two = [{"attitude": [high]}, {"attitude": [low]}]
+    assert combined.combine(questionnaire, model, two)["attitude"] == [low]
+
+
+def test_dont_know_is_left_out_unless_it_is_all_there_is(questionnaire, model):
+    high = max(combined.scale_points(model)["attitude"].items(), key=lambda item: item[1])[0]
+    answers = [{"attitude": ["dont_know"]}, {"attitude": ["dont_know"]}, {"attitude": [high]}]
+    assert combined.combine(questionnaire, model, answers)["attitude"] == [high]
+    assert combined.combine(questionnaire, model, [{"attitude": ["dont_know"]}] * 2)["attitude"] == ["dont_know"]
+
+
+def test_multiple_choice_keeps_what_at_least_half_chose(questionnaire, model):
+    question = questionnaire.question("risks")
+    a, b, c = (option.id for option in question.options[:3])
+    answers = [{"risks": [a, b]}, {"risks": [a]}, {"risks": [a, c]}, {"risks": [b]}]
+    assert combined.combine(questionnaire, model, answers)["risks"] == [a, b]
+
+
+def test_other_choices_take_the_most_common_the_first_on_a_tie(questionnaire, model):
+    answers = [{"role": ["ict_digital"]}, {"role": ["hr_management"]}]
+    assert combined.combine(questionnaire, model, answers)["role"] == ["hr_management"]
+    answers.append({"role": ["ict_digital"]})
+    assert combined.combine(questionnaire, model, answers)["role"] == ["ict_digital"]
+
+
+def test_matrix_rows_are_combined_one_by_one(questionnaire, model):
+    question = questionnaire.question("org_use")
+    key = question.answer_keys()[0]
+    points = combined.scale_points(model)["org_use"]
+    ordered = sorted(points, key=points.get)
+    answers = [{key: [ordered[0]]}, {key: [ordered[-1]]}, {key: [ordered[-1]]}]
+    assert combined.combine(questionnaire, model, answers)[key] == [ordered[-1]]
+    assert question.answer_keys()[1] not in combined.combine(questionnaire, model, answers)
+
+
+def test_agreement(questionnaire):
+    assert combined.agreement([{"x": ["a"]}, {"x": ["a"]}], "x") == "agree"
+    assert combined.agreement([{"x": ["a", "b"]}, {"x": ["b", "a"]}], "x") == "agree"
+    assert combined.agreement([{"x": ["a"]}, {"x": ["b"]}], "x") == "differ"
+    assert combined.agreement([{"x": ["a"]}, {}], "x") is None
