@@ -85,6 +85,7 @@ def populate(path, count, questionnaire, seed=2024):
         org_type, size_band = peers.size_band(questionnaire, choices)
         assessments.append(
             (number, f"synthetic-{number}", questionnaire.version, "submitted", now, now, now, org_type, size_band)
+            + (number, 1, 1, 1)
         )
         answers.extend((number, key, option) for key, options in choices.items() for option in options)
         saved.extend((number, section.id, now) for section in questionnaire.sections)
@@ -92,9 +93,13 @@ def populate(path, count, questionnaire, seed=2024):
             if result.value is not None:
                 scores.append((number, result.dimension.id, result.value, org_type, size_band))
     with storage.write_transaction(db):
+        # One organisation per synthetic assessment, counted for peers, as a lone respondent's would be.
+        db.conn.executemany(
+            "insert into organisations (id, created_at, revision) values (?, ?, 0)", [(a[0], now) for a in assessments]
+        )
         db.conn.executemany(
             "insert into assessments (id, token_hash, questionnaire_version, status, created_at, updated_at, submitted_at, "
-            "org_type, size_band) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "org_type, size_band, organisation_id, round, lead, counted) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             assessments,
         )
         db.conn.executemany("insert into answers (assessment_id, question_id, option_id) values (?, ?, ?)", answers)

@@ -14,9 +14,11 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from . import combined
 from . import peers
+from . import report
 from . import scoring
 from . import storage
 from .i18n import localized_blueprint
@@ -94,30 +96,51 @@ def organisation():
     profile, the rounds, and (for the lead) the invites and the next round."""
     assessment = _organisation_assessment()
     db = storage.get_db()
+    is_lead = bool(assessment.lead) and assessment.round == storage.latest_round(db, assessment.organisation_id)
+    invites_table = None
+    if is_lead:
+        invites_table = report.cached("invites", assessment, g.lang_code, lambda: _invites_table(db, assessment))
+    return render_template(
+        "organisation.html",
+        assessment=assessment,
+        body=report.cached("organisation", assessment, g.lang_code, lambda: _organisation_body(db, assessment)),
+        is_lead=is_lead,
+        invites_table=invites_table,
+        new_invite=session.pop("new_invite", None),
+    )
+
+
+def _invites_table(db, assessment):
+    """The lead's invites of this round as a table, or nothing (an empty string) if there are none."""
+    invites = storage.invites(db, assessment.organisation_id, assessment.round)
+    return Markup(render_template("_invites_table.html", invites=invites) if invites else "")
+
+
+def _organisation_body(db, assessment):
+    """The organisation page's answers, combined profile and rounds: the same for each of its respondents,
+    rendered once per change of the organisation's submitted answers."""
     questionnaire = load()
     model = scoring.load(questionnaire)
-    rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
+    with storage.read_snapshot(db):
+        rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
     current = next(r for r in rounds if r.number == assessment.round)
     submitted = [r for r in current.respondents if r.assessment.submitted]
     comparison = compare(questionnaire, submitted, current.combined, g.lang_code)
-    latest = rounds[-1].number
-    return render_template(
-        "organisation.html",
-        questionnaire=questionnaire,
-        model=model,
-        assessment=assessment,
-        rounds=rounds,
-        current=current,
-        submitted=submitted,
-        comparison=comparison,
-        respondent_scores=[
-            scoring.score(model, questionnaire, questionnaire.known_choices(r.answers.choices)) for r in submitted
-        ],
-        differences=sum(1 for rows in comparison.values() for row in rows if row.agreement == "differ"),
-        is_lead=bool(assessment.lead) and assessment.round == latest,
-        invites=storage.invites(db, assessment.organisation_id, assessment.round),
-        new_invite=session.pop("new_invite", None),
-        profile=questionnaire.section(PROFILE_SECTION),
+    return Markup(
+        render_template(
+            "_organisation_body.html",
+            viewer=assessment,
+            questionnaire=questionnaire,
+            model=model,
+            rounds=rounds,
+            current=current,
+            submitted=submitted,
+            comparison=comparison,
+            respondent_scores=[
+                scoring.score(model, questionnaire, questionnaire.known_choices(r.answers.choices)) for r in submitted
+            ],
+            differences=sum(1 for rows in comparison.values() for row in rows if row.agreement == "differ"),
+        )
     )
 
 
@@ -134,12 +157,15 @@ def create_invite():
     return redirect(url_for(".organisation", _anchor="invites"))
 
 
-@bp.post("/organisation/invites/<int:invite_id>/revoke")
-def revoke_invite(invite_id):
+@bp.post("/organisation/invites/revoke")
+def revoke_invite():
     """Revoke an invite that has not been used: its link stops working."""
     assessment = _organisation_assessment()
+    invite_id = request.form.get("invite_id", "")
+    if not invite_id.isdigit():
+        return redirect(url_for(".organisation", _anchor="invites"))
     try:
-        storage.revoke_invite(storage.get_db(), assessment.id, invite_id)
+        storage.revoke_invite(storage.get_db(), assessment.id, int(invite_id))
     except storage.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
     return redirect(url_for(".organisation", _anchor="invites"))
@@ -252,8 +278,6 @@ def peers_page():
     assessment = current_assessment()
     db = storage.get_db()
     questionnaire = load()
-    model = scoring.load(questionnaire)
-    minimum = current_app.config["PEER_MINIMUM"]
     own_type = assessment.org_type if assessment and assessment.submitted else None
     org_type = request.args.get("org_type", own_type or peers.ANY)
     size_band = request.args.get("size_band", (assessment.size_band if own_type else None) or peers.ANY)
@@ -265,47 +289,60 @@ def peers_page():
             gettext("Pick the organisation type and size from the lists."),
             (url_for(".peers_page"), gettext("Show the peers page")),
         )
-    group = peers.shown_group(db, org_type, size_band, minimum)
-    nearest = None if group else peers.nearest_shown_group(db, org_type, size_band, minimum)
-    scores = None
-    if assessment and assessment.submitted:
-        rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
-        scores = next(r for r in rounds if r.number == assessment.round).scores
-    rows = []
-    if group:
-        for dimension in model.dimensions:
-            value = next((s.value for s in scores or () if s.dimension.id == dimension.id), None)
-            rows.append(
-                {
-                    "dimension": dimension,
-                    "value": value,
-                    "percentile": peers.percentile(db, group, dimension.id, value, minimum)
-                    if value is not None
-                    else None,
-                    "median": peers.median(db, group, dimension.id, minimum),
-                    "bands": peers.band_counts(db, group, dimension.id, model, minimum),
-                }
-            )
-    return render_template(
-        "peers.html",
-        questionnaire=questionnaire,
-        model=model,
-        size_options=[
-            (
-                option.label[g.lang_code],
-                option.id,
-                [(band, _size_label(questionnaire, option.id, band)) for band in choices[option.id]],
-            )
-            for option in questionnaire.question("org_type").options
-        ],
-        org_type=org_type,
-        size_band=size_band,
-        group=group,
-        group_name=group_label(questionnaire, group, g.lang_code) if group else None,
-        nearest=nearest,
-        nearest_name=group_label(questionnaire, nearest, g.lang_code) if nearest else None,
-        rows=rows,
-        has_scores=scores is not None,
+    body = report.cached(
+        ("peers", org_type, size_band),
+        assessment,
+        g.lang_code,
+        lambda: _peers_body(db, questionnaire, assessment, org_type, size_band, choices),
+    )
+    return render_template("peers.html", body=body)
+
+
+def _peers_body(db, questionnaire, assessment, org_type, size_band, choices):
+    """The peers page's content for one group and viewer, rendered once per change of what it shows."""
+    model = scoring.load(questionnaire)
+    minimum = current_app.config["PEER_MINIMUM"]
+    with storage.read_snapshot(db):
+        group = peers.shown_group(db, org_type, size_band, minimum)
+        nearest = None if group else peers.nearest_shown_group(db, org_type, size_band, minimum)
+        scores = None
+        if assessment and assessment.submitted:
+            rounds = rounds_of(db, questionnaire, model, assessment.organisation_id)
+            scores = {s.dimension.id: s.value for s in next(r for r in rounds if r.number == assessment.round).scores}
+        rows = [
+            {
+                "dimension": dimension,
+                "value": (scores or {}).get(dimension.id),
+                "percentile": peers.percentile(db, group, dimension.id, scores[dimension.id], minimum)
+                if scores and scores.get(dimension.id) is not None
+                else None,
+                "median": peers.median(db, group, dimension.id, minimum),
+                "bands": peers.band_counts(db, group, dimension.id, model, minimum),
+            }
+            for dimension in (model.dimensions if group else ())
+        ]
+    return Markup(
+        render_template(
+            "_peers_body.html",
+            questionnaire=questionnaire,
+            model=model,
+            size_options=[
+                (
+                    option.label[g.lang_code],
+                    option.id,
+                    [(band, _size_label(questionnaire, option.id, band)) for band in choices[option.id]],
+                )
+                for option in questionnaire.question("org_type").options
+            ],
+            org_type=org_type,
+            size_band=size_band,
+            group=group,
+            group_name=group_label(questionnaire, group, g.lang_code) if group else None,
+            nearest=nearest,
+            nearest_name=group_label(questionnaire, nearest, g.lang_code) if nearest else None,
+            rows=rows,
+            has_scores=scores is not None,
+        )
     )
 
 

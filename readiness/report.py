@@ -167,9 +167,12 @@ def signed(value, lang):
 
 
 def cached(kind, assessment, lang, produce):
-    """Return ``produce()`` for this assessment and language, reused while nothing it shows has changed."""
+    """Return ``produce()`` for this assessment (or None) and language, reused while nothing it shows has
+    changed: the peer aggregates, the reference figures and the organisation's submitted answers."""
     db = storage.get_db()
-    key = (kind, assessment.id, lang, storage.results_revisions(db, assessment.organisation_id))
+    # Without an assessment (a visitor on the peers page) only the shared revision matters.
+    organisation_id = assessment.organisation_id if assessment else None
+    key = (kind, assessment.id if assessment else None, lang, storage.results_revisions(db, organisation_id))
     cache = current_app.extensions["rendered_results"]
     value = cache.get(key)
     if value is None:

@@ -382,6 +382,7 @@ def create_invite(db, assessment_id, token_hash):
     """Let the lead of an organisation invite one more respondent to its current round; return the invite id."""
     with write_transaction(db):
         lead = _lead_of_latest_round(db, assessment_id)
+        _bump_organisation(db, assessment_id)
         return (
             db["invites"]
             .insert(
@@ -405,6 +406,7 @@ def revoke_invite(db, assessment_id, invite_id):
             "and used_at is null",
             [_now(), invite_id, lead["organisation_id"]],
         )
+        _bump_organisation(db, assessment_id)
         return cursor.rowcount == 1
 
 
@@ -431,6 +433,7 @@ def join_by_invite(db, invite_hash, token_hash, questionnaire_version):
             db, token_hash, questionnaire_version, organisation_id, round_number, False, now
         )
         db.execute("update invites set used_at = ?, assessment_id = ? where id = ?", [now, assessment_id, invite_id])
+        _bump_organisation(db, assessment_id)
         return assessment_id
 
 
@@ -473,12 +476,18 @@ def start_round(db, assessment_id, token_hash, questionnaire_version, carried_se
         if status != "submitted":
             raise RoundRefused("open")
         new_id = _insert_assessment(db, token_hash, questionnaire_version, organisation_id, round_number + 1, True, now)
+        _bump_organisation(db, new_id)
         previous = load_answers(db, assessment_id)
         if carried_section in previous.saved_sections:
             choices = {key: options for key, options in previous.choices.items() if key in answer_keys}
             texts = {key: text for key, text in previous.texts.items() if key in answer_keys}
             _write_section(db, new_id, carried_section, answer_keys, choices, texts, now)
         return new_id
+
+
+def latest_round(db, organisation_id):
+    """Return the number of an organisation's newest round."""
+    return _latest_round(db, organisation_id)
 
 
 def _latest_round(db, organisation_id):
@@ -595,6 +604,7 @@ def _contribute(db, group, choices, scores, delta):
 
 
 def _bump_organisation(db, assessment_id):
+    """Mark that what the organisation's pages show has changed: respondents, submissions, invites."""
     db.execute(
         "update organisations set revision = revision + 1 where id = "
         "(select organisation_id from assessments where id = ?)",
@@ -662,10 +672,16 @@ def organisation_assessments(db, organisation_id):
     ]
 
 
-def organisation_revision(db, organisation_id):
-    """Return a number that changes whenever an organisation's submitted answers do (submit, delete)."""
-    row = db.execute("select revision from organisations where id = ?", [organisation_id]).fetchone()
-    return row[0] if row else None
+def respondent_roles(db, organisation_id):
+    """Return {assessment id: the role its respondent chose} for an organisation's assessments."""
+    return dict(
+        db.execute(
+            "select answers.assessment_id, answers.option_id from answers join assessments "
+            "on assessments.id = answers.assessment_id where assessments.organisation_id = ? "
+            "and answers.question_id = 'role'",
+            [organisation_id],
+        ).fetchall()
+    )
 
 
 def stale_drafts(db, updated_before):

@@ -126,7 +126,7 @@ def test_an_invite_works_once_and_says_why_not_afterwards(app, lead, questionnai
     path = new_invite(lead)
     join(app, path)
     again = app.test_client()
-    response = again.get(path)
+    response = again.get(path.replace("/fi/", "/en/"))
     assert response.status_code == 410
     assert "already been used" in soup(response).h1.get_text()
     # A form kept open from before is refused the same way, and adds nobody.
@@ -138,7 +138,13 @@ def test_an_invite_works_once_and_says_why_not_afterwards(app, lead, questionnai
 def test_revoked_unknown_and_malformed_invites(app, lead, db):
     path = new_invite(lead)
     invite_id = db.execute("select id from invites").fetchone()[0]
-    lead.post(f"/fi/organisation/invites/{invite_id}/revoke", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
+    lead.post(
+        "/fi/organisation/invites/revoke",
+        data={"csrf_token": csrf_token(lead, "/fi/organisation"), "invite_id": invite_id},
+    )
+    # The lead's list says so at once.
+    invites = soup(lead.get("/en/organisation")).find(string="Invite links of this round").find_parent("table")
+    assert "Withdrawn" in invites.tbody.get_text() and invites.find("button") is None
     response = app.test_client().get(path.replace("/fi/", "/en/"))
     assert response.status_code == 410
     assert "withdrawn" in soup(response).h1.get_text()
@@ -157,7 +163,8 @@ def test_only_the_lead_invites_and_a_foreign_invite_cannot_be_revoked(app, pair,
     invite_id = db.execute("select id from invites where used_at is null").fetchone()[0]
     other = answer_all(app.test_client(), questionnaire, answers)
     other.post(
-        f"/fi/organisation/invites/{invite_id}/revoke", data={"csrf_token": csrf_token(other, "/fi/organisation")}
+        "/fi/organisation/invites/revoke",
+        data={"csrf_token": csrf_token(other, "/fi/organisation"), "invite_id": invite_id},
     )
     assert db.execute("select revoked_at from invites where id = ?", [invite_id]).fetchone()[0] is None
 
@@ -404,3 +411,34 @@ def test_the_peers_page_refuses_unknown_groups_in_the_pages_language(client, que
     response = client.get("/sv/peers" + query)
     assert response.status_code == 400
     assert soup(response).html["lang"] == "sv"
+
+
+def test_the_organisation_page_follows_new_answers(app, lead, questionnaire, answers):
+    """The page is rendered once and reused: a respondent who submits later must still appear at once."""
+    columns = soup(lead.get("/en/organisation")).find_all("th", scope="col")
+    assert not any("Respondent 2" in th.get_text() for th in columns)
+    second = join(app, new_invite(lead))
+    assert "Respondent 2" in soup(lead.get("/en/organisation")).find(id="respondents").find_next("table").get_text()
+    answer_all(second, questionnaire, answers, HR_LEAD)
+    page = soup(lead.get("/en/organisation"))
+    assert "Respondent 2: HR management" in page.find(id="answers").find_next("table").get_text()
+
+
+def test_each_respondents_scores_sit_in_their_own_column(pair, db):
+    lead, _ = pair
+    page = soup(lead.get("/en/organisation"))
+    table = page.find(string=re.compile("Readiness scores, 0–100")).find_parent("table")
+    stored = {
+        dimension: value
+        for dimension, value in db.execute(
+            "select dimension, value from assessment_scores where assessment_id = (select min(id) from assessments)"
+        )
+    }
+    from readiness import scoring
+    from readiness.questionnaire import load
+
+    model = scoring.load(load())
+    for tr, dimension in zip(table.tbody.find_all("tr"), model.dimensions, strict=True):
+        first = tr.find_all("td")[0].get_text(strip=True)
+        expected = stored.get(dimension.id)
+        assert first == (f"{expected:.0f}" if expected is not None else "no score"), dimension.id
