@@ -138,7 +138,7 @@ def round_change(db, questionnaire, model, assessment, lang):
             change=signed(largest[3], lang),
         )
     else:
-        takeaway = gettext("No dimension can be compared: one of the rounds has no score in it.")
+        takeaway = gettext("No dimension can be compared: in each of them, one of the two rounds has no score.")
     labels = {
         "organisation": gettext("Round %(number)s", number=current.number),
         "peers": gettext("Round %(number)s", number=previous.number),
