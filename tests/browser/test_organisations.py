@@ -1,0 +1,176 @@
+"""Organisations in a real browser: an invited second respondent, the organisation view, a second round, the
+peers page's suppression and deleting everything, in each language, with axe on every page."""
+
+import hashlib
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from readiness import storage
+from readiness.questionnaire import load
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_journey import fill_section
+from tests.conftest import submit_assessment
+
+WORDS = {
+    "fi": {
+        "invite": "Luo kutsulinkki",
+        "start": "Aloita vastaaminen",
+        "continue": "Jatka",
+        "submit": "Lähetä vastaukset",
+        "differ": "Vastaukset eroavat",
+        "round": "Aloita kierros 2",
+        "delete": "Poista",
+    },
+    "sv": {
+        "invite": "Skapa en inbjudningslänk",
+        "start": "Börja svara",
+        "continue": "Fortsätt",
+        "submit": "Skicka in svaren",
+        "differ": "Svaren skiljer sig åt",
+        "round": "Starta omgång 2",
+        "delete": "Radera",
+    },
+    "en": {
+        "invite": "Create an invite link",
+        "start": "Start answering",
+        "continue": "Continue",
+        "submit": "Submit answers",
+        "differ": "Answers differ",
+        "round": "Start round 2",
+        "delete": "Delete",
+    },
+}
+# The lead answers through storage with these differences from what fill_section clicks (the first option).
+LEAD = {"profile": {"role": "hr_management"}, "own_use": {"attitude": "fairly_negative"}}
+
+
+@pytest.fixture
+def lead(live_app, request):
+    """A lead respondent who has submitted; returns the resume token."""
+    token = hashlib.sha256(request.node.name.encode()).hexdigest()[:43]
+    db = storage.connect(live_app.config["DATABASE"])
+    submit_assessment(db, load(), token, LEAD)
+    db.conn.close()
+    return token
+
+
+def answer_everything(page, words):
+    for _ in range(10):
+        fill_section(page)
+        page.get_by_role("button", name=words["continue"]).click()
+    expect(page).to_have_url(re.compile(r"/check$"))
+    page.get_by_role("button", name=words["submit"]).click()
+    expect(page).to_have_url(re.compile(r"/results$"))
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_an_invited_respondent_answers_and_the_organisation_view_shows_the_difference(
+    browser, live_server, page, lead, lang
+):
+    words = WORDS[lang]
+    page.goto(f"/{lang}/resume/{lead}")
+    expect(page).to_have_url(re.compile(f"/{lang}/results$"))
+    page.goto(f"/{lang}/organisation")
+    assert_accessible(page)
+    page.get_by_role("button", name=words["invite"]).click()
+    invite = page.locator("#invite-link").input_value()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/invite/[A-Za-z0-9_-]{43}", invite)
+    assert_accessible(page)
+
+    colleague = browser.new_context(base_url=live_server)
+    try:
+        other = colleague.new_page()
+        other.goto(invite)
+        assert_accessible(other)
+        other.get_by_role("button", name=words["start"]).click()
+        expect(other).to_have_url(re.compile(f"/{lang}/saved$"))
+        assert other.locator("#resume-link").input_value() != invite
+        other.get_by_role("link", name=words["continue"]).click()
+        answer_everything(other, words)
+        other.goto(f"/{lang}/organisation")
+        expect(other.locator("tr.differ").first).to_be_visible()
+        assert_accessible(other)
+        # The invite worked once: opening it again says so.
+        again = colleague.new_page()
+        assert again.goto(invite).status == 410
+        assert_accessible(again)
+    finally:
+        colleague.close()
+
+    page.reload()
+    expect(page.locator("#respondents + .table-wrapper tbody tr")).to_have_count(2)
+    attitude = page.locator("tr.differ", has_text=load().question("attitude").text[lang])
+    expect(attitude).to_contain_text(words["differ"])
+    expect(page.locator("#combined")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_a_second_round_shows_the_change(page, lead, lang):
+    words = WORDS[lang]
+    page.goto(f"/{lang}/resume/{lead}")
+    page.goto(f"/{lang}/organisation")
+    page.get_by_role("button", name=words["round"]).click()
+    expect(page).to_have_url(re.compile(f"/{lang}/saved$"))
+    assert_accessible(page)
+    page.get_by_role("link", name=words["continue"]).click()
+    # The organisation's profile came from round 1: answering starts from the second section.
+    expect(page).to_have_url(re.compile(f"/{lang}/section/org_use$"))
+    for _ in range(9):
+        fill_section(page)
+        page.get_by_role("button", name=words["continue"]).click()
+    page.get_by_role("button", name=words["submit"]).click()
+    expect(page).to_have_url(re.compile(f"/{lang}/results$"))
+    expect(page.locator("#change")).to_be_visible()
+    expect(page.locator("#chart-rounds .main-svg").first).to_be_visible()
+    # Attitude went from fairly negative to very positive: a rise, shown in the table with its sign.
+    expect(page.locator("td", has_text=re.compile(r"^\+\d+$")).first).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_peers_page_respects_suppression(live_app, page, lang):
+    db = storage.connect(live_app.config["DATABASE"])
+    # No wellbeing area has answered: the group is too small, and says so.
+    page.goto(f"/{lang}/peers?org_type=hyvinvointialue&size_band=200000_plus")
+    expect(page.locator(".warning#group")).to_be_visible()
+    expect(page.locator("table")).to_have_count(0)
+    assert_accessible(page)
+    for i in range(5):
+        submit_assessment(db, load(), f"peers-page-{lang}-{i}")
+    db.conn.close()
+    # Five more organisations in a row: every group they belong to has changed enough to be published.
+    page.goto(f"/{lang}/peers?org_type=*&size_band=*")
+    expect(page.locator("table tbody tr")).to_have_count(6)
+    page.get_by_label(re.compile("Organisaatiotyyppi|Organisationstyp|Organisation type")).select_option("kunta")
+    page.get_by_role("button", name=re.compile("Näytä|Visa|Show")).click()
+    expect(page).to_have_url(re.compile(r"org_type=kunta"))
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_deleting_the_organisation_removes_everything(live_app, page, lead, lang):
+    words = WORDS[lang]
+    db = storage.connect(live_app.config["DATABASE"])
+    try:
+        assessment = storage.find_assessment(db, storage.hash_token(lead))
+        page.goto(f"/{lang}/resume/{lead}")
+        page.goto(f"/{lang}/delete")
+        assert_accessible(page)
+        # Without the confirmation nothing happens, and the error is announced.
+        page.locator("#target-own").check()
+        page.get_by_role("button", name=words["delete"], exact=True).click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        assert_accessible(page)
+        page.locator("#target-organisation").check()
+        page.locator("#confirm").check()
+        page.get_by_role("button", name=words["delete"], exact=True).click()
+        expect(page.locator(".panel--confirmation")).to_be_visible()
+        assert_accessible(page)
+        for table in ("assessments", "answers", "free_texts", "saved_sections", "assessment_scores"):
+            column = "id" if table == "assessments" else "assessment_id"
+            assert db.execute(f"select count(*) from {table} where {column} = ?", [assessment.id]).fetchone() == (0,)
+        assert page.goto(f"/{lang}/resume/{lead}").status == 404
+    finally:
+        db.conn.close()
