@@ -52,6 +52,7 @@ def create_app(test_config=None):
     from . import api
     from . import assets
     from . import commands
+    from . import console
     from . import downloads
     from . import i18n
     from . import organisations
@@ -68,6 +69,7 @@ def create_app(test_config=None):
     report.init_app(app)
     downloads.init_app(app)
     organisations.init_app(app)
+    console.init_app(app)
     commands.init_app(app)
     api.init_app(app)
     return app

@@ -1,5 +1,6 @@
-"""Operator commands: load reference figures from a CSV file, recount the peer aggregates, remove stale drafts."""
+"""Operator commands: reference figures, peer aggregates, retention, operator accounts, backups."""
 
+import sqlite3
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from werkzeug.security import generate_password_hash
 
 from . import peers
 from . import reference
@@ -20,6 +22,10 @@ from .results import reference_figures
 reference_cli = AppGroup("reference", help="The reference figures that answers are shown beside.")
 peers_cli = AppGroup("peers", help="The peer-group aggregates.")
 retention_cli = AppGroup("retention", help="How long unsubmitted answers are kept.")
+operators_cli = AppGroup("operators", help="The accounts of the operator console.")
+backup_cli = AppGroup("backup", help="Consistent copies of the database, and restoring one.")
+# Operators' passwords: long enough to resist guessing; the throttle and the slow hash do the rest.
+MINIMUM_PASSWORD = 12
 
 
 @reference_cli.command("load")
@@ -96,8 +102,88 @@ def purge_drafts(days, dry_run):
     click.echo(f"{verb} {len(stale)} unsubmitted assessments last saved before {cutoff} ({days} days).")
 
 
+@operators_cli.command("create")
+@click.argument("username")
+@click.password_option(help="Asked for twice if not given; at least 12 characters.")
+def create_operator(username, password):
+    """Create an operator account for the console."""
+    if len(password) < MINIMUM_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MINIMUM_PASSWORD} characters.")
+    db = storage.connect(current_app.config["DATABASE"])
+    try:
+        storage.create_operator(db, username.strip(), generate_password_hash(password))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        db.conn.close()
+    click.echo(f"Operator {username.strip()} created; they sign in at /fi/console/.")
+
+
+@operators_cli.command("password")
+@click.argument("username")
+@click.password_option(help="Asked for twice if not given; at least 12 characters.")
+def change_password(username, password):
+    """Set an operator's password; their open sessions end."""
+    if len(password) < MINIMUM_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MINIMUM_PASSWORD} characters.")
+    db = storage.connect(current_app.config["DATABASE"])
+    try:
+        if not storage.set_operator_password(db, username, generate_password_hash(password)):
+            raise click.ClickException(f"There is no operator called {username!r}.")
+    finally:
+        db.conn.close()
+    click.echo(f"Password of {username} changed; their sessions have ended.")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def create_backup(target):
+    """Copy the database to TARGET while the service runs (one consistent state, integrity checked)."""
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; choose a new file name.")
+    draft = target.with_name(target.name + ".part")
+    db = storage.connect(current_app.config["DATABASE"])
+    try:
+        storage.backup(db, str(draft))
+        draft.rename(target)
+    except (OSError, sqlite3.Error) as error:
+        draft.unlink(missing_ok=True)
+        raise click.ClickException(f"The backup could not be written to {target}: {error}") from error
+    finally:
+        db.conn.close()
+    click.echo(f"Backed up to {target} ({target.stat().st_size / 1e6:.1f} MB); integrity check ok.")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_backup(source, yes):
+    """Replace the database with the backup SOURCE. Stop the service first."""
+    try:
+        checked = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        result = checked.execute("PRAGMA integrity_check").fetchone()[0]
+        checked.close()
+    except sqlite3.Error as error:
+        raise click.ClickException(f"{source} is not a readable SQLite database: {error}") from error
+    if result != "ok":
+        raise click.ClickException(f"{source} fails its integrity check: {result}")
+    database = current_app.config["DATABASE"]
+    if not yes:
+        click.confirm(f"Replace {database} with {source}? Everything saved since the backup is lost.", abort=True)
+    backup = storage.connect(str(source))
+    live = sqlite3.connect(database)
+    try:
+        backup.conn.backup(live)
+    finally:
+        live.close()
+        backup.conn.close()
+    click.echo(f"Restored {database} from {source}. Start the service again.")
+
+
 def init_app(app):
     """Register the operator commands with the flask command line."""
     app.cli.add_command(reference_cli)
     app.cli.add_command(peers_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(operators_cli)
+    app.cli.add_command(backup_cli)

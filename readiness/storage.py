@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -194,6 +195,30 @@ def _add_organisations(db):
         {"org_type": str, "size_band": str, "contributions": int},
         pk=("org_type", "size_band"),
         not_null={"contributions"},
+        strict=True,
+    )
+
+
+@migrations(name="0005_operators")
+def _add_operators(db):
+    # Operators of the service. ``session_version`` grows at each sign-out: sessions signed in before it end.
+    db["operators"].create(
+        {"id": int, "username": str, "password_hash": str, "created_at": str, "session_version": int},
+        pk="id",
+        not_null={"username", "password_hash", "created_at", "session_version"},
+        strict=True,
+    )
+    db["operators"].create_index(["username"], unique=True)
+    # Failed sign-ins by the name tried (no IP addresses are stored): the throttle counts them.
+    db["sign_in_failures"].create(
+        {"username": str, "failed_at": float}, not_null={"username", "failed_at"}, strict=True
+    )
+    db["sign_in_failures"].create_index(["username", "failed_at"])
+    # A reference CSV checked and shown to an operator, waiting for the confirmation that loads it.
+    db["reference_uploads"].create(
+        {"id": int, "operator_id": int, "uploaded_at": str, "filename": str, "content": str},
+        pk="id",
+        not_null={"operator_id", "uploaded_at", "filename", "content"},
         strict=True,
     )
 
@@ -899,3 +924,105 @@ def init_app(app):
         db.conn.close()
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)
+
+
+def create_operator(db, username, password_hash):
+    """Create an operator account; raise ValueError if the name is taken."""
+    with write_transaction(db):
+        if db.execute("select 1 from operators where username = ?", [username]).fetchone():
+            raise ValueError(f"an operator called {username!r} exists already")
+        return (
+            db["operators"]
+            .insert({"username": username, "password_hash": password_hash, "created_at": _now(), "session_version": 1})
+            .last_pk
+        )
+
+
+def set_operator_password(db, username, password_hash):
+    """Change an operator's password and end their sessions; False if there is no such operator."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "update operators set password_hash = ?, session_version = session_version + 1 where username = ?",
+            [password_hash, username],
+        )
+        return cursor.rowcount == 1
+
+
+def find_operator(db, username=None, operator_id=None):
+    """Return an operator as a dict, by name or by id, or None."""
+    column, value = ("username", username) if operator_id is None else ("id", operator_id)
+    row = db.execute(
+        f"select id, username, password_hash, session_version from operators where {column} = ?", [value]
+    ).fetchone()
+    return dict(zip(("id", "username", "password_hash", "session_version"), row, strict=True)) if row else None
+
+
+def end_operator_sessions(db, operator_id):
+    """Make every session of an operator invalid (sign-out everywhere)."""
+    with write_transaction(db):
+        db.execute("update operators set session_version = session_version + 1 where id = ?", [operator_id])
+
+
+def recent_failures(db, username, window_seconds):
+    """Return how many sign-ins with this name failed within the last ``window_seconds``."""
+    since = datetime.now(UTC).timestamp() - window_seconds
+    return db.execute(
+        "select count(*) from sign_in_failures where username = ? and failed_at > ?", [username, since]
+    ).fetchone()[0]
+
+
+def record_failure(db, username):
+    """Remember a failed sign-in; failures older than a day are forgotten on the way."""
+    now = datetime.now(UTC).timestamp()
+    with write_transaction(db):
+        db.execute("delete from sign_in_failures where failed_at < ?", [now - 86400])
+        db.execute("insert into sign_in_failures (username, failed_at) values (?, ?)", [username, now])
+
+
+def clear_failures(db, username):
+    """Forget the failed sign-ins of a name after a successful one."""
+    with write_transaction(db):
+        db.execute("delete from sign_in_failures where username = ?", [username])
+
+
+def stage_reference_upload(db, operator_id, filename, content):
+    """Keep a checked reference CSV until the operator confirms it; return its id."""
+    with write_transaction(db):
+        # Uploads left unconfirmed for a day are dropped.
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+        db.execute("delete from reference_uploads where uploaded_at < ?", [yesterday])
+        return (
+            db["reference_uploads"]
+            .insert({"operator_id": operator_id, "uploaded_at": _now(), "filename": filename, "content": content})
+            .last_pk
+        )
+
+
+def staged_reference_upload(db, upload_id):
+    """Return a staged upload as a dict, or None."""
+    row = db.execute("select filename, content from reference_uploads where id = ?", [upload_id]).fetchone()
+    return {"filename": row[0], "content": row[1]} if row else None
+
+
+def discard_reference_upload(db, upload_id):
+    """Forget a staged upload (it was loaded)."""
+    with write_transaction(db):
+        db.execute("delete from reference_uploads where id = ?", [upload_id])
+
+
+def reference_loads(db):
+    """Return the operator's reference loads, newest first."""
+    return list(db.query("select loaded_at, loaded_from, mode, figures from reference_loads order by id desc"))
+
+
+def backup(db, target):
+    """Copy the database to ``target`` while the service runs: SQLite's online backup gives one consistent
+    state even under concurrent writes. The copy is checked with ``PRAGMA integrity_check``."""
+    destination = sqlite3.connect(target)
+    try:
+        db.conn.backup(destination)
+        result = destination.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        destination.close()
+    if result != "ok":
+        raise sqlite3.DatabaseError(f"the copy failed its integrity check: {result}")

@@ -1,0 +1,315 @@
+"""The operator's console: sign-in and its refusals, participation, results beside 2024, exports, reference
+tables and backups."""
+
+import io
+import sqlite3
+import threading
+
+import openpyxl
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from werkzeug.security import generate_password_hash
+
+from readiness import storage
+from tests.conftest import csrf_token
+from tests.conftest import submit_assessment
+
+PASSWORD = "oikein-pitkä-salasana"
+HOSTILE_NAME = '=HYPERLINK("http://evil.example","x")'
+
+
+def soup(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+@pytest.fixture
+def operator(db):
+    storage.create_operator(db, "operaattori", generate_password_hash(PASSWORD))
+    return "operaattori"
+
+
+def sign_in(client, username="operaattori", password=PASSWORD, lang="fi"):
+    url = f"/{lang}/console/sign-in"
+    return client.post(url, data={"csrf_token": csrf_token(client, url), "username": username, "password": password})
+
+
+@pytest.fixture
+def console(client, operator):
+    assert sign_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def submitted_many(db, questionnaire):
+    """Six submitted municipalities, one with a hostile name and hostile free text."""
+    ids = [submit_assessment(db, questionnaire, f"org-{i}") for i in range(5)]
+    ids.append(
+        submit_assessment(
+            db,
+            questionnaire,
+            "hostile",
+            {"profile": {"org_name": HOSTILE_NAME}, "outlook": {"future": "@SUM(1+1)*cmd|' /C calc'!A0"}},
+        )
+    )
+    return ids
+
+
+def console_routes(app):
+    """Every console URL in the URL map, with a sample value for its arguments."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("console.") and rule.endpoint != "console.sign_in":
+            url = rule.rule.replace("<lang_code>", "fi").replace("<int:upload_id>", "1")
+            routes.append((url, sorted(rule.methods - {"HEAD", "OPTIONS"})))
+    return routes
+
+
+def test_every_console_route_refuses_without_sign_in(app, client):
+    routes = console_routes(app)
+    assert len(routes) >= 9
+    for url, methods in routes:
+        for method in methods:
+            response = client.open(url, method=method, data={"csrf_token": csrf_token(client, "/fi/console/sign-in")})
+            assert response.status_code in (302, 400), (url, method)
+            if response.status_code == 302:
+                assert response.headers["Location"].startswith("/fi/console/sign-in"), (url, method)
+
+
+def test_sign_in_and_out_and_the_old_session_stops_working(client, operator):
+    response = client.get("/fi/console/")
+    assert response.headers["Location"].startswith("/fi/console/sign-in")
+    assert sign_in(client).headers["Location"] == "/fi/console/"
+    assert client.get("/fi/console/").status_code == 200
+    old_cookie = client.get_cookie("session").value
+    response = client.post("/fi/console/sign-out", data={"csrf_token": csrf_token(client, "/fi/console/")})
+    assert response.status_code == 302
+    assert client.get("/fi/console/").status_code == 302
+    # A copy of the session cookie from before the sign-out is refused too.
+    client.set_cookie("session", old_cookie)
+    assert client.get("/fi/console/").headers["Location"].startswith("/fi/console/sign-in")
+
+
+def test_the_session_cookie_is_httponly_and_samesite(client, operator):
+    response = sign_in(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_is_secure_behind_https(app, operator):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    client = app.test_client()
+    assert "Secure" in sign_in(client).headers["Set-Cookie"]
+
+
+def test_wrong_passwords_get_one_message_and_then_a_lock(client, operator):
+    for attempt in range(5):
+        response = sign_in(client, password=f"väärä-{attempt}", lang="en")
+        assert response.status_code == 401
+        assert "The user name or password is wrong." in response.get_data(as_text=True)
+        assert soup(response).title.get_text().startswith("Error")
+    unknown = sign_in(client, username="nobody", password="x", lang="en")
+    assert unknown.status_code == 401 and "user name or password is wrong" in unknown.get_data(as_text=True)
+    # The sixth attempt is refused even with the right password.
+    locked = sign_in(client, lang="en")
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.get_data(as_text=True)
+    assert client.get("/en/console/").status_code == 302
+
+
+def test_a_forged_csrf_token_is_refused(client, operator):
+    response = client.post(
+        "/fi/console/sign-in", data={"csrf_token": "forged", "username": "operaattori", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert client.get("/fi/console/").status_code == 302
+
+
+def test_passwords_are_stored_with_a_slow_salted_hash(db, operator):
+    stored = db.execute("select password_hash from operators").fetchone()[0]
+    assert stored.startswith(("scrypt:", "pbkdf2:")) and PASSWORD not in stored
+    assert stored != generate_password_hash(PASSWORD)  # salted: the same password hashes differently
+
+
+def test_participation(console, db, questionnaire, submitted_many):
+    storage.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
+    page = soup(console.get("/en/console/"))
+    totals = [dd.get_text() for dd in page.select(".totals dd")]
+    assert totals == ["7", "6", "6"]
+    sections = page.find(id="sections").find_next("table").tbody.find_all("tr")
+    first = [td.get_text() for td in sections[0].find_all("td")]
+    assert first[0] == "7"
+    second = [td.get_text() for td in sections[1].find_all("td")]
+    assert second[0] == "6" and second[2] == "1"  # the draft stopped before the second section
+
+
+def test_results_beside_2024_need_the_minimum(console, db, questionnaire, submitted_many):
+    page = soup(console.get("/en/console/results"))
+    assert "6 organisations match" in page.get_text()
+    assert page.find(id="q-own_use").find_next("table").find(string="not published") or page.select(".figure-source")
+    assert page.select(".figure-source")
+    narrow = soup(console.get("/en/console/results?org_type=yritys"))
+    assert "Fewer than 5 organisations match" in narrow.get_text()
+    assert narrow.find(id="questions") is None
+
+
+@pytest.mark.parametrize("query", ["?colour=red", "?org_type=planet", "?since=yesterday", "?size_band=huge"])
+def test_unknown_filters_are_refused_clearly(console, query):
+    response = console.get("/en/console/results" + query)
+    assert response.status_code == 400
+    assert soup(response).html["lang"] == "en"
+
+
+def test_the_csv_export_round_trips(console, db, questionnaire, submitted_many):
+    response = console.get("/fi/console/exports/answers.csv")
+    assert response.status_code == 200
+    frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert len(frame) == 6
+    assert "organisation_name" not in frame.columns
+    # Every stored answer is in its column.
+    for assessment_id in submitted_many:
+        row = frame[frame["assessment"] == str(assessment_id)].iloc[0]
+        for key, option in db.execute(
+            "select question_id, option_id from answers where assessment_id = ?", [assessment_id]
+        ):
+            if key == "org_name":
+                continue
+            question = questionnaire.question(key.split(".")[0])
+            if question.type == "multiple":
+                assert row[f"{key}.{option}"] == "1"
+            else:
+                assert row[key] == option
+    hostile = frame[frame["assessment"] == str(submitted_many[-1])].iloc[0]
+    assert hostile["future"].startswith("'@")
+    named = pd.read_csv(
+        io.BytesIO(console.get("/fi/console/exports/answers.csv?names=1").data), encoding="utf-8-sig", dtype=str
+    )
+    assert named["organisation_name"].tolist()[-1] == "'" + HOSTILE_NAME
+    assert named["organisation_name"].tolist()[0] == "Vapaa vastaus: org_name"
+
+
+def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_many):
+    response = console.get("/fi/console/exports/answers.xlsx")
+    assert response.status_code == 200
+    workbook = response.data
+    response.close()
+    sheets = pd.read_excel(io.BytesIO(workbook), sheet_name=None, dtype=str)
+    assert len(sheets["vastaukset"]) == 6
+    codebook = sheets["koodikirja"]
+    assert set(sheets["vastaukset"].columns) <= set(codebook["column"])
+    row = codebook[codebook["column"] == "attitude"].iloc[0]
+    assert row["question_fi"] == questionnaire.question("attitude").text["fi"]
+    # Hostile text is a neutralised string in Excel too, never a formula.
+    named = console.get("/fi/console/exports/answers.xlsx?names=1")
+    sheet = openpyxl.load_workbook(io.BytesIO(named.data))["vastaukset"]
+    named.close()
+    header = [cell.value for cell in sheet[1]]
+    hostile = sheet.cell(row=sheet.max_row, column=header.index("organisation_name") + 1)
+    assert hostile.data_type == "s" and hostile.value == "'" + HOSTILE_NAME
+    csv = pd.read_csv(io.BytesIO(console.get("/fi/console/exports/codebook.csv").data), encoding="utf-8-sig")
+    assert list(csv["column"]) == list(codebook["column"])
+
+
+def test_the_open_data_export_holds_only_shown_groups(console, db, questionnaire, submitted_many):
+    frame = pd.read_csv(io.BytesIO(console.get("/fi/console/exports/open-data.csv").data), encoding="utf-8-sig")
+    assert set(frame["group_organisations"]) and min(frame["group_organisations"]) >= 5
+    assert not frame["answer_key"].isin(["org_type", "region", "role", "org_name"]).any()
+
+
+REFERENCE_HEADER = (
+    "id,question_id,option_id,value,unit,precision,n,year,source_url,source_name,quote,text_fi,text_sv,text_en"
+)
+
+
+def upload(console, text, name="taulukot.csv"):
+    return console.post(
+        "/en/console/reference",
+        data={"csrf_token": csrf_token(console, "/en/console/reference"), "file": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_reference_csv_with_wrong_columns_is_refused_and_changes_nothing(console, db):
+    response = upload(console, "a,b\n1,2\n")
+    assert response.status_code == 400
+    assert soup(response).find(class_="error-summary")
+    assert db.execute("select count(*) from reference_figures").fetchone() == (0,)
+    assert db.execute("select count(*) from reference_uploads").fetchone() == (0,)
+
+
+def test_a_reference_csv_is_previewed_then_loaded_with_its_source(console, db):
+    from readiness.reference import COLUMNS
+
+    assert ",".join(COLUMNS) == REFERENCE_HEADER
+    row = (
+        "own_use_regular,own_use,regularly,40,percent,exact,158,2024,https://example.fi/taulukot,KT:n taulukot,"
+        "40 %,40 % käytti viikoittain,40 % använde varje vecka,40% used it weekly"
+    )
+    response = upload(console, REFERENCE_HEADER + "\n" + row + "\n")
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    page = soup(response)
+    assert page.find(id="preview") and "own_use_regular" in page.find(id="preview").find_next("table").get_text()
+    assert db.execute("select count(*) from reference_figures").fetchone() == (0,)
+    form = page.find(id="preview").find_next("form")
+    response = console.post(
+        form["action"], data={"csrf_token": csrf_token(console, "/en/console/reference"), "mode": "extend"}
+    )
+    assert response.status_code == 302
+    assert db.execute("select id from reference_figures").fetchall() == [("own_use_regular",)]
+    loaded_from = db.execute("select loaded_from from reference_loads").fetchone()[0]
+    assert "taulukot.csv" in loaded_from and "operaattori" in loaded_from
+    # Applying the same upload twice is refused clearly.
+    again = console.post(form["action"], data={"csrf_token": csrf_token(console, "/en/console/reference")})
+    assert again.status_code == 404
+
+
+def test_a_backup_during_concurrent_writes_restores_every_acknowledged_save(app, runner, db, questionnaire, tmp_path):
+    acknowledged = []
+    stop = threading.Event()
+
+    def write():
+        connection = storage.connect(app.config["DATABASE"])
+        assessment_id = storage.create_assessment(connection, "w" * 64, questionnaire.version, "profile", [], {}, {})
+        n = 0
+        while not stop.is_set():
+            storage.save_section(connection, assessment_id, "outlook", ["future"], {}, {"future": f"save {n}"})
+            acknowledged.append(n)
+            n += 1
+        connection.conn.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while len(acknowledged) < 20:
+        pass
+    target = tmp_path / "backup.sqlite"
+    result = runner.invoke(args=["backup", "create", str(target)])
+    stop.set()
+    writer.join()
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    saved_in_copy = int(copy.execute("select text from free_texts").fetchone()[0].split()[1])
+    copy.close()
+    # The copy is one consistent moment: a save acknowledged before the backup began is in it.
+    assert saved_in_copy >= 19
+    # Restore: the live database becomes the copy.
+    result = runner.invoke(args=["backup", "restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert db.execute("select text from free_texts").fetchone() == (f"save {saved_in_copy}",)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_backup_target_that_cannot_be_written(runner, tmp_path):
+    result = runner.invoke(args=["backup", "create", str(tmp_path / "missing-folder" / "backup.sqlite")])
+    assert result.exit_code != 0
+    assert "could not be written" in result.output
+    assert not (tmp_path / "missing-folder").exists()
+
+
+def test_operator_accounts_from_the_command_line(runner, db):
+    result = runner.invoke(args=["operators", "create", "ylläpitäjä"], input="lyhyt\nlyhyt\n")
+    assert result.exit_code != 0 and "at least 12" in result.output
+    result = runner.invoke(args=["operators", "create", "ylläpitäjä"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["operators", "create", "ylläpitäjä"], input=f"{PASSWORD}\n{PASSWORD}\n").exit_code != 0
+    assert db.execute("select count(*) from operators").fetchone() == (1,)
