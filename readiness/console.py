@@ -200,10 +200,28 @@ def exports_page():
     return render_template("console/exports.html")
 
 
+def _names_wanted():
+    """Whether an export should carry organisation names (?names=1); None if the request has unknown filters."""
+    if set(request.args) - {"names"} or request.args.get("names", "0") not in ("0", "1"):
+        return None
+    return request.args.get("names") == "1"
+
+
+def _unknown_export_filter():
+    return render_error(
+        400,
+        gettext("Unknown filter"),
+        gettext("The answers export takes one choice only: with or without organisation names."),
+        (url_for(".exports_page"), gettext("Back to the exports")),
+    )
+
+
 @bp.route("/console/exports/answers.csv")
 def answers_csv():
     """Every submitted assessment as one CSV row, streamed from one consistent read."""
-    with_names = request.args.get("names") == "1"
+    with_names = _names_wanted()
+    if with_names is None:
+        return _unknown_export_filter()
     questionnaire = load()
     model = scoring.load(questionnaire)
     path = current_app.config["DATABASE"]
@@ -224,7 +242,9 @@ def answers_csv():
 @bp.route("/console/exports/answers.xlsx")
 def answers_xlsx():
     """Every submitted assessment as one Excel row, with the codebook on a second sheet."""
-    with_names = request.args.get("names") == "1"
+    with_names = _names_wanted()
+    if with_names is None:
+        return _unknown_export_filter()
     questionnaire = load()
     model = scoring.load(questionnaire)
     db = storage.get_db()
