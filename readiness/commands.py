@@ -1,6 +1,7 @@
 """Operator commands: reference figures, peer aggregates, retention, operator accounts, backups."""
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -28,6 +29,23 @@ backup_cli = AppGroup("backup", help="Consistent copies of the database, and res
 MINIMUM_PASSWORD = 12
 
 
+@contextmanager
+def service_database():
+    """The service's database, for one command."""
+    db = storage.connect(current_app.config["DATABASE"])
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
+
+def password_hash(password):
+    """Return the stored form of a new operator password, refusing one too short."""
+    if len(password) < MINIMUM_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MINIMUM_PASSWORD} characters.")
+    return generate_password_hash(password)
+
+
 @reference_cli.command("load")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -39,11 +57,8 @@ def load_reference(csv_file, replace):
         figures = reference.parse(csv_file, load(), source_label=csv_file.name)
     except reference.ReferenceError as error:
         raise click.ClickException(str(error)) from error
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
+    with service_database() as db:
         storage.load_reference_figures(db, figures, csv_file.name, replace)
-    finally:
-        db.conn.close()
     mode = "replace the packaged figures" if replace else "replace or extend the packaged figures"
     click.echo(f"Loaded {len(figures)} figures from {csv_file.name}; they {mode}.")
 
@@ -51,21 +66,17 @@ def load_reference(csv_file, replace):
 @reference_cli.command("show")
 def show_reference():
     """List the reference figures in force, with their sources."""
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
+    with service_database() as db:
         for figure in reference_figures(db, load()):
             click.echo(
                 f"{figure.id}\t{figure.question_id}\t{figure.option_id}\t{figure.value}\t{figure.precision}\t{figure.source_name}"
             )
-    finally:
-        db.conn.close()
 
 
 @peers_cli.command("rebuild")
 def rebuild_peers():
     """Recount every peer group from the submitted assessments."""
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
+    with service_database() as db:
         profile = load().section(PROFILE_SECTION).questions
         minimum = current_app.config["PEER_MINIMUM"]
         storage.rebuild_peer_aggregates(
@@ -73,8 +84,6 @@ def rebuild_peers():
             partial(peers.may_publish, minimum=minimum),
             [q.id for q in profile],
         )
-    finally:
-        db.conn.close()
     click.echo("Peer aggregates recounted; peers see them once the change is safe to show.")
 
 
@@ -90,14 +99,11 @@ def purge_drafts(days, dry_run):
     """Remove unsubmitted assessments that nobody has saved for a while (schedule it daily, e.g. with cron)."""
     days = days or current_app.config["RETENTION_DAYS"]
     cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
+    with service_database() as db:
         stale = storage.stale_drafts(db, cutoff)
         if not dry_run:
             # Drafts are never counted for peers, so no aggregate changes; summarise is never called.
             storage.delete_assessments(db, stale, summarise=None)
-    finally:
-        db.conn.close()
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {len(stale)} unsubmitted assessments last saved before {cutoff} ({days} days).")
 
@@ -107,15 +113,12 @@ def purge_drafts(days, dry_run):
 @click.password_option(help="Asked for twice if not given; at least 12 characters.")
 def create_operator(username, password):
     """Create an operator account for the console."""
-    if len(password) < MINIMUM_PASSWORD:
-        raise click.ClickException(f"The password must have at least {MINIMUM_PASSWORD} characters.")
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
-        storage.create_operator(db, username.strip(), generate_password_hash(password))
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        db.conn.close()
+    hashed = password_hash(password)
+    with service_database() as db:
+        try:
+            storage.create_operator(db, username.strip(), hashed)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"Operator {username.strip()} created; they sign in at /fi/console/.")
 
 
@@ -124,14 +127,10 @@ def create_operator(username, password):
 @click.password_option(help="Asked for twice if not given; at least 12 characters.")
 def change_password(username, password):
     """Set an operator's password; their open sessions end."""
-    if len(password) < MINIMUM_PASSWORD:
-        raise click.ClickException(f"The password must have at least {MINIMUM_PASSWORD} characters.")
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
-        if not storage.set_operator_password(db, username, generate_password_hash(password)):
+    hashed = password_hash(password)
+    with service_database() as db:
+        if not storage.set_operator_password(db, username, hashed):
             raise click.ClickException(f"There is no operator called {username!r}.")
-    finally:
-        db.conn.close()
     click.echo(f"Password of {username} changed; their sessions have ended.")
 
 
@@ -142,15 +141,13 @@ def create_backup(target):
     if target.exists():
         raise click.ClickException(f"{target} exists already; choose a new file name.")
     draft = target.with_name(target.name + ".part")
-    db = storage.connect(current_app.config["DATABASE"])
-    try:
-        storage.backup(db, str(draft))
-        draft.rename(target)
-    except (OSError, sqlite3.Error) as error:
-        draft.unlink(missing_ok=True)
-        raise click.ClickException(f"The backup could not be written to {target}: {error}") from error
-    finally:
-        db.conn.close()
+    with service_database() as db:
+        try:
+            storage.backup(db, str(draft))
+            draft.rename(target)
+        except (OSError, sqlite3.Error) as error:
+            draft.unlink(missing_ok=True)
+            raise click.ClickException(f"The backup could not be written to {target}: {error}") from error
     click.echo(f"Backed up to {target} ({target.stat().st_size / 1e6:.1f} MB); integrity check ok.")
 
 
