@@ -31,6 +31,8 @@ def create_app(test_config=None):
         # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
         RETENTION_DAYS=int(os.environ.get("READINESS_RETENTION_DAYS", 180)),
         RESULTS_CACHE_SIZE=512,
+        # A client that opens this many resume, invite or API tokens that do not exist in a minute waits.
+        FAILED_LOOKUPS_PER_MINUTE=20,
         # The PDF report is rendered in the background as soon as the results page is first shown.
         PDF_RENDER_AHEAD=True,
         BABEL_DEFAULT_LOCALE="fi",

@@ -18,6 +18,8 @@ from . import peers
 from . import results as results_module
 from . import scoring
 from . import storage
+from .pages import lookup_failed
+from .pages import lookups_refused
 from .peers import ANY
 from .questionnaire import load
 from .survey import TOKEN_PATTERN
@@ -126,6 +128,14 @@ def peer_aggregates():
 def _bearer_assessment():
     if "token" in request.args:
         raise ApiError(400, "token_in_query", "Send the token in the Authorization header, never in the address.")
+    wait = lookups_refused()
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_failures",
+            "Too many unknown tokens from this client; wait and retry.",
+            {"Retry-After": str(wait)},
+        )
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="readiness"'}
@@ -135,6 +145,7 @@ def _bearer_assessment():
         )
     assessment = storage.find_assessment(storage.get_db(), storage.hash_token(token.strip()))
     if assessment is None:
+        lookup_failed()
         raise ApiError(401, "unknown_token", "No assessment has this token.", challenge)
     if not assessment.submitted:
         raise ApiError(

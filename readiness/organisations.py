@@ -22,7 +22,10 @@ from . import report
 from . import scoring
 from . import storage
 from .i18n import localized_blueprint
+from .pages import lookup_failed
+from .pages import lookups_refused
 from .pages import render_error
+from .pages import too_many_lookups
 from .questionnaire import load
 from .results import PROFILE_SECTION
 from .results import group_label
@@ -203,6 +206,9 @@ INVITE_REFUSALS = {
 def invite(token):
     """An invite: the page says what it is; answering starts with a button, so that a link preview that
     fetches the page does not use the invite up."""
+    wait = lookups_refused()
+    if wait:
+        return too_many_lookups(wait)
     if not TOKEN_PATTERN.fullmatch(token):
         return _invite_refusal("unknown")
     if request.method == "GET":
@@ -220,6 +226,8 @@ def invite(token):
 
 
 def _invite_refusal(reason):
+    if reason == "unknown":
+        lookup_failed()
     status, title, text = INVITE_REFUSALS[reason]
     return render_error(status, title, text)
 

@@ -1,8 +1,10 @@
 """Pages beside the survey: accessibility statement, privacy notice, health check and error pages."""
 
 from flask import Blueprint
+from flask import current_app
 from flask import jsonify
 from flask import render_template
+from flask import request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
@@ -11,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import storage
 from .i18n import localized_blueprint
 from .questionnaire import load
+from .throttle import FailedLookups
 
 csrf = CSRFProtect()
 bp = localized_blueprint("pages", __name__)
@@ -41,6 +44,31 @@ def healthz():
     status = "ok" if not pending else "error"
     body = {"status": status, "database": "ok", "pending_migrations": pending, "questionnaire": load().version}
     return jsonify(body), 200 if status == "ok" else 503
+
+
+def lookup_client():
+    """Return this request's client as the throttle of token look-ups knows it (a keyed hash, no address)."""
+    return current_app.extensions["failed_lookups"].client(request.remote_addr)
+
+
+def lookups_refused():
+    """Return seconds to wait if this client has failed too many token look-ups lately, else 0."""
+    return current_app.extensions["failed_lookups"].retry_after(lookup_client())
+
+
+def lookup_failed():
+    """Count a failed token look-up of this client."""
+    current_app.extensions["failed_lookups"].record(lookup_client())
+
+
+def too_many_lookups(seconds):
+    """The page for a client that has guessed too many links: try again after ``seconds``."""
+    page, status = render_error(
+        429,
+        gettext("Too many wrong links"),
+        gettext("This browser has opened many links that do not work. Wait a minute, then open your link again."),
+    )
+    return page, status, {"Retry-After": str(seconds)}
 
 
 def _error_messages():
@@ -96,6 +124,7 @@ def _add_security_headers(response):
 def init_app(app):
     """Register CSRF protection, security headers, the health check and the error pages."""
     csrf.init_app(app)
+    app.extensions["failed_lookups"] = FailedLookups(app.config["FAILED_LOOKUPS_PER_MINUTE"])
     app.register_blueprint(bp)
     app.register_blueprint(health_bp)
     app.after_request(_add_security_headers)

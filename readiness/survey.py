@@ -26,6 +26,9 @@ from .forms import section_answers
 from .forms import section_form
 from .i18n import DEFAULT_LANGUAGE
 from .i18n import localized_blueprint
+from .pages import lookup_failed
+from .pages import lookups_refused
+from .pages import too_many_lookups
 from .questionnaire import load
 
 bp = localized_blueprint("survey", __name__)
@@ -248,10 +251,14 @@ def scores_explained():
 @bp.route("/resume/<token>")
 def resume(token):
     """Open an assessment from its private link, on any device, and continue where it was left."""
-    if not TOKEN_PATTERN.fullmatch(token):
-        abort(404)
-    assessment = storage.find_assessment(storage.get_db(), storage.hash_token(token))
+    wait = lookups_refused()
+    if wait:
+        return too_many_lookups(wait)
+    assessment = None
+    if TOKEN_PATTERN.fullmatch(token):
+        assessment = storage.find_assessment(storage.get_db(), storage.hash_token(token))
     if assessment is None:
+        lookup_failed()
         abort(404)
     session["token"] = token
     # The redirect takes the token out of the address bar and the browser history of this page.

@@ -1,0 +1,112 @@
+"""Security across the service: CSRF on every state-changing route, throttled token look-ups, long random
+tokens, and the headers every response carries."""
+
+import re
+
+import pytest
+
+from readiness.throttle import FailedLookups
+from tests.conftest import submit_assessment
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def test_the_throttle_counts_failures_within_the_window():
+    throttle = FailedLookups(limit=3, window=60)
+    client = throttle.client("192.0.2.1")
+    assert "192.0.2.1" not in client and client != throttle.client("192.0.2.2")
+    for second in range(3):
+        assert throttle.retry_after(client, now=second) == 0
+        throttle.record(client, now=second)
+    assert throttle.retry_after(client, now=10) == 51
+    assert throttle.retry_after(throttle.client("192.0.2.2"), now=10) == 0
+    assert throttle.retry_after(client, now=60.5) == 0  # the first failure has left the window
+
+
+def test_the_throttle_forgets_the_oldest_clients_first():
+    throttle = FailedLookups(limit=1, window=60, clients=2)
+    for address in ("a", "b", "c"):
+        throttle.record(throttle.client(address), now=0)
+    assert throttle.retry_after(throttle.client("a"), now=1) == 0
+    assert throttle.retry_after(throttle.client("c"), now=1) > 0
+
+
+def test_guessing_resume_links_is_throttled_per_client(app, db, questionnaire):
+    token = "r" * 43
+    submit_assessment(db, questionnaire, token)
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    for guess in range(20):
+        assert guesser.get(f"/fi/resume/{'x' * 42}{guess % 10}").status_code == 404
+    refused = guesser.get(f"/en/resume/{token}")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Too many wrong links" in refused.get_data(as_text=True)
+    # Invite links and the API count the same failures, for the same client only.
+    assert guesser.get(f"/fi/invite/{'y' * 43}").status_code == 429
+    api = guesser.get("/api/v1/assessment", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 429 and api.json["error"]["code"] == "too_many_failures"
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    assert other.get(f"/fi/resume/{token}").status_code == 302
+
+
+def test_resume_and_invite_tokens_carry_256_bits(client, questionnaire, answers):
+    from tests.conftest import post_form
+
+    post_form(client, "/fi/section/profile", answers["profile"])
+    link = re.search(
+        r'id="resume-link"[^>]*value="[^"]*/resume/([^"]+)"', client.get("/fi/saved").get_data(as_text=True)
+    )
+    assert TOKEN.fullmatch(link.group(1))  # 43 URL-safe characters: secrets.token_urlsafe(32), 256 bits
+
+
+def state_changing_routes(app):
+    """Every URL rule that accepts POST, with sample values for its arguments."""
+    samples = {"lang_code": "fi", "section_id": "profile", "token": "t" * 43, "invite_id": "1", "upload_id": "1"}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            url = rule.rule
+            for name in rule.arguments:
+                url = re.sub(rf"<(?:\w+:)?{name}>", samples[name], url)
+            routes.append(url)
+    return routes
+
+
+def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token(app, client, db, questionnaire):
+    routes = state_changing_routes(app)
+    assert len(routes) >= 12, routes
+    before = {
+        table: db.execute(f"select count(*) from {table}").fetchone()[0]
+        for table in ("assessments", "answers", "invites", "operators")
+    }
+    for url in routes:
+        for token in (None, "forged"):
+            data = {"org_type": "kunta"} if token is None else {"org_type": "kunta", "csrf_token": token}
+            response = client.post(url, data=data)
+            assert response.status_code == 400, (url, token, response.status_code)
+    after = {table: db.execute(f"select count(*) from {table}").fetchone()[0] for table in before}
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/fi/", "/fi/section/profile", "/api/v1/reference", "/fi/console/sign-in", "/healthz"]
+)
+def test_security_headers_on_every_kind_of_response(client, path):
+    response = client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    script = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_secret_key_is_not_in_the_repository():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    assert not any(name.endswith("secret_key") or name.startswith("instance/") for name in tracked)
