@@ -1,0 +1,136 @@
+"""Crash without loss: gunicorn killed with SIGKILL in the middle of concurrent saves, then started again.
+Afterwards the database passes its integrity check, every save the server acknowledged is there, and the
+service answers again."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from readiness import storage
+from tests.conftest import valid_answers
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CLIENTS = 6
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(database, port):
+    """Start gunicorn (two workers) in its own process group, and wait until it answers."""
+    env = {**os.environ, "READINESS_DATABASE": str(database), "READINESS_SECRET_KEY": "crash-test"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if request(port, "GET", "/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def request(port, method, path, body=None, cookie=""):
+    """Send one request; return (status, text, the session cookie if one was set)."""
+    headers = {"Cookie": cookie} if cookie else {}
+    if body is not None:
+        body = urlencode(body, doseq=True)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            parsed = SimpleCookie(header)
+            if "session" in parsed:
+                cookie = f"session={parsed['session'].value}"
+        return response.status, text, cookie
+    finally:
+        conn.close()
+
+
+def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path, questionnaire):
+    database = tmp_path / "crash.sqlite"
+    port = free_port()
+    server = start(database, port)
+    answers = valid_answers(questionnaire)
+    acknowledged = {}
+    tokens = {}
+    stop = threading.Event()
+
+    def respondent(number):
+        status, page, cookie = request(port, "GET", "/fi/section/profile")
+        token = CSRF.search(page).group(1)
+        status, _, cookie = request(
+            port, "POST", "/fi/section/profile", {**answers["profile"], "csrf_token": token}, cookie
+        )
+        assert status == 302
+        saved = request(port, "GET", "/fi/saved", cookie=cookie)[1]
+        tokens[number] = re.search(r"/resume/([A-Za-z0-9_-]{43})", saved).group(1)
+        n = 0
+        while not stop.is_set():
+            data = {**answers["outlook"], "future": f"save {n}", "csrf_token": token}
+            try:
+                status, _, cookie = request(port, "POST", "/fi/section/outlook", data, cookie)
+            except OSError:
+                return  # the server is gone
+            if status == 302:
+                acknowledged[number] = n
+            n += 1
+
+    threads = [threading.Thread(target=respondent, args=(number,)) for number in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 20
+    while sum(acknowledged.values()) < CLIENTS * 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(acknowledged) == CLIENTS, acknowledged
+
+    server = start(database, port)
+    try:
+        assert request(port, "GET", "/healthz")[0] == 200
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    db = sqlite3.connect(database)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        for number, last in acknowledged.items():
+            row = db.execute(
+                "select text from free_texts join assessments on assessments.id = free_texts.assessment_id "
+                "where assessments.token_hash = ? and question_id = 'future'",
+                [storage.hash_token(tokens[number])],
+            ).fetchone()
+            # The acknowledged save is there; a save in flight at the kill may have been committed after it.
+            stored = int(row[0].split()[1])
+            assert stored in (last, last + 1), (number, last, stored)
+    finally:
+        db.close()
