@@ -4,7 +4,6 @@ Reference figures and peer aggregates are public (under the same suppression rul
 assessment's answers are for the holder of its resume token, sent as ``Authorization: Bearer …``.
 """
 
-import hmac
 import json
 from pathlib import Path
 
@@ -139,7 +138,8 @@ def _bearer_assessment():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="readiness"'}
-    if not hmac.compare_digest(scheme.lower(), "bearer") or not TOKEN_PATTERN.fullmatch(token.strip()):
+    # The scheme is no secret; the token is looked up by its hash, so no comparison of it leaks timing.
+    if scheme.lower() != "bearer" or not TOKEN_PATTERN.fullmatch(token.strip()):
         raise ApiError(
             401, "missing_token", "Send the assessment's resume token as 'Authorization: Bearer <token>'.", challenge
         )

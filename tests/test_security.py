@@ -110,3 +110,11 @@ def test_the_secret_key_is_not_in_the_repository():
     root = Path(__file__).resolve().parent.parent
     tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
     assert not any(name.endswith("secret_key") or name.startswith("instance/") for name in tracked)
+
+
+@pytest.mark.parametrize("header", ["\x80", "Bearer \x80" * 3, "Bäärer " + "a" * 43, "Bearer"])
+def test_odd_authorization_headers_get_a_clear_401(client, header):
+    """Found by the fuzz test: a non-ASCII scheme once raised a 500."""
+    response = client.get("/api/v1/assessment", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "missing_token"
