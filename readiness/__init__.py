@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,10 @@ def create_app(test_config=None):
     from . import storage
     from . import survey
 
+    hops = app.config.get("PROXY_HOPS") or int(os.environ.get("READINESS_PROXY_HOPS", 0))
+    if hops:
+        # Behind nginx: the client's address (for the look-up throttle), scheme and host come from its headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     storage.init_app(app)
     i18n.init_app(app)
     assets.init_app(app)

@@ -118,3 +118,15 @@ def test_odd_authorization_headers_get_a_clear_401(client, header):
     response = client.get("/api/v1/assessment", headers={"Authorization": header})
     assert response.status_code == 401
     assert response.json["error"]["code"] == "missing_token"
+
+
+def test_behind_a_proxy_each_client_is_throttled_on_its_own(tmp_path, db, questionnaire):
+    from readiness import create_app
+
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite"), "SECRET_KEY": "t", "PROXY_HOPS": 1})
+    proxy = app.test_client()
+    proxy.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    for _ in range(20):
+        proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.5"})
+    assert proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 429
+    assert proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.6"}).status_code == 404
