@@ -18,10 +18,14 @@ from pathlib import Path
 class PdfStore:
     """The rendered PDF reports of one service: a folder of files and a background renderer."""
 
-    def __init__(self, folder, render):
+    def __init__(self, folder, render, queue_limit=2):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._render = render
+        # Renderings ahead are a convenience: beyond this many waiting, more are skipped (the download renders
+        # what it needs), so that a busy worker neither falls behind nor waits long for its queue at shutdown.
+        self.queue_limit = queue_limit
+        self._queued = 0
         # One thread: a second would only compete with the first (and with requests) for the same cores.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
         self._pending = {}
@@ -45,14 +49,23 @@ class PdfStore:
             return self._render_into(path, assessment_id, lang, html)
 
     def prepare(self, assessment_id, lang, html_of):
-        """Start rendering in the background unless it is done or under way; ``html_of()`` gives the HTML."""
+        """Start rendering in the background unless it is done or under way, or too many wait already;
+        ``html_of()`` gives the HTML. Return the future, or None if skipped."""
 
         def run():
-            html = html_of()
-            path = self.path(assessment_id, lang, html)
-            if not path.exists():
-                self._render_into(path, assessment_id, lang, html)
+            try:
+                html = html_of()
+                path = self.path(assessment_id, lang, html)
+                if not path.exists():
+                    self._render_into(path, assessment_id, lang, html)
+            finally:
+                with self._lock:
+                    self._queued -= 1
 
+        with self._lock:
+            if self._queued >= self.queue_limit:
+                return None
+            self._queued += 1
         return self._executor.submit(run)
 
     def forget(self, assessment_id):

@@ -104,3 +104,16 @@ def test_forget_removes_every_pdf_of_the_assessment_only(store):
     store.get(17, "fi", "<p>c</p>")
     store.forget(7)
     assert [path.name for path in store.folder.iterdir()] == [store.path(17, "fi", "<p>c</p>").name]
+
+
+def test_renderings_ahead_beyond_the_queue_limit_are_skipped(tmp_path, renderer):
+    store = PdfStore(tmp_path, renderer, queue_limit=2)
+    renderer.release.clear()
+    futures = [store.prepare(n, "fi", lambda n=n: f"<p>{n}</p>") for n in range(4)]
+    assert futures[2] is None and futures[3] is None
+    renderer.release.set()
+    for future in futures[:2]:
+        future.result(5)
+    # With the queue empty again, the next one is taken.
+    assert store.prepare(9, "fi", lambda: "<p>9</p>").result(5) is None
+    assert sorted(renderer.rendered) == ["<p>0</p>", "<p>1</p>", "<p>9</p>"]
