@@ -191,7 +191,17 @@ def main():
     ]
     if record.failures:
         lines += ["First failures:", "", *[f"- {failure}" for failure in record.failures[:10]], ""]
-    return write_report(lines, args.output, met)
+    figures = [
+        (
+            f"under load ({args.clients} clients): {step} (p99 {percentile(values, 99) * 1000:.0f} ms)",
+            percentile(values, 50) * 1000,
+            None,
+            "",
+        )
+        for step, values in record.latencies.items()
+        if values
+    ]
+    return write_report(lines, args.output, met, figures)
 
 
 if __name__ == "__main__":

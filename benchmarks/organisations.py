@@ -151,7 +151,12 @@ def main():
         "every respondent's answers are read, combined, scored and laid out again.",
         "",
     ]
-    return write_report(lines, args.output, met)
+    figures = [
+        (f"{page} page at {args.assessments:,}, {kind}", p50[f"{page} {kind}"], p50[f"{page} {kind}"] / floor, target)
+        for page in PAGES
+        for kind, target in (("reused", "≤ 3× floor"), ("rebuilt", ""))
+    ]
+    return write_report(lines, args.output, met, figures)
 
 
 if __name__ == "__main__":

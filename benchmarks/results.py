@@ -220,7 +220,12 @@ def main():
         "charts and tables are all computed again; no request reads raw answers of other organisations.",
         "",
     ]
-    return write_report(lines, args.output, met)
+    figures = [
+        (f"results page at {size:,} assessments, {kind}", p50[size][kind], p50[size][kind] / p50[size]["floor"], target)
+        for size in sorted(p50)
+        for kind, target in (("reused", "≤ 3× floor at 100k"), ("rebuilt", ""))
+    ] + [(f"results page growth {smallest:,} → {largest:,}, reused", None, growth_reused, "≤ 1.5×")]
+    return write_report(lines, args.output, met, figures)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ benchmarks/results-survey.md. Figures are ratios measured in one run; absolute t
 
 import argparse
 import http.client
+import json
 import os
 import platform
 import re
@@ -100,10 +101,16 @@ def expected_choices(section, data):
     return choices
 
 
-def write_report(lines, output, met):
-    """Write a benchmark's figures to its results file and print them; return the exit code (1 if a target is missed)."""
+def write_report(lines, output, met, figures=()):
+    """Write a benchmark's report to its results file (and its main figures beside it as JSON, for
+    benchmarks/run_all.py) and print it; return the exit code (1 if a target is missed).
+
+    ``figures`` are (measure, p50 in ms, ratio to the floor of the same run or None, target or "").
+    """
     report = "\n".join(lines)
     Path(output).write_text(report)
+    rows = [{"measure": m, "p50_ms": p50, "x_floor": ratio, "target": target} for m, p50, ratio, target in figures]
+    Path(output).with_suffix(".json").write_text(json.dumps({"met": met, "figures": rows}, indent=1) + "\n")
     print(report)
     return 0 if met else 1
 
@@ -302,7 +309,12 @@ def main():
     ]
     if failures:
         lines.append(f"Failures: {sorted(set(map(str, failures)))}")
-    return write_report(lines, args.output, target == "met" and not failures and not mismatches)
+    figures = [
+        ("framework floor", p50["floor"], 1.0, ""),
+        ("section page", p50["page"], p50["page"] / p50["floor"], "≤ 3× floor"),
+        ("section save", p50["save"], p50["save"] / p50["floor"], ""),
+    ]
+    return write_report(lines, args.output, target == "met" and not failures and not mismatches, figures)
 
 
 if __name__ == "__main__":
