@@ -142,7 +142,14 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return render_error(error.code)
+        # Errors raised before a blueprint is known (a method the URL does not take) still answer in the
+        # API's JSON under /api/; a 405 says which methods the URL takes, as RFC 9110 asks.
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else {}
+        if request.path.startswith("/api/"):
+            body = {"code": error.name.lower().replace(" ", "_"), "message": error.description}
+            return jsonify(error=body), error.code, headers
+        page, status = render_error(error.code)
+        return page, status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

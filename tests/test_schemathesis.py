@@ -1,0 +1,43 @@
+"""Schemathesis against the OpenAPI document: every operation, with generated valid and invalid requests,
+answers as the document says (status codes, content types, bodies matching their schemas), never with a 500."""
+
+import tempfile
+
+import schemathesis
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from readiness import create_app
+from readiness import storage
+from readiness.questionnaire import load
+from tests.conftest import submit_assessment
+
+
+def api_app():
+    """The app with one submitted assessment among five peers, so that every operation has something to return.
+    Generated requests send many unknown tokens, so the look-up throttle (tested elsewhere) is set out of reach."""
+    folder = tempfile.mkdtemp(prefix="schemathesis-")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": f"{folder}/api.sqlite",
+            "SECRET_KEY": "api",
+            "PDF_RENDER_AHEAD": False,
+            "FAILED_LOOKUPS_PER_MINUTE": 10**9,
+        }
+    )
+    db = storage.connect(app.config["DATABASE"])
+    for number in range(6):
+        submit_assessment(db, load(), f"schemathesis-{number}")
+    db.conn.close()
+    return app
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app())
+
+
+@schema.parametrize()
+def test_the_api_keeps_to_its_openapi_document(case):
+    # Left out: the check that every schema-valid request is accepted. /peers refuses filters that are
+    # well-formed but meaningless together (a size band without its type, a band of another type, an unknown
+    # id) with 400, as its parameter descriptions say; OpenAPI cannot express that dependency as a schema.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
