@@ -100,10 +100,7 @@ def purge_drafts(days, dry_run):
     days = days or current_app.config["RETENTION_DAYS"]
     cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     with service_database() as db:
-        stale = storage.stale_drafts(db, cutoff)
-        if not dry_run:
-            # Drafts are never counted for peers, so no aggregate changes; summarise is never called.
-            storage.delete_assessments(db, stale, summarise=None)
+        stale = storage.purge_drafts(db, cutoff, dry_run)
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {len(stale)} unsubmitted assessments last saved before {cutoff} ({days} days).")
 

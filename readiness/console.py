@@ -4,6 +4,8 @@ Every page here needs a signed-in operator. Operators see aggregates; one organi
 them only in the export of all answers. Accounts are made with ``flask operators create``.
 """
 
+import re
+import secrets
 import tempfile
 import time
 from datetime import date
@@ -20,6 +22,7 @@ from flask import stream_with_context
 from flask import url_for
 from flask_babel import gettext
 from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from . import console_figures
 from . import datasets
@@ -27,7 +30,10 @@ from . import reference
 from . import scoring
 from . import storage
 from .i18n import localized_blueprint
+from .pages import lookup_failed
+from .pages import lookups_refused
 from .pages import render_error
+from .pages import too_many_lookups
 from .questionnaire import load
 from .results import reference_figures
 
@@ -39,7 +45,12 @@ FAILURES_ALLOWED = 5
 # Console figures are recomputed at most this often: operators read trends, not the last second.
 FIGURES_TTL = 60
 UPLOAD_LIMIT = 2 * 1024 * 1024
+# The dates the results filters take: the service did not exist before, and no one plans past this.
+EARLIEST, LATEST = date(2024, 1, 1), date(2100, 12, 31)
 PUBLIC_ENDPOINTS = {"console.sign_in"}
+# Where a sign-in may send the operator on: a console page of this service, nothing else.
+SAFE_NEXT = re.compile(r"/(fi|sv|en)/console/[a-z0-9/_.-]*")
+DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
 @bp.before_request
@@ -76,22 +87,28 @@ def sign_in():
     error = None
     username = ""
     if request.method == "POST":
+        wait = lookups_refused()
+        if wait:
+            return too_many_lookups(wait)
         db = storage.get_db()
         username = request.form.get("username", "").strip()[:200]
         password = request.form.get("password", "")[:1000]
-        if storage.recent_failures(db, username, FAILURE_WINDOW) >= FAILURES_ALLOWED:
+        # The attempt is counted before the password is checked, so that parallel guesses count too.
+        if not storage.start_sign_in(db, username, FAILURE_WINDOW, FAILURES_ALLOWED):
             error = gettext("Too many failed attempts. Try again in 15 minutes.")
             return render_template("console/sign_in.html", error=error, username=username), 429
         operator = storage.find_operator(db, username=username)
-        if operator and check_password_hash(operator["password_hash"], password):
+        # An unknown name costs the same hash check as a wrong password: the answer time tells nothing.
+        stored = operator["password_hash"] if operator else DUMMY_HASH
+        if check_password_hash(stored, password) and operator:
             storage.clear_failures(db, username)
             # A new session for the signed-in operator: nothing from before it carries over.
             session.clear()
             session["operator"] = operator["id"]
             session["operator_version"] = operator["session_version"]
             target = request.args.get("next", "")
-            return redirect(target if target.startswith(f"/{g.lang_code}/console/") else url_for(".dashboard"))
-        storage.record_failure(db, username)
+            return redirect(target if SAFE_NEXT.fullmatch(target) else url_for(".dashboard"))
+        lookup_failed()
         error = gettext("The user name or password is wrong.")
     status = 401 if error else 200
     return render_template("console/sign_in.html", error=error, username=username), status
@@ -183,9 +200,12 @@ def _result_filters(questionnaire):
         value = request.args.get(name, "")
         if value:
             try:
-                period[name] = date.fromisoformat(value).isoformat()
+                day = date.fromisoformat(value)
             except ValueError:
                 return None
+            if not EARLIEST <= day <= LATEST:
+                return None
+            period[name] = day.isoformat()
     return {
         "org_type": org_type,
         "size_band": size_band,
@@ -297,7 +317,6 @@ def reference_tables():
     db = storage.get_db()
     if request.method == "GET":
         return render_template("console/reference.html", loads=storage.reference_loads(db), preview=None, errors=None)
-    request.max_content_length = UPLOAD_LIMIT
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _reference_form(db, [gettext("Choose a CSV file to upload.")])
@@ -325,11 +344,14 @@ def apply_reference(upload_id):
     staged = storage.staged_reference_upload(db, upload_id)
     if staged is None:
         return render_error(404, gettext("This upload is no longer waiting"), gettext("Upload the file again."))
-    figures = reference.parse(staged["content"], load(), source_label=staged["filename"])
+    try:
+        figures = reference.parse(staged["content"], load(), source_label=staged["filename"])
+    except reference.ReferenceError as error:  # the questionnaire changed since the preview
+        return _reference_form(db, str(error).splitlines())
     replace = request.form.get("mode") == "replace"
     label = f"{staged['filename']} ({g.operator['username']})"
-    storage.load_reference_figures(db, figures, label, replace)
-    storage.discard_reference_upload(db, upload_id)
+    if not storage.load_reference_figures(db, figures, label, replace, staged_upload=upload_id):
+        return render_error(404, gettext("This upload is no longer waiting"), gettext("Upload the file again."))
     return redirect(url_for(".reference_tables", loaded=len(figures)))
 
 
@@ -338,6 +360,13 @@ def _reference_form(db, errors):
     return page, 400
 
 
+def allow_uploads():
+    """Let the reference upload be larger than a form; it must happen before CSRF protection reads the body."""
+    if request.endpoint == "console.reference_tables" and request.method == "POST":
+        request.max_content_length = UPLOAD_LIMIT
+
+
 def init_app(app):
     """Register the console."""
     app.register_blueprint(bp)
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_uploads)

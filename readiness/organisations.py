@@ -1,6 +1,7 @@
 """An organisation over time: its respondents side by side, invites, yearly rounds, the peers page, and
 deleting its data."""
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from .survey import current_assessment
 from .survey import summarise
 
 bp = localized_blueprint("organisations", __name__)
+# A row id as a form sends it: digits only, short enough for SQLite's integers.
+ID = re.compile(r"[0-9]{1,15}")
 
 
 @bp.after_request
@@ -120,8 +123,8 @@ def _invites_table(db, assessment):
 
 
 def _organisation_body(db, assessment):
-    """The organisation page's answers, combined profile and rounds: the same for each of its respondents,
-    rendered once per change of the organisation's submitted answers."""
+    """The organisation page's respondents, answers, combined profile and rounds for one viewer (it marks
+    "you"), rendered once per change of the organisation and reused."""
     questionnaire = load()
     model = scoring.load(questionnaire)
     with storage.read_snapshot(db):
@@ -165,7 +168,7 @@ def revoke_invite():
     """Revoke an invite that has not been used: its link stops working."""
     assessment = _organisation_assessment()
     invite_id = request.form.get("invite_id", "")
-    if not invite_id.isdigit():
+    if not ID.fullmatch(invite_id):
         return redirect(url_for(".organisation", _anchor="invites"))
     try:
         storage.revoke_invite(storage.get_db(), assessment.id, int(invite_id))
@@ -383,8 +386,8 @@ def delete():
     if target == "own" and not (is_lead and others):
         ids = [assessment.id]
     elif target == "organisation" and is_lead:
-        ids = [r.assessment.id for round_ in rounds for r in round_.respondents]
-    elif is_lead and target.isdigit():
+        ids = None  # the whole organisation, as it is when the deletion runs
+    elif is_lead and ID.fullmatch(target):
         if int(target) not in {r.assessment.id for r in others}:
             return render_error(
                 404,
@@ -398,12 +401,16 @@ def delete():
     if request.form.get("confirm") != "yes":
         error = gettext("Tick the box to confirm that you want to delete the answers for good.")
         return _delete_form(assessment, others, is_lead, target, error)
-    deleted = storage.delete_assessments(db, ids, summarise)
+    if ids is None:
+        deleted = storage.delete_organisation(db, assessment.organisation_id, summarise)
+    else:
+        deleted = storage.delete_assessments(db, ids, summarise)
     for assessment_id in deleted:
         current_app.extensions["pdf_store"].forget(assessment_id)
-    if assessment.id in ids:
+    own = assessment.id in deleted
+    if own:
         session.pop("token", None)
-    return render_template("deleted.html", count=len(deleted), own=assessment.id in ids)
+    return render_template("deleted.html", count=len(deleted), own=own)
 
 
 def _delete_form(assessment, others, is_lead, target=None, error=None):

@@ -10,6 +10,7 @@ another. Nothing here knows Flask.
 import hashlib
 import os
 import threading
+import time
 from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +27,8 @@ class PdfStore:
         # what it needs), so that a busy worker neither falls behind nor waits long for its queue at shutdown.
         self.queue_limit = queue_limit
         self._queued = 0
+        # When each assessment's PDFs were last forgotten: a rendering that began before is not kept.
+        self._forgotten = {}
         # One thread: a second would only compete with the first (and with requests) for the same cores.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf")
         self._pending = {}
@@ -69,7 +72,9 @@ class PdfStore:
         return self._executor.submit(run)
 
     def forget(self, assessment_id):
-        """Remove every PDF of an assessment (its data was deleted)."""
+        """Remove every PDF of an assessment (its data was deleted), also one still being rendered."""
+        with self._lock:
+            self._forgotten[assessment_id] = time.monotonic()
         for path in self.folder.glob(f"{assessment_id}-*.pdf"):
             path.unlink(missing_ok=True)
 
@@ -83,8 +88,13 @@ class PdfStore:
                 owner = False
         if not owner:
             return pending.result()
+        started = time.monotonic()
         try:
             pdf = self._render(html)
+            with self._lock:
+                if self._forgotten.get(assessment_id, -1) >= started:
+                    pending.set_result(pdf)
+                    return pdf  # deleted while it was rendered: nothing is kept
             # Written aside and renamed into place, so that no reader (in any worker) sees half a file.
             draft = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
             draft.write_bytes(pdf)

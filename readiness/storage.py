@@ -226,6 +226,19 @@ def _add_operators(db):
     )
 
 
+@migrations(name="0006_changed_organisations")
+def _count_changed_organisations(db):
+    # The organisations whose contribution to a group changed since the group was last shown: one
+    # organisation counts once however often it changed (new rounds, deletion), so that the publication rule
+    # compares organisations, not events, with the minimum group size.
+    db["peer_changes"].drop()
+    db["peer_changed_organisations"].create(
+        {"org_type": str, "size_band": str, "organisation_id": int},
+        pk=("org_type", "size_band", "organisation_id"),
+        strict=True,
+    )
+
+
 class AssessmentLocked(Exception):
     """The assessment has been submitted and can no longer change."""
 
@@ -600,20 +613,22 @@ def _count_once(db, assessment_id, group, scores, counted, summarise):
         return
     if current is not None:
         _uncount(db, current[0], summarise)
-    _contribute(db, group, counted, scores, +1)
+    _contribute(db, organisation_id, group, counted, scores, +1)
     db.execute("update assessments set counted = 1 where id = ?", [assessment_id])
 
 
 def _uncount(db, assessment_id, summarise):
     """Take a counted assessment's answers out of the live peer aggregates; return its groups."""
-    group = db.execute("select org_type, size_band from assessments where id = ?", [assessment_id]).fetchone()
+    organisation_id, *group = db.execute(
+        "select organisation_id, org_type, size_band from assessments where id = ?", [assessment_id]
+    ).fetchone()
     # Submitted answers never change, so summarising them again gives what was counted.
     _, scores, counted = summarise(load_answers(db, assessment_id))
     db.execute("update assessments set counted = 0 where id = ?", [assessment_id])
-    return _contribute(db, tuple(group), counted, scores, -1)
+    return _contribute(db, organisation_id, tuple(group), counted, scores, -1)
 
 
-def _contribute(db, group, choices, scores, delta):
+def _contribute(db, organisation_id, group, choices, scores, delta):
     """Add (``delta`` 1) or remove (-1) one organisation's answers to or from every live group it belongs to."""
     org_type, size_band = group
     # A group part left unknown ("*") must not count the organisation twice into the same group.
@@ -621,9 +636,8 @@ def _contribute(db, group, choices, scores, delta):
     for key in groups:
         _count_into_group(db, key, choices, scores, delta)
         db.execute(
-            "insert into peer_changes (org_type, size_band, contributions) values (?, ?, 1) "
-            "on conflict do update set contributions = contributions + 1",
-            key,
+            "insert or ignore into peer_changed_organisations (org_type, size_band, organisation_id) values (?, ?, ?)",
+            [*key, organisation_id],
         )
     if delta < 0:
         for table in ("peer_groups", "peer_counts", "peer_scores"):
@@ -644,34 +658,70 @@ def delete_assessments(db, assessment_ids, summarise):
     """Delete assessments and everything that refers to them, in one transaction; an organisation left with
     none is deleted too. Peers stop seeing a deleted answer at once: the live aggregates lose it, and the
     published groups that held it are withheld until enough has changed to show them again (see
-    peers.may_publish). Another respondent of the organisation is counted instead, if one has submitted.
-    Return the ids that existed."""
+    peers.may_publish). Another respondent of the organisation is counted instead, if one has submitted, and
+    takes over as lead if the lead was deleted. Return the ids that existed."""
     with write_transaction(db):
-        deleted = []
-        for assessment_id in assessment_ids:
-            row = db.execute(
-                "select organisation_id, counted from assessments where id = ?", [assessment_id]
-            ).fetchone()
-            if row is None:
-                continue
-            organisation_id, counted = row
-            if counted:
-                groups = _uncount(db, assessment_id, summarise)
-                for table in ("peer_groups", "peer_counts", "peer_scores"):
-                    db.conn.executemany(f"delete from published_{table} where org_type = ? and size_band = ?", groups)
-                _bump_results_revision(db)
-            _bump_organisation(db, assessment_id)
-            db.execute("update invites set assessment_id = null where assessment_id = ?", [assessment_id])
-            for table in ("answers", "free_texts", "saved_sections", "assessment_scores"):
-                db.execute(f"delete from {table} where assessment_id = ?", [assessment_id])
-            db.execute("delete from assessments where id = ?", [assessment_id])
-            if counted:
-                _count_replacement(db, organisation_id, summarise)
-            if not db.execute("select 1 from assessments where organisation_id = ?", [organisation_id]).fetchone():
-                db.execute("delete from invites where organisation_id = ?", [organisation_id])
-                db.execute("delete from organisations where id = ?", [organisation_id])
-            deleted.append(assessment_id)
-        return deleted
+        return _delete(db, assessment_ids, summarise)
+
+
+def delete_organisation(db, organisation_id, summarise):
+    """Delete every assessment of an organisation, every round, as they are under the write lock (a
+    respondent joining at that moment goes too). Return the ids deleted."""
+    with write_transaction(db):
+        ids = [row[0] for row in db.execute("select id from assessments where organisation_id = ?", [organisation_id])]
+        return _delete(db, ids, summarise)
+
+
+def purge_drafts(db, updated_before, dry_run=False):
+    """Delete the unsubmitted assessments last saved before ``updated_before`` (ISO), chosen under the write
+    lock so that one saved or submitted meanwhile stays. Drafts are never counted for peers. Return their ids."""
+    with write_transaction(db):
+        ids = [
+            row[0]
+            for row in db.execute(
+                "select id from assessments where status = 'draft' and updated_at < ? order by id", [updated_before]
+            )
+        ]
+        if not dry_run:
+            _delete(db, ids, summarise=None)
+        return ids
+
+
+def _delete(db, assessment_ids, summarise):
+    deleted = []
+    for assessment_id in assessment_ids:
+        row = db.execute(
+            "select organisation_id, round, lead, counted from assessments where id = ?", [assessment_id]
+        ).fetchone()
+        if row is None:
+            continue
+        organisation_id, round_number, lead, counted = row
+        if counted:
+            groups = _uncount(db, assessment_id, summarise)
+            for table in ("peer_groups", "peer_counts", "peer_scores"):
+                db.conn.executemany(f"delete from published_{table} where org_type = ? and size_band = ?", groups)
+        db.execute("update invites set assessment_id = null where assessment_id = ?", [assessment_id])
+        for table in ("answers", "free_texts", "saved_sections", "assessment_scores"):
+            db.execute(f"delete from {table} where assessment_id = ?", [assessment_id])
+        db.execute("delete from assessments where id = ?", [assessment_id])
+        if counted:
+            _count_replacement(db, organisation_id, summarise)
+        if lead:
+            # The round keeps a lead: the respondent who joined it first.
+            db.execute(
+                "update assessments set lead = 1 where id = (select min(id) from assessments "
+                "where organisation_id = ? and round = ?)",
+                [organisation_id, round_number],
+            )
+        db.execute("update organisations set revision = revision + 1 where id = ?", [organisation_id])
+        if not db.execute("select 1 from assessments where organisation_id = ?", [organisation_id]).fetchone():
+            db.execute("delete from invites where organisation_id = ?", [organisation_id])
+            db.execute("delete from organisations where id = ?", [organisation_id])
+        deleted.append(assessment_id)
+    if deleted:
+        # Every rendered page is stale now; a deleted id may also be given to a new assessment later.
+        _bump_results_revision(db)
+    return deleted
 
 
 def _count_replacement(db, organisation_id, summarise):
@@ -684,7 +734,7 @@ def _count_replacement(db, organisation_id, summarise):
     if row is None:
         return
     _, scores, counted = summarise(load_answers(db, row[0]))
-    _contribute(db, (row[1], row[2]), counted, scores, +1)
+    _contribute(db, organisation_id, (row[1], row[2]), counted, scores, +1)
     db.execute("update assessments set counted = 1 where id = ?", [row[0]])
 
 
@@ -712,19 +762,17 @@ def respondent_roles(db, organisation_id):
     )
 
 
-def stale_drafts(db, updated_before):
-    """Return the ids of unsubmitted assessments last saved before ``updated_before`` (an ISO timestamp)."""
-    return [
-        row[0]
-        for row in db.execute(
-            "select id from assessments where status = 'draft' and updated_at < ? order by id", [updated_before]
-        )
-    ]
-
-
 def _group_sizes(db, table):
-    column = "contributions" if table == "peer_changes" else "organisations"
-    return {(t, b): n for t, b, n in db.execute(f"select org_type, size_band, {column} from {table}")}
+    return {(t, b): n for t, b, n in db.execute(f"select org_type, size_band, organisations from {table}")}
+
+
+def _changed_organisations(db):
+    return {
+        (t, b): n
+        for t, b, n in db.execute(
+            "select org_type, size_band, count(*) from peer_changed_organisations group by org_type, size_band"
+        )
+    }
 
 
 def _publish_if_safe(db, may_publish):
@@ -732,13 +780,13 @@ def _publish_if_safe(db, may_publish):
     for org_type, size_band, organisations in db.execute("select * from peer_shown_sizes"):
         shown_before.setdefault((org_type, size_band), set()).add(organisations)
     live = _group_sizes(db, "peer_groups")
-    changes = _group_sizes(db, "peer_changes")
+    changes = _changed_organisations(db)
     shown = may_publish(live, _group_sizes(db, "published_peer_groups"), shown_before, changes=changes)
     if shown is None:
         return
     # A group's changes count from the last snapshot that showed it: one hidden for a while (or withheld
     # after a deletion) comes back only when enough has changed since anyone saw it.
-    db.conn.executemany("delete from peer_changes where org_type = ? and size_band = ?", list(shown))
+    db.conn.executemany("delete from peer_changed_organisations where org_type = ? and size_band = ?", list(shown))
     for table in ("peer_groups", "peer_counts", "peer_scores"):
         db.execute(f"delete from published_{table}")
         db.execute(f"insert into published_{table} select * from {table}")
@@ -768,10 +816,14 @@ def _count_into_group(db, group, choices, scores, delta):
     )
 
 
-def load_reference_figures(db, figures, loaded_from, replace):
+def load_reference_figures(db, figures, loaded_from, replace, staged_upload=None):
     """Store an operator's reference figures: with ``replace`` they become the whole reference, else they
-    replace the figures with the same id and extend the rest. All or nothing."""
+    replace the figures with the same id and extend the rest. All or nothing. With ``staged_upload``, that
+    upload is consumed in the same transaction: False (nothing loaded) if it was consumed already."""
     with write_transaction(db):
+        if staged_upload is not None:
+            if db.execute("delete from reference_uploads where id = ?", [staged_upload]).rowcount != 1:
+                return False
         if replace:
             db.execute("delete from reference_figures")
         db["reference_figures"].upsert_all(
@@ -786,6 +838,7 @@ def load_reference_figures(db, figures, loaded_from, replace):
             }
         )
         _bump_results_revision(db)
+        return True
 
 
 def operator_reference(db):
@@ -967,20 +1020,20 @@ def end_operator_sessions(db, operator_id):
         db.execute("update operators set session_version = session_version + 1 where id = ?", [operator_id])
 
 
-def recent_failures(db, username, window_seconds):
-    """Return how many sign-ins with this name failed within the last ``window_seconds``."""
-    since = datetime.now(UTC).timestamp() - window_seconds
-    return db.execute(
-        "select count(*) from sign_in_failures where username = ? and failed_at > ?", [username, since]
-    ).fetchone()[0]
-
-
-def record_failure(db, username):
-    """Remember a failed sign-in; failures older than a day are forgotten on the way."""
+def start_sign_in(db, username, window_seconds, allowed):
+    """Count a sign-in attempt as failed until it succeeds (clear_failures); False if the name has failed
+    ``allowed`` times within the window already. Counting first makes parallel guesses count too."""
     now = datetime.now(UTC).timestamp()
     with write_transaction(db):
+        failures = db.execute(
+            "select count(*) from sign_in_failures where username = ? and failed_at > ?",
+            [username, now - window_seconds],
+        ).fetchone()[0]
+        if failures >= allowed:
+            return False
         db.execute("delete from sign_in_failures where failed_at < ?", [now - 86400])
         db.execute("insert into sign_in_failures (username, failed_at) values (?, ?)", [username, now])
+        return True
 
 
 def clear_failures(db, username):
@@ -1006,12 +1059,6 @@ def staged_reference_upload(db, upload_id):
     """Return a staged upload as a dict, or None."""
     row = db.execute("select filename, content from reference_uploads where id = ?", [upload_id]).fetchone()
     return {"filename": row[0], "content": row[1]} if row else None
-
-
-def discard_reference_upload(db, upload_id):
-    """Forget a staged upload (it was loaded)."""
-    with write_transaction(db):
-        db.execute("delete from reference_uploads where id = ?", [upload_id])
 
 
 def reference_loads(db):

@@ -322,3 +322,16 @@ def test_operator_accounts_from_the_command_line(runner, db):
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["operators", "create", "ylläpitäjä"], input=f"{PASSWORD}\n{PASSWORD}\n").exit_code != 0
     assert db.execute("select count(*) from operators").fetchone() == (1,)
+
+
+def test_a_reference_file_larger_than_a_form_is_taken(console, db):
+    rows = [
+        f"own_use_regular_{i},own_use,regularly,40,percent,exact,158,2024,https://example.fi/taulukot,KT:n taulukot,"
+        f"40 %,40 % käytti säännöllisesti {i},40 % använde regelbundet,40% used it regularly"
+        for i in range(800)
+    ]
+    text = REFERENCE_HEADER + "\n" + "\n".join(rows) + "\n"
+    assert len(text.encode()) > 100_000
+    response = upload(console, text)
+    assert response.status_code == 200
+    assert "800 figures in the file" in soup(response).get_text()

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from readiness import storage
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.conftest import publish_at
 from tests.conftest import submit_assessment
 
 INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
@@ -442,3 +443,28 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
         first = tr.find_all("td")[0].get_text(strip=True)
         expected = stored.get(dimension.id)
         assert first == (f"{expected:.0f}" if expected is not None else "no score"), dimension.id
+
+
+def test_one_organisation_changing_many_times_counts_once_for_publication(db, questionnaire):
+    """An attacker's new rounds and deletion must not make a victim's single submission publishable."""
+    from readiness.survey import summarise
+
+    for i in range(4):
+        submit_assessment(db, questionnaire, f"peer-{i}")
+    attacker = submit_assessment(db, questionnaire, "attacker")
+    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (5,)
+    profile = questionnaire.section("profile")
+    keys = [key for q in profile.questions for key in q.answer_keys()]
+    for number in (2, 3):
+        attacker = storage.start_round(
+            db, attacker, storage.hash_token(f"round-{number}"), questionnaire.version, "profile", keys
+        )
+        for section in questionnaire.sections[1:]:
+            section_keys = [key for q in section.questions for key in q.answer_keys()]
+            storage.save_section(db, attacker, section.id, section_keys, {}, {})
+        storage.submit(db, attacker, [s.id for s in questionnaire.sections], summarise, publish_at(5))
+    organisation = db.execute("select organisation_id from assessments where id = ?", [attacker]).fetchone()[0]
+    storage.delete_organisation(db, organisation, summarise)
+    submit_assessment(db, questionnaire, "victim", {"own_use": {"attitude": "fairly_negative"}})
+    # Two organisations changed (the attacker and the victim): fewer than five, so nothing is shown.
+    assert db.execute("select count(*) from published_peer_groups where org_type = '*'").fetchone() == (0,)

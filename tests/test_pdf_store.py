@@ -117,3 +117,18 @@ def test_renderings_ahead_beyond_the_queue_limit_are_skipped(tmp_path, renderer)
     # With the queue empty again, the next one is taken.
     assert store.prepare(9, "fi", lambda: "<p>9</p>").result(5) is None
     assert sorted(renderer.rendered) == ["<p>0</p>", "<p>1</p>", "<p>9</p>"]
+
+
+def test_a_rendering_under_way_when_the_assessment_is_deleted_is_not_kept(store, renderer):
+    renderer.release.clear()
+    future = store.prepare(7, "fi", lambda: "<p>poistettava</p>")
+    while not renderer.rendered:
+        time.sleep(0.01)
+    store.forget(7)
+    renderer.release.set()
+    future.result(5)
+    assert list(store.folder.glob("7-*.pdf")) == []
+    # A later assessment that is given the same id keeps its PDFs.
+    time.sleep(0.01)
+    store.get(7, "fi", "<p>uusi</p>")
+    assert len(list(store.folder.glob("7-*.pdf"))) == 1

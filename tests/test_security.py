@@ -130,3 +130,44 @@ def test_behind_a_proxy_each_client_is_throttled_on_its_own(tmp_path, db, questi
         proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.5"})
     assert proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 429
     assert proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.6"}).status_code == 404
+
+
+def test_odd_ids_and_dates_get_clear_answers_not_500s(app, client, db, questionnaire, answers):
+    from werkzeug.security import generate_password_hash
+
+    from readiness import storage
+    from tests.conftest import csrf_token
+    from tests.conftest import post_form
+
+    for section in questionnaire.sections:
+        post_form(client, f"/fi/section/{section.id}", answers[section.id])
+    client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
+    token = csrf_token(client, "/fi/organisation")
+    for invite_id in ("²", "9" * 30, "-1"):
+        response = client.post("/fi/organisation/invites/revoke", data={"csrf_token": token, "invite_id": invite_id})
+        assert response.status_code == 302
+    for target in ("²", "9" * 30):
+        response = client.post("/fi/delete", data={"csrf_token": token, "target": target, "confirm": "yes"})
+        assert response.status_code in (400, 404)
+    storage.create_operator(db, "tarkastaja", generate_password_hash("tarkastajan-salasana"))
+    operator = app.test_client()
+    url = "/fi/console/sign-in?next=/fi/console/%0d%0aSet-Cookie:x=1"
+    response = operator.post(
+        url,
+        data={"csrf_token": csrf_token(operator, url), "username": "tarkastaja", "password": "tarkastajan-salasana"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/fi/console/"
+    for query in ("?until=9999-12-31", "?since=0001-01-01"):
+        assert operator.get("/en/console/results" + query).status_code == 400
+
+
+def test_a_deletion_makes_every_rendered_page_stale(db, questionnaire):
+    """A deleted id may be given to a new assessment; nothing rendered before the deletion may be reused."""
+    from readiness import storage
+    from readiness.survey import summarise
+
+    assessment = submit_assessment(db, questionnaire, "d" * 43)
+    organisation = db.execute("select organisation_id from assessments").fetchone()[0]
+    before = storage.results_revisions(db, organisation)
+    storage.delete_assessments(db, [assessment], summarise)
+    assert storage.results_revisions(db, organisation)[0] != before[0]
