@@ -76,6 +76,7 @@ def _signed_in_operator():
     # A session from before a sign-out carries an older version: it no longer counts.
     if operator is None or operator["session_version"] != version:
         session.pop("operator", None)
+        session.pop("operator_version", None)
         return None
     return operator
 
@@ -131,6 +132,8 @@ def cached_figures(key, compute):
     found = _figures.get(key)
     if found is None or now - found[0] > FIGURES_TTL:
         found = (now, compute())
+        if len(_figures) >= 256:  # filters make keys; an operator trying many must not grow this forever
+            _figures.clear()
         _figures[key] = found
     return found[1]
 

@@ -422,7 +422,7 @@ def create_assessment(db, token_hash, questionnaire_version, section_id, answer_
 def create_invite(db, assessment_id, token_hash):
     """Let the lead of an organisation invite one more respondent to its current round; return the invite id."""
     with write_transaction(db):
-        lead = _lead_of_latest_round(db, assessment_id)
+        lead = _lead_oflatest_round(db, assessment_id)
         _bump_organisation(db, assessment_id)
         return (
             db["invites"]
@@ -441,7 +441,7 @@ def create_invite(db, assessment_id, token_hash):
 def revoke_invite(db, assessment_id, invite_id):
     """Revoke an unused invite of the lead's organisation; True if it was open until now."""
     with write_transaction(db):
-        lead = _lead_of_latest_round(db, assessment_id)
+        lead = _lead_oflatest_round(db, assessment_id)
         cursor = db.execute(
             "update invites set revoked_at = ? where id = ? and organisation_id = ? and revoked_at is null "
             "and used_at is null",
@@ -494,7 +494,7 @@ def _open_invite(db, invite_hash):
         return None, "revoked"
     if used_at:
         return None, "used"
-    if _latest_round(db, organisation_id) != round_number:
+    if latest_round(db, organisation_id) != round_number:
         return None, "outdated"
     return (invite_id, organisation_id, round_number), None
 
@@ -510,7 +510,7 @@ def start_round(db, assessment_id, token_hash, questionnaire_version, carried_se
         if row is None:
             raise NotFound(assessment_id)
         organisation_id, round_number, lead, status = row
-        if _latest_round(db, organisation_id) != round_number:
+        if latest_round(db, organisation_id) != round_number:
             raise RoundRefused("newer")
         if not lead:
             raise RoundRefused("not_lead")
@@ -528,14 +528,10 @@ def start_round(db, assessment_id, token_hash, questionnaire_version, carried_se
 
 def latest_round(db, organisation_id):
     """Return the number of an organisation's newest round."""
-    return _latest_round(db, organisation_id)
-
-
-def _latest_round(db, organisation_id):
     return db.execute("select max(round) from assessments where organisation_id = ?", [organisation_id]).fetchone()[0]
 
 
-def _lead_of_latest_round(db, assessment_id):
+def _lead_oflatest_round(db, assessment_id):
     """Return the assessment's row if it is the lead's in its organisation's latest round, else raise."""
     row = db.execute("select organisation_id, round, lead from assessments where id = ?", [assessment_id]).fetchone()
     if row is None:
@@ -543,7 +539,7 @@ def _lead_of_latest_round(db, assessment_id):
     organisation_id, round_number, lead = row
     if not lead:
         raise RoundRefused("not_lead")
-    if _latest_round(db, organisation_id) != round_number:
+    if latest_round(db, organisation_id) != round_number:
         raise RoundRefused("newer")
     return {"organisation_id": organisation_id, "round": round_number}
 
