@@ -79,3 +79,14 @@ def assert_accessible(page):
     """Run axe-core on the page as it is now: zero violations, or the report says which."""
     results = AXE.run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def pytest_collection_modifyitems(items):
+    """The live server is werkzeug's development server in a thread: when Chromium drops a request half-way
+    (a page closed while a stylesheet streams), the server leaves that file to the garbage collector, and the
+    warning lands in whichever test runs then. It is the test server's, not the service's: browser tests let
+    it pass; every other test still fails on any warning."""
+    for item in items:
+        if "tests/browser/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"))
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
