@@ -81,22 +81,36 @@ def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path, questionnaire
     tokens = {}
     stop = threading.Event()
 
-    def respondent(number):
+    def start_assessment():
+        """Open the first section, save it, and return (CSRF token, session cookie, resume token)."""
         status, page, cookie = request(port, "GET", "/fi/section/profile")
         token = CSRF.search(page).group(1)
         status, _, cookie = request(
             port, "POST", "/fi/section/profile", {**answers["profile"], "csrf_token": token}, cookie
         )
-        assert status == 302
+        assert status == 302, status
         saved = request(port, "GET", "/fi/saved", cookie=cookie)[1]
-        tokens[number] = re.search(r"/resume/([A-Za-z0-9_-]{43})", saved).group(1)
+        return token, cookie, re.search(r"/resume/([A-Za-z0-9_-]{43})", saved).group(1)
+
+    def respondent(number):
+        for attempt in range(5):
+            try:
+                token, cookie, tokens[number] = start_assessment()
+                break
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.2 * (attempt + 1))  # a loaded machine; a new assessment is started instead
+        else:
+            return
         n = 0
         while not stop.is_set():
             data = {**answers["outlook"], "future": f"save {n}", "csrf_token": token}
             try:
                 status, _, cookie = request(port, "POST", "/fi/section/outlook", data, cookie)
-            except OSError:
-                return  # the server is gone
+            except (OSError, http.client.HTTPException):
+                # The server is gone (killed), or, on a loaded machine, a connection failed: only an
+                # acknowledged save counts, so trying the next one is safe.
+                time.sleep(0.05)
+                continue
             if status == 302:
                 acknowledged[number] = n
             n += 1
@@ -104,8 +118,9 @@ def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path, questionnaire
     threads = [threading.Thread(target=respondent, args=(number,)) for number in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 20
-    while sum(acknowledged.values()) < CLIENTS * 20 and time.monotonic() < deadline:
+    # Kill when every client has had saves acknowledged (and is in the middle of the next one).
+    deadline = time.monotonic() + 60
+    while (len(acknowledged) < CLIENTS or min(acknowledged.values()) < 5) and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(server.pid, signal.SIGKILL)
     server.wait()
