@@ -82,15 +82,15 @@ def _peer_filters():
         raise ApiError(
             400, "unknown_filter", f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(PEER_FILTERS)}."
         )
-    questionnaire = load()
+    choices = peers.filter_choices(load())
     org_type = request.args.get("org_type", ANY)
     size_band = request.args.get("size_band", ANY)
-    if org_type != ANY and questionnaire.question("org_type").option(org_type) is None:
+    if org_type not in choices:
         raise ApiError(400, "unknown_filter_value", f"Unknown org_type {org_type!r}.")
     if size_band != ANY:
         if org_type == ANY:
             raise ApiError(400, "size_band_needs_org_type", "size_band is only meaningful together with org_type.")
-        if questionnaire.question(peers.size_question(questionnaire, org_type)).option(size_band) is None:
+        if size_band not in choices[org_type]:
             raise ApiError(
                 400, "unknown_filter_value", f"size_band {size_band!r} is not a size band of org_type {org_type!r}."
             )

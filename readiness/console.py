@@ -26,6 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from . import console_figures
 from . import datasets
+from . import peers
 from . import reference
 from . import scoring
 from . import storage
@@ -194,9 +195,9 @@ def _result_filters(questionnaire):
         return None
     org_type = request.args.get("org_type", "")
     size_band = request.args.get("size_band", "")
-    org_types = {o.id for o in questionnaire.question("org_type").options}
-    bands = {o.id for q in ("population", "staff") for o in questionnaire.question(q).options}
-    if (org_type and org_type not in org_types) or (size_band and size_band not in bands):
+    choices = peers.filter_choices(questionnaire)
+    bands = {band for type_bands in choices.values() for band in type_bands}
+    if (org_type and (org_type == peers.ANY or org_type not in choices)) or (size_band and size_band not in bands):
         return None
     period = {}
     for name in ("since", "until"):

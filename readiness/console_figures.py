@@ -75,14 +75,8 @@ def _labelled(rows, questionnaire, key, lang):
     questions = {"org_type": ["org_type"], "size_band": ["population", "staff"], "region": ["region"]}[key]
     found = []
     for value, started, submitted in rows:
-        option = next(
-            (
-                questionnaire.question(q).option(value)
-                for q in questions
-                if value and questionnaire.question(q).option(value)
-            ),
-            None,
-        )
+        options = (questionnaire.question(q).option(value) for q in questions) if value else ()
+        option = next((found_option for found_option in options if found_option), None)
         found.append((option.label[lang] if option else "–", started, submitted or 0))
     return sorted(found, key=lambda row: -row[1])
 

@@ -45,52 +45,40 @@ def columns(questionnaire, model, with_names):
 
 def codebook(questionnaire, model):
     """Return the codebook: each column with its question and option ids and their Finnish texts."""
-    rows = [
-        {"column": column, "question_id": "", "option_id": "", "question_fi": "", "option_fi": ""} for column in META
-    ]
-    rows.append(
-        {
-            "column": "organisation_name",
-            "question_id": "org_name",
-            "option_id": "",
-            "question_fi": questionnaire.question("org_name").text["fi"] + " (vain pyydettäessä)",
-            "option_fi": "",
-        }
-    )
+    rows = [_code(column) for column in META]
+    name = questionnaire.question("org_name")
+    rows.append(_code("organisation_name", name.id, question_fi=name.text["fi"] + " (vain pyydettäessä)"))
     for question in questionnaire.questions():
         if question.id == "org_name":
             continue
         if question.type == "multiple":
             for option in question.options:
-                rows.append(_code(f"{question.id}.{option.id}", question, None, option, "1 = valittu, 0 = ei valittu"))
+                rows.append(
+                    _answer_code(f"{question.id}.{option.id}", question, None, option, "1 = valittu, 0 = ei valittu")
+                )
         elif question.type == "text":
-            rows.append(_code(question.id, question, None, None, "vapaa teksti"))
+            rows.append(_answer_code(question.id, question, None, None, "vapaa teksti"))
         else:
             for key in question.answer_keys():
                 for option in question.options:
-                    rows.append(_code(key, question, question.row(key), option, None))
-    for dimension in model.dimensions:
-        rows.append(
-            {
-                "column": f"score.{dimension.id}",
-                "question_id": "",
-                "option_id": "",
-                "question_fi": f"{dimension.name['fi']} (0–100)",
-                "option_fi": "",
-            }
-        )
+                    rows.append(_answer_code(key, question, question.row(key), option, None))
+    rows += [_code(f"score.{d.id}", question_fi=f"{d.name['fi']} (0–100)") for d in model.dimensions]
     return pd.DataFrame(rows)
 
 
-def _code(column, question, row, option, note):
-    text = question.text["fi"] + (f": {row.label['fi']}" if row else "")
+def _code(column, question_id="", option_id="", question_fi="", option_fi=""):
     return {
         "column": column,
-        "question_id": question.id,
-        "option_id": option.id if option else "",
-        "question_fi": text,
-        "option_fi": option.label["fi"] if option else note,
+        "question_id": question_id,
+        "option_id": option_id,
+        "question_fi": question_fi,
+        "option_fi": option_fi,
     }
+
+
+def _answer_code(column, question, row, option, note):
+    text = question.text["fi"] + (f": {row.label['fi']}" if row else "")
+    return _code(column, question.id, option.id if option else "", text, option.label["fi"] if option else note)
 
 
 def assessment_frames(db, questionnaire, model, with_names=False, chunk=CHUNK):
