@@ -31,8 +31,9 @@ from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from readiness import storage  # noqa: E402
-from readiness.questionnaire import load  # noqa: E402
+from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import database  # noqa: E402
+from readiness.store import operators  # noqa: E402
 
 PASSWORD = "benchmark-password"
 
@@ -77,8 +78,8 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "console.sqlite"
         populate(path, args.assessments, questionnaire)
-        db = storage.connect(str(path))
-        storage.create_operator(db, "benchmark", generate_password_hash(PASSWORD))
+        db = database.connect(str(path))
+        operators.create_operator(db, "benchmark", generate_password_hash(PASSWORD))
         db.conn.close()
         port = free_port()
         server = start_server(path, port, 1)

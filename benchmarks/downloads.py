@@ -29,8 +29,8 @@ from survey import free_port  # noqa: E402
 from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
-from readiness import storage  # noqa: E402
-from readiness.questionnaire import load  # noqa: E402
+from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import database  # noqa: E402
 from tests.conftest import submit_assessment  # noqa: E402
 
 TOKEN = "c" * 43
@@ -38,7 +38,7 @@ TOKEN = "c" * 43
 
 def bump(db):
     """Change the results revision, as another organisation's submission would."""
-    with storage.write_transaction(db):
+    with database.write_transaction(db):
         db.execute("update revisions set value = value + 1 where name = 'results'")
 
 
@@ -59,8 +59,8 @@ def main():
 
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "downloads.sqlite"
-        db = storage.connect(str(path))
-        storage.migrate(db)
+        db = database.connect(str(path))
+        database.migrate(db)
         questionnaire = load()
         submit_assessment(db, questionnaire, TOKEN, {"profile": {"org_name": "Esimerkkilän kunta"}})
         for i in range(9):

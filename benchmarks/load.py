@@ -31,8 +31,8 @@ from survey import section_answers  # noqa: E402
 from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
-from readiness import storage  # noqa: E402
-from readiness.questionnaire import load  # noqa: E402
+from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import records  # noqa: E402
 from tests.conftest import submit_assessment  # noqa: E402
 
 STEPS = ("start", "section page", "section save", "check", "submit", "results", "report download")
@@ -92,15 +92,15 @@ def journey(port, questionnaire, record, variant):
 
 def verify(database, record, questionnaire):
     """Return the acknowledged saves and submissions that the database does not hold as acknowledged."""
-    db = storage.connect(str(database))
+    db = database.connect(str(database))
     missing = []
     try:
         for token, section_id, choices in record.saves:
-            assessment = storage.find_assessment(db, storage.hash_token(token))
+            assessment = records.find_assessment(db, database.hash_token(token))
             if assessment is None:
                 missing.append((token, section_id, "no assessment"))
                 continue
-            stored = storage.load_answers(db, assessment.id)
+            stored = records.load_answers(db, assessment.id)
             keys = [key for q in questionnaire.section(section_id).questions for key in q.answer_keys()]
             if (
                 section_id not in stored.saved_sections
@@ -108,7 +108,7 @@ def verify(database, record, questionnaire):
             ):
                 missing.append((token, section_id, "answers differ"))
         for token in record.submitted:
-            if not storage.find_assessment(db, storage.hash_token(token)).submitted:
+            if not records.find_assessment(db, database.hash_token(token)).submitted:
                 missing.append((token, None, "not submitted"))
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
@@ -128,8 +128,8 @@ def main():
     record = Journeys()
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / "load.sqlite"
-        db = storage.connect(str(database))
-        storage.migrate(db)
+        db = database.connect(str(database))
+        database.migrate(db)
         for number in range(20):
             submit_assessment(db, questionnaire, f"load-peer-{number}")
         db.conn.close()

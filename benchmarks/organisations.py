@@ -34,32 +34,34 @@ from survey import percentile  # noqa: E402
 from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
-from readiness import storage  # noqa: E402
-from readiness.questionnaire import load  # noqa: E402
-from readiness.survey import summarise  # noqa: E402
-from tests.conftest import publish_at  # noqa: E402
+from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import assessments  # noqa: E402
+from readiness.store import database  # noqa: E402
+from readiness.store import organisations  # noqa: E402
+from readiness.store import records  # noqa: E402
+from tests.conftest import peer_rule  # noqa: E402
 
 PAGES = {"organisation": "/fi/organisation", "peers": "/fi/peers"}
 
 
 def add_respondents(path, questionnaire, count, seed=7):
     """Invite ``count - 1`` respondents to the probe's organisation; each answers at random and submits."""
-    db = storage.connect(str(path))
+    db = database.connect(str(path))
     rng = random.Random(seed)
-    lead = storage.find_assessment(db, storage.hash_token(PROBE_TOKEN))
+    lead = records.find_assessment(db, database.hash_token(PROBE_TOKEN))
     for number in range(1, count):
         invite = f"invite-{number}"
-        storage.create_invite(db, lead.id, storage.hash_token(invite))
-        assessment_id = storage.join_by_invite(
-            db, storage.hash_token(invite), storage.hash_token(f"respondent-{number}"), questionnaire.version
+        organisations.create_invite(db, lead.id, database.hash_token(invite))
+        assessment_id = organisations.join_by_invite(
+            db, database.hash_token(invite), database.hash_token(f"respondent-{number}"), questionnaire.version
         )
         choices = random_choices(questionnaire, rng)
         choices["org_type"], choices["population"] = ["kunta"], ["10000_19999"]
         for section in questionnaire.sections:
             keys = [key for q in section.questions for key in q.answer_keys()]
             section_choices = {k: v for k, v in choices.items() if k in keys}
-            storage.save_section(db, assessment_id, section.id, keys, section_choices, {})
-        storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], summarise, publish_at(5))
+            assessments.save_section(db, assessment_id, section.id, keys, section_choices, {})
+        assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule(), 5)
     respondents = db.execute(
         "select count(*) from assessments where organisation_id = ?", [lead.organisation_id]
     ).fetchone()[0]
@@ -71,7 +73,7 @@ def measure(path, workers, requests):
     """Time the floor and each page, reused and rebuilt, alternating request by request."""
     port = free_port()
     server = start_server(path, port, workers)
-    db = storage.connect(str(path))
+    db = database.connect(str(path))
     try:
         client = Client(port)
         assert client.request("GET", f"/fi/resume/{PROBE_TOKEN}")[0] == 302
@@ -81,7 +83,7 @@ def measure(path, workers, requests):
                 timings["floor"].append(client.request("GET", "/_floor")[2])
                 for page, url in PAGES.items():
                     if kind == "rebuilt":
-                        with storage.write_transaction(db):
+                        with database.write_transaction(db):
                             db.execute("update revisions set value = value + 1 where name = 'results'")
                     status, text, elapsed = client.request("GET", url)
                     assert status == 200, (url, status)

@@ -30,13 +30,13 @@ from survey import percentile  # noqa: E402
 from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
-from readiness import peers  # noqa: E402
-from readiness import scoring  # noqa: E402
-from readiness import storage  # noqa: E402
-from readiness.questionnaire import load  # noqa: E402
-from readiness.results import PROFILE_SECTION  # noqa: E402
-from readiness.survey import summarise  # noqa: E402
-from tests.conftest import publish_at  # noqa: E402
+from readiness.core import peers  # noqa: E402
+from readiness.core import scoring  # noqa: E402
+from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import aggregates  # noqa: E402
+from readiness.store import assessments  # noqa: E402
+from readiness.store import database  # noqa: E402
+from tests.conftest import peer_rule  # noqa: E402
 
 ORG_TYPES = (
     ("kunta", 70),
@@ -74,16 +74,16 @@ def random_choices(questionnaire, rng):
 
 def populate(path, count, questionnaire, seed=2024):
     """Write ``count`` submitted synthetic assessments into a new database and build its aggregates."""
-    db = storage.connect(str(path))
-    storage.migrate(db)
+    db = database.connect(str(path))
+    database.migrate(db)
     model = scoring.load(questionnaire)
     rng = random.Random(seed)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    assessments, answers, saved, scores = [], [], [], []
+    rows, answers, saved, scores = [], [], [], []
     for number in range(1, count + 1):
         choices = random_choices(questionnaire, rng)
-        org_type, size_band = peers.size_band(questionnaire, choices)
-        assessments.append(
+        org_type, size_band = peers.group_key(questionnaire, choices)
+        rows.append(
             (number, f"synthetic-{number}", questionnaire.version, "submitted", now, now, now, org_type, size_band)
             + (number, 1, 1, 1)
         )
@@ -92,15 +92,15 @@ def populate(path, count, questionnaire, seed=2024):
         for result in scoring.score(model, questionnaire, choices):
             if result.value is not None:
                 scores.append((number, result.dimension.id, result.value, org_type, size_band))
-    with storage.write_transaction(db):
+    with database.write_transaction(db):
         # One organisation per synthetic assessment, counted for peers, as a lone respondent's would be.
         db.conn.executemany(
-            "insert into organisations (id, created_at, revision) values (?, ?, 0)", [(a[0], now) for a in assessments]
+            "insert into organisations (id, created_at, revision) values (?, ?, 0)", [(a[0], now) for a in rows]
         )
         db.conn.executemany(
             "insert into assessments (id, token_hash, questionnaire_version, status, created_at, updated_at, submitted_at, "
             "org_type, size_band, organisation_id, round, lead, counted) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            assessments,
+            rows,
         )
         db.conn.executemany("insert into answers (assessment_id, question_id, option_id) values (?, ?, ?)", answers)
         db.conn.executemany("insert into saved_sections (assessment_id, section_id, saved_at) values (?, ?, ?)", saved)
@@ -108,8 +108,7 @@ def populate(path, count, questionnaire, seed=2024):
             "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) values (?, ?, ?, ?, ?)",
             scores,
         )
-    profile = [q.id for q in questionnaire.section(PROFILE_SECTION).questions]
-    storage.rebuild_peer_aggregates(db, publish_at(5), profile)
+    aggregates.rebuild(db, peer_rule(), 5)
     # The assessment whose page is timed goes through the real submission, like any respondent's.
     probe = random_choices(questionnaire, random.Random(seed + 1))
     probe["org_type"], probe["population"] = ["kunta"], ["10000_19999"]
@@ -118,12 +117,12 @@ def populate(path, count, questionnaire, seed=2024):
         keys = [key for q in section.questions for key in q.answer_keys()]
         section_choices = {k: v for k, v in probe.items() if k in keys}
         if probe_id is None:
-            probe_id = storage.create_assessment(
-                db, storage.hash_token(PROBE_TOKEN), questionnaire.version, section.id, keys, section_choices, {}
+            probe_id = assessments.create_assessment(
+                db, database.hash_token(PROBE_TOKEN), questionnaire.version, section.id, keys, section_choices, {}
             )
         else:
-            storage.save_section(db, probe_id, section.id, keys, section_choices, {})
-    storage.submit(db, probe_id, [s.id for s in questionnaire.sections], summarise, publish_at(5))
+            assessments.save_section(db, probe_id, section.id, keys, section_choices, {})
+    assessments.submit(db, probe_id, [s.id for s in questionnaire.sections], peer_rule(), 5)
     db.conn.close()
     return len(answers)
 
@@ -140,7 +139,7 @@ def measure(paths, workers, requests):
             port = free_port()
             servers[size] = start_server(path, port, workers)
             clients[size] = Client(port)
-            dbs[size] = storage.connect(str(path))
+            dbs[size] = database.connect(str(path))
             status, _, _ = clients[size].request("GET", f"/fi/resume/{PROBE_TOKEN}")
             assert status == 302, status
         timings = {size: {"floor": [], "reused": [], "rebuilt": []} for size in paths}
@@ -149,7 +148,7 @@ def measure(paths, workers, requests):
                 for size, client in clients.items():
                     timings[size]["floor"].append(client.request("GET", "/_floor")[2])
                     if kind == "rebuilt":
-                        with storage.write_transaction(dbs[size]):
+                        with database.write_transaction(dbs[size]):
                             dbs[size].execute("update revisions set value = value + 1 where name = 'results'")
                     status, _, elapsed = client.request("GET", "/fi/results")
                     assert status == 200, status

@@ -28,8 +28,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from readiness import storage  # noqa: E402
-from readiness.questionnaire import load  # noqa: E402
+
+from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import records  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 RESUME_LINK = re.compile(r'id="resume-link"[^>]*value="[^"]*/resume/([A-Za-z0-9_-]{43})"')
@@ -220,13 +221,13 @@ def concurrent_saves(port, questionnaire, clients, total):
 
 def verify(database, acknowledged):
     """Compare the database with the acknowledged saves; return the number of differences found."""
-    db = storage.connect(str(database))
+    db = database.connect(str(database))
     last = {(token, section.id): (section, data) for token, section, data in acknowledged}
     differences = 0
     expected_rows = 0
     for (token, section_id), (section, data) in last.items():
-        assessment = storage.find_assessment(db, storage.hash_token(token))
-        answers = storage.load_answers(db, assessment.id)
+        assessment = records.find_assessment(db, database.hash_token(token))
+        answers = records.load_answers(db, assessment.id)
         keys = {key for q in section.questions for key in q.answer_keys()}
         stored = {k: v for k, v in answers.choices.items() if k in keys}
         expected = expected_choices(section, data)

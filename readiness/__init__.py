@@ -1,4 +1,9 @@
-"""readiness: an AI-readiness self-assessment for the Finnish municipal and wellbeing sector."""
+"""readiness: an AI-readiness self-assessment for the Finnish municipal and wellbeing sector.
+
+Three floors with one rule, web → store → core: ``core`` holds the rules (questionnaire, scoring, peers,
+recommendations, charts) in plain Python, ``store`` every SQL statement, ``web`` the Flask blueprints. The
+questionnaire, the model, the rules and the reference figures are data, in ``data/``.
+"""
 
 import os
 import secrets
@@ -52,27 +57,36 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ.get("READINESS_SECRET_KEY") or _instance_secret(app.instance_path)
 
-    from . import api
-    from . import assets
-    from . import commands
-    from . import console
-    from . import downloads
-    from . import i18n
-    from . import organisations
-    from . import pages
-    from . import report
-    from . import storage
-    from . import survey
+    from .store import database
+    from .web import api
+    from .web import assets
+    from .web import commands
+    from .web import console
+    from .web import downloads
+    from .web import helpers
+    from .web import i18n
+    from .web import organisations
+    from .web import pages
+    from .web import report
+    from .web import results
+    from .web import survey
 
     hops = app.config.get("PROXY_HOPS") or int(os.environ.get("READINESS_PROXY_HOPS", 0))
     if hops:
         # Behind nginx: the client's address (for the look-up throttle), scheme and host come from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    storage.init_app(app)
+    # The schema is brought up to date at every start, one process at a time.
+    connection = database.connect(app.config["DATABASE"])
+    try:
+        database.migrate(connection)
+    finally:
+        connection.conn.close()
+    app.teardown_appcontext(helpers.close_db)
     i18n.init_app(app)
     assets.init_app(app)
-    survey.init_app(app)
     pages.init_app(app)
+    survey.init_app(app)
+    results.init_app(app)
     report.init_app(app)
     downloads.init_app(app)
     organisations.init_app(app)

@@ -4,8 +4,9 @@ from functools import partial
 import pytest
 
 from readiness import create_app
-from readiness import storage
-from readiness.questionnaire import load
+from readiness.core.questionnaire import load
+from readiness.store import assessments
+from readiness.store import database
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +38,7 @@ def runner(app):
 @pytest.fixture
 def db(app):
     """A connection to the app's database, for asserting what was stored."""
-    conn = storage.connect(app.config["DATABASE"])
+    conn = database.connect(app.config["DATABASE"])
     yield conn
     conn.conn.close()
 
@@ -45,8 +46,8 @@ def db(app):
 @pytest.fixture
 def fresh_db():
     """A migrated in-memory database, for storage tests that need no app."""
-    db = storage.connect(":memory:")
-    storage.migrate(db)
+    db = database.connect(":memory:")
+    database.migrate(db)
     yield db
     db.conn.close()
 
@@ -105,16 +106,17 @@ def answered(client, questionnaire, answers):
     return client
 
 
-def publish_at(minimum):
-    """The survey's rule for publishing peer aggregates, with a given minimum group size."""
-    from readiness import peers
+def peer_rule():
+    """The peer rule the service applies: ``core.peers.contribution`` with the packaged questionnaire and model."""
+    from readiness.core import peers
+    from readiness.core import scoring
+    from readiness.core.questionnaire import load
 
-    return partial(peers.may_publish, minimum=minimum)
+    return partial(peers.contribution, load(), scoring.load(load()))
 
 
 def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
     """Store and submit a whole assessment directly through storage, as the survey would; return its id."""
-    from readiness.survey import summarise
 
     answers = valid_answers(questionnaire)
     for section_id, fields in (changes or {}).items():
@@ -133,12 +135,12 @@ def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
                 if value:
                     choices[key] = value if isinstance(value, list) else [value]
         if assessment_id is None:
-            assessment_id = storage.create_assessment(
-                db, storage.hash_token(token), questionnaire.version, section.id, keys, choices, texts
+            assessment_id = assessments.create_assessment(
+                db, database.hash_token(token), questionnaire.version, section.id, keys, choices, texts
             )
         else:
-            storage.save_section(db, assessment_id, section.id, keys, choices, texts)
-    storage.submit(db, assessment_id, [s.id for s in questionnaire.sections], summarise, publish_at(minimum))
+            assessments.save_section(db, assessment_id, section.id, keys, choices, texts)
+    assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule(), minimum)
     return assessment_id
 
 

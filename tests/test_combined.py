@@ -2,8 +2,8 @@
 
 import pytest
 
-from readiness import combined
-from readiness import scoring
+from readiness.core import combined
+from readiness.core import scoring
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug.security import generate_password_hash
 
-from readiness import storage
+from readiness.store import assessments
+from readiness.store import database
+from readiness.store import operators
 from tests.conftest import csrf_token
 from tests.conftest import submit_assessment
 
@@ -25,7 +27,7 @@ def soup(response):
 
 @pytest.fixture
 def operator(db):
-    storage.create_operator(db, "operaattori", generate_password_hash(PASSWORD))
+    operators.create_operator(db, "operaattori", generate_password_hash(PASSWORD))
     return "operaattori"
 
 
@@ -132,7 +134,7 @@ def test_passwords_are_stored_with_a_slow_salted_hash(db, operator):
 
 
 def test_participation(console, db, questionnaire, submitted_many):
-    storage.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
+    assessments.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
     page = soup(console.get("/en/console/"))
     totals = [dd.get_text() for dd in page.select(".totals dd")]
     assert totals == ["7", "6", "6"]
@@ -246,7 +248,7 @@ def test_a_reference_csv_with_wrong_columns_is_refused_and_changes_nothing(conso
 
 
 def test_a_reference_csv_is_previewed_then_loaded_with_its_source(console, db):
-    from readiness.reference import COLUMNS
+    from readiness.core.reference import COLUMNS
 
     assert ",".join(COLUMNS) == REFERENCE_HEADER
     row = (
@@ -276,11 +278,13 @@ def test_a_backup_during_concurrent_writes_restores_every_acknowledged_save(app,
     stop = threading.Event()
 
     def write():
-        connection = storage.connect(app.config["DATABASE"])
-        assessment_id = storage.create_assessment(connection, "w" * 64, questionnaire.version, "profile", [], {}, {})
+        connection = database.connect(app.config["DATABASE"])
+        assessment_id = assessments.create_assessment(
+            connection, "w" * 64, questionnaire.version, "profile", [], {}, {}
+        )
         n = 0
         while not stop.is_set():
-            storage.save_section(connection, assessment_id, "outlook", ["future"], {}, {"future": f"save {n}"})
+            assessments.save_section(connection, assessment_id, "outlook", ["future"], {}, {"future": f"save {n}"})
             acknowledged.append(n)
             n += 1
         connection.conn.close()

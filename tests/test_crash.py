@@ -16,7 +16,6 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from readiness import storage
 from tests.conftest import valid_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +141,7 @@ def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path, questionnaire
             row = db.execute(
                 "select text from free_texts join assessments on assessments.id = free_texts.assessment_id "
                 "where assessments.token_hash = ? and question_id = 'future'",
-                [storage.hash_token(tokens[number])],
+                [database.hash_token(tokens[number])],
             ).fetchone()
             # The acknowledged save is there; a save in flight at the kill may have been committed after it.
             stored = int(row[0].split()[1])

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from readiness import exports
+from readiness.core import exports
 from tests.conftest import csrf_token
 from tests.conftest import post_form
 

@@ -8,9 +8,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from readiness import create_app
-from readiness import storage
-from readiness.forms import field_name
-from readiness.questionnaire import load
+from readiness.core.questionnaire import load
+from readiness.store import database
+from readiness.web.forms import field_name
 from tests.conftest import csrf_token
 from tests.conftest import valid_answers
 
@@ -34,7 +34,7 @@ def fuzz_app(tmp_path_factory):
 
 def stored(app):
     """How many answers, free texts and saved sections the database holds."""
-    db = storage.connect(app.config["DATABASE"])
+    db = database.connect(app.config["DATABASE"])
     try:
         return (
             db.execute("select count(*) from answers").fetchone()[0],

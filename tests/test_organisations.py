@@ -9,10 +9,12 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 
-from readiness import storage
+from readiness.store import assessments
+from readiness.store import database
+from readiness.store import organisations
 from tests.conftest import csrf_token
+from tests.conftest import peer_rule
 from tests.conftest import post_form
-from tests.conftest import publish_at
 from tests.conftest import submit_assessment
 
 INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
@@ -110,8 +112,8 @@ def test_the_combined_answer_is_the_lower_median(pair, questionnaire, db):
     cells = [td.get_text(strip=True) for td in row.find_all("td")]
     first, second, combined = cells[0], cells[1], cells[2]
     assert first != second
-    from readiness import combined as combined_module
-    from readiness import scoring
+    from readiness.core import combined as combined_module
+    from readiness.core import scoring
 
     points = combined_module.scale_points(scoring.load(questionnaire))["attitude"]
     labels = {o.label["en"]: o.id for o in questionnaire.question("attitude").options}
@@ -206,15 +208,15 @@ def test_a_new_round_shows_the_change_and_keeps_the_old_one(app, lead, questionn
     attitude_row = rows["Attitude and culture"]
     assert attitude_row[2].startswith("−")  # very positive before, fairly negative now
     # Round 1 is read-only, and the organisation is counted once, by its newest round.
-    with pytest.raises(storage.AssessmentLocked):
-        storage.save_section(db, first_round, "attitude", ["attitude"], {"attitude": ["very_positive"]}, {})
+    with pytest.raises(assessments.AssessmentLocked):
+        assessments.save_section(db, first_round, "attitude", ["attitude"], {"attitude": ["very_positive"]}, {})
     counted = db.execute("select round from assessments where counted = 1").fetchall()
     assert counted == [(2,)]
     assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
     # A second new round is refused while round 2 is... submitted: allowed; from the old round's link: refused.
     old = db.execute("select id from assessments where round = 1").fetchone()[0]
-    with pytest.raises(storage.RoundRefused) as refused:
-        storage.start_round(db, old, "h" * 64, questionnaire.version, "profile", [])
+    with pytest.raises(organisations.RoundRefused) as refused:
+        organisations.start_round(db, old, "h" * 64, questionnaire.version, "profile", [])
     assert refused.value.reason == "newer"
 
 
@@ -223,17 +225,17 @@ def test_two_respondents_saving_at_once_lose_nothing(app, lead, questionnaire, d
     lead_draft = db.execute("select id from assessments").fetchone()[0]
     lead.post("/fi/rounds", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
     lead_draft = db.execute("select id from assessments where round = 2").fetchone()[0]
-    storage.create_invite(db, lead_draft, storage.hash_token("i" * 43))
-    invited = storage.join_by_invite(
-        db, storage.hash_token("i" * 43), storage.hash_token("j" * 43), questionnaire.version
+    organisations.create_invite(db, lead_draft, database.hash_token("i" * 43))
+    invited = organisations.join_by_invite(
+        db, database.hash_token("i" * 43), database.hash_token("j" * 43), questionnaire.version
     )
     errors = []
 
     def save(assessment_id):
-        connection = storage.connect(app.config["DATABASE"])
+        connection = database.connect(app.config["DATABASE"])
         try:
             for n in range(50):
-                storage.save_section(
+                assessments.save_section(
                     connection, assessment_id, "future", ["future"], {}, {"future": f"{assessment_id}-{n}"}
                 )
         except Exception as error:  # noqa: BLE001 - any failure is the test's finding
@@ -339,9 +341,8 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
 
 def test_a_withheld_group_comes_back_after_enough_change(db, questionnaire):
     ids = [submit_assessment(db, questionnaire, f"peer-{i}") for i in range(6)]
-    from readiness.survey import summarise
 
-    storage.delete_assessments(db, [ids[0]], summarise)
+    assessments.delete_assessments(db, [ids[0]], peer_rule())
     assert db.execute("select count(*) from published_peer_groups").fetchone() == (0,)
     # One more organisation puts the group back at its old size with other members: still withheld.
     submit_assessment(db, questionnaire, "peer-6")
@@ -363,8 +364,8 @@ def test_a_replaced_respondent_is_counted_instead(pair, db):
 
 
 def test_retention_removes_old_drafts_only(app, runner, db, questionnaire):
-    old = storage.create_assessment(db, "a" * 64, questionnaire.version, "profile", [], {}, {})
-    recent = storage.create_assessment(db, "b" * 64, questionnaire.version, "profile", [], {}, {})
+    old = assessments.create_assessment(db, "a" * 64, questionnaire.version, "profile", [], {}, {})
+    recent = assessments.create_assessment(db, "b" * 64, questionnaire.version, "profile", [], {}, {})
     kept = submit_assessment(db, questionnaire, "submitted")
     long_ago = (datetime.now(UTC) - timedelta(days=181)).isoformat(timespec="seconds")
     db.execute("update assessments set updated_at = ? where id in (?, ?)", [long_ago, old, kept])
@@ -435,8 +436,8 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
             "select dimension, value from assessment_scores where assessment_id = (select min(id) from assessments)"
         )
     }
-    from readiness import scoring
-    from readiness.questionnaire import load
+    from readiness.core import scoring
+    from readiness.core.questionnaire import load
 
     model = scoring.load(load())
     for tr, dimension in zip(table.tbody.find_all("tr"), model.dimensions, strict=True):
@@ -447,7 +448,6 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
 
 def test_one_organisation_changing_many_times_counts_once_for_publication(db, questionnaire):
     """An attacker's new rounds and deletion must not make a victim's single submission publishable."""
-    from readiness.survey import summarise
 
     for i in range(4):
         submit_assessment(db, questionnaire, f"peer-{i}")
@@ -456,15 +456,15 @@ def test_one_organisation_changing_many_times_counts_once_for_publication(db, qu
     profile = questionnaire.section("profile")
     keys = [key for q in profile.questions for key in q.answer_keys()]
     for number in (2, 3):
-        attacker = storage.start_round(
-            db, attacker, storage.hash_token(f"round-{number}"), questionnaire.version, "profile", keys
+        attacker = organisations.start_round(
+            db, attacker, database.hash_token(f"round-{number}"), questionnaire.version, "profile", keys
         )
         for section in questionnaire.sections[1:]:
             section_keys = [key for q in section.questions for key in q.answer_keys()]
-            storage.save_section(db, attacker, section.id, section_keys, {}, {})
-        storage.submit(db, attacker, [s.id for s in questionnaire.sections], summarise, publish_at(5))
+            assessments.save_section(db, attacker, section.id, section_keys, {}, {})
+        assessments.submit(db, attacker, [s.id for s in questionnaire.sections], peer_rule(), 5)
     organisation = db.execute("select organisation_id from assessments where id = ?", [attacker]).fetchone()[0]
-    storage.delete_organisation(db, organisation, summarise)
+    assessments.delete_organisation(db, organisation, peer_rule())
     submit_assessment(db, questionnaire, "victim", {"own_use": {"attitude": "fairly_negative"}})
     # Two organisations changed (the attacker and the victim): fewer than five, so nothing is shown.
     assert db.execute("select count(*) from published_peer_groups where org_type = '*'").fetchone() == (0,)

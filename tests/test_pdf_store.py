@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from readiness.pdf_store import PdfStore
+from readiness.store.reports import PdfStore
 
 
 class CountingRenderer:
@@ -61,7 +61,7 @@ def test_assessments_never_share_a_file(store, renderer):
 
 def test_prepare_renders_in_the_background_and_get_waits_for_it(store, renderer):
     renderer.release.clear()
-    future = store.prepare(7, "en", lambda: "<p>report</p>")
+    future = store.prepare(7, "en", "<p>report</p>")
     while not renderer.rendered:
         time.sleep(0.01)
     answers = []
@@ -78,7 +78,7 @@ def test_prepare_renders_in_the_background_and_get_waits_for_it(store, renderer)
 
 def test_prepare_does_nothing_when_the_file_is_there(store, renderer):
     store.get(7, "fi", "<p>x</p>")
-    store.prepare(7, "fi", lambda: "<p>x</p>").result(5)
+    store.prepare(7, "fi", "<p>x</p>").result(5)
     assert renderer.rendered == ["<p>x</p>"]
 
 
@@ -109,19 +109,19 @@ def test_forget_removes_every_pdf_of_the_assessment_only(store):
 def test_renderings_ahead_beyond_the_queue_limit_are_skipped(tmp_path, renderer):
     store = PdfStore(tmp_path, renderer, queue_limit=2)
     renderer.release.clear()
-    futures = [store.prepare(n, "fi", lambda n=n: f"<p>{n}</p>") for n in range(4)]
+    futures = [store.prepare(n, "fi", f"<p>{n}</p>") for n in range(4)]
     assert futures[2] is None and futures[3] is None
     renderer.release.set()
     for future in futures[:2]:
         future.result(5)
     # With the queue empty again, the next one is taken.
-    assert store.prepare(9, "fi", lambda: "<p>9</p>").result(5) is None
+    assert store.prepare(9, "fi", "<p>9</p>").result(5) is None
     assert sorted(renderer.rendered) == ["<p>0</p>", "<p>1</p>", "<p>9</p>"]
 
 
 def test_a_rendering_under_way_when_the_assessment_is_deleted_is_not_kept(store, renderer):
     renderer.release.clear()
-    future = store.prepare(7, "fi", lambda: "<p>poistettava</p>")
+    future = store.prepare(7, "fi", "<p>poistettava</p>")
     while not renderer.rendered:
         time.sleep(0.01)
     store.forget(7)

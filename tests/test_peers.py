@@ -5,9 +5,11 @@ import random
 
 import pytest
 
-from readiness import peers
-from readiness import storage
-from readiness.peers import ANY
+from readiness.core import peers
+from readiness.core.peers import ANY
+from readiness.store import aggregates
+from readiness.store import assessments
+from readiness.store import database
 from tests.conftest import submit_assessment
 
 K = 5
@@ -81,12 +83,12 @@ def test_no_difference_of_shown_groups_isolates_fewer_than_the_minimum():
 def test_aggregates_count_submitted_assessments_only_and_never_free_text(fresh_db, questionnaire):
     for i in range(5):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": ["regularly", "none"][i % 2]}})
-    storage.create_assessment(
-        fresh_db, storage.hash_token("draft"), "v", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
+    assessments.create_assessment(
+        fresh_db, database.hash_token("draft"), "v", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
     )
-    group = peers.group_for(fresh_db, "kunta", questionnaire.question("population").options[0].id, K)
-    assert group.key == ("kunta", "under_5000") and group.organisations == 5
-    counts = peers.distribution(fresh_db, group)
+    figures = aggregates.figures_for(fresh_db, "kunta", questionnaire.question("population").options[0].id, K)
+    assert figures.group.key == ("kunta", "under_5000") and figures.group.organisations == 5
+    counts = figures.distribution
     assert counts["own_use"] == {"regularly": 3, "none": 2}
     dump = "\n".join(fresh_db.conn.iterdump())
     assert "Vapaa vastaus" in dump  # the answers themselves hold it …
@@ -97,11 +99,11 @@ def test_percentile_and_median(fresh_db, questionnaire):
     # own_use scores by the model: regularly 100, occasionally 60, acquainted 25, none 0.
     for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly"]):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
-    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-    assert peers.median(fresh_db, group, "own_use", K) == 60
+    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
+    assert figures.median("own_use") == 60
     # Two below 100, two equal (counted half): (3 + 2/2) / 5.
-    assert peers.percentile(fresh_db, group, "own_use", 100, K) == pytest.approx(80)
-    assert peers.percentile(fresh_db, group, "own_use", 0, K) == pytest.approx(10)
+    assert figures.percentile("own_use", 100) == pytest.approx(80)
+    assert figures.percentile("own_use", 0) == pytest.approx(10)
 
 
 def test_median_of_an_even_number_of_scores(fresh_db, questionnaire):
@@ -110,10 +112,10 @@ def test_median_of_an_even_number_of_scores(fresh_db, questionnaire):
     )
     for i, option in enumerate(options):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
-    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-    assert group.organisations == 10
+    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
+    assert figures.group.organisations == 10
     # Sorted 0, 0, 0, 25, 25, 25, 60, 60, 100, 100: the mean of the middle two.
-    assert peers.median(fresh_db, group, "own_use", K) == pytest.approx(25)
+    assert figures.median("own_use") == pytest.approx(25)
 
 
 def test_no_median_or_percentile_from_fewer_than_the_minimum(fresh_db, questionnaire):
@@ -121,11 +123,11 @@ def test_no_median_or_percentile_from_fewer_than_the_minimum(fresh_db, questionn
     for i in range(5):
         attitude = "very_positive" if i == 0 else "dont_know"
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"attitude": attitude}})
-    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-    assert group.organisations == 5
-    assert peers.median(fresh_db, group, "attitude", K) is None
-    assert peers.percentile(fresh_db, group, "attitude", 100, K) is None
-    assert peers.median(fresh_db, group, "own_use", K) is not None
+    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
+    assert figures.group.organisations == 5
+    assert figures.median("attitude") is None
+    assert figures.percentile("attitude", 100) is None
+    assert figures.median("own_use") is not None
 
 
 @pytest.mark.parametrize(
@@ -151,8 +153,8 @@ def test_may_publish(published, live, allowed):
 
 def test_peers_see_a_snapshot_that_changes_only_by_safe_steps(fresh_db, questionnaire):
     def own_use_counts():
-        group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-        return group.organisations, peers.distribution(fresh_db, group)["own_use"]
+        figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
+        return figures.group.organisations, figures.distribution["own_use"]
 
     for i in range(5):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": "regularly"}})
@@ -168,9 +170,9 @@ def test_peers_see_a_snapshot_that_changes_only_by_safe_steps(fresh_db, question
 def test_profile_answers_are_not_counted_for_peers(fresh_db, questionnaire):
     for i in range(5):
         submit_assessment(fresh_db, questionnaire, f"t{i}")
-    group = peers.group_for(fresh_db, "kunta", "under_5000", K)
-    counted = set(peers.distribution(fresh_db, group))
-    profile = {q.id for q in questionnaire.section("profile").questions}
+    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
+    counted = set(figures.distribution)
+    profile = questionnaire.profile_question_ids()
     assert not counted & profile
     assert "own_use" in counted
 

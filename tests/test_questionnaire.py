@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from readiness.questionnaire import LANGUAGES
-from readiness.questionnaire import QuestionnaireError
-from readiness.questionnaire import load
-from readiness.questionnaire import parse
+from readiness.core.questionnaire import LANGUAGES
+from readiness.core.questionnaire import QuestionnaireError
+from readiness.core.questionnaire import load
+from readiness.core.questionnaire import parse
 
 ID = re.compile(r"[a-z0-9_]+")
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def test_the_loader_accepts_the_minimal_document():
 
 
 def test_the_data_file_is_plain_toml():
-    with open(ROOT / "readiness" / "questionnaire.toml", "rb") as f:
+    with open(ROOT / "readiness" / "data" / "questionnaire.toml", "rb") as f:
         assert tomllib.load(f)["version"] == load().version
 
 

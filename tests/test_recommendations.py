@@ -5,17 +5,17 @@ import tomllib
 
 import pytest
 
-from readiness import scoring
-from readiness.questionnaire import LANGUAGES
-from readiness.questionnaire import load as load_questionnaire
-from readiness.recommendations import DATA_FILE
-from readiness.recommendations import SOURCES
-from readiness.recommendations import TARGETS
-from readiness.recommendations import RecommendationError
-from readiness.recommendations import load
-from readiness.recommendations import parse
-from readiness.recommendations import recommend
-from readiness.recommendations import uses_ai
+from readiness.core import scoring
+from readiness.core.questionnaire import LANGUAGES
+from readiness.core.questionnaire import load as load_questionnaire
+from readiness.core.recommendations import DATA_FILE
+from readiness.core.recommendations import SOURCES
+from readiness.core.recommendations import TARGETS
+from readiness.core.recommendations import RecommendationError
+from readiness.core.recommendations import load
+from readiness.core.recommendations import parse
+from readiness.core.recommendations import recommend
+from readiness.core.recommendations import uses_ai
 from tests.conftest import dont_know_everywhere
 
 AREAS = [

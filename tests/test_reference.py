@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from readiness.questionnaire import LANGUAGES
-from readiness.questionnaire import load
-from readiness.reference import COLUMNS
-from readiness.reference import DERIVED_OPTIONS
-from readiness.reference import PRECISIONS
-from readiness.reference import UNITS
-from readiness.reference import Figure
-from readiness.reference import ReferenceError
-from readiness.reference import by_question
-from readiness.reference import load_packaged
-from readiness.reference import parse
+from readiness.core.questionnaire import LANGUAGES
+from readiness.core.questionnaire import load
+from readiness.core.reference import COLUMNS
+from readiness.core.reference import DERIVED_OPTIONS
+from readiness.core.reference import PRECISIONS
+from readiness.core.reference import UNITS
+from readiness.core.reference import Figure
+from readiness.core.reference import ReferenceFileError
+from readiness.core.reference import by_question
+from readiness.core.reference import load_packaged
+from readiness.core.reference import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 # The list of published figures, in the read-only shared folder beside the repository.
@@ -65,7 +65,7 @@ def figures():
 
 def test_the_packaged_file_loads_without_problems(figures):
     assert figures
-    header = (ROOT / "readiness" / "reference_2024.csv").read_text(encoding="utf-8").splitlines()[0]
+    header = (ROOT / "readiness" / "data" / "reference_2024.csv").read_text(encoding="utf-8").splitlines()[0]
     assert tuple(header.split(",")) == COLUMNS
 
 
@@ -196,7 +196,7 @@ def to_csv(rows, columns=COLUMNS):
 
 
 def problems_of(text):
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceFileError) as caught:
         parse(text, load())
     return caught.value.problems
 
@@ -323,7 +323,7 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_the_error_message_lists_the_problems_with_the_source_label():
-    with pytest.raises(ReferenceError) as caught:
+    with pytest.raises(ReferenceFileError) as caught:
         parse(to_csv([valid_row(year="1"), valid_row(id="t.b", quote="")]), load(), source_label="kt-full.csv")
     message = str(caught.value)
     assert message.startswith("2 problems in kt-full.csv:")

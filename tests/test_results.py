@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from jsonschema import Draft202012Validator
 
-from readiness import reference
+from readiness.core import reference
 from tests.conftest import csrf_token
 from tests.conftest import submit_assessment
 
@@ -132,7 +132,7 @@ def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted
 def test_plotly_is_served_once_with_a_long_cache(client):
     page = client.get("/fi/")
     assert b"/vendor/plotly" not in page.data  # only pages with charts load it
-    from readiness.assets import PLOTLY_VERSION
+    from readiness.web.assets import PLOTLY_VERSION
 
     with client.get(f"/vendor/plotly-{PLOTLY_VERSION}.min.js") as response:
         assert response.status_code == 200
@@ -141,7 +141,7 @@ def test_plotly_is_served_once_with_a_long_cache(client):
 
 
 def test_scores_page_explains_every_dimension(client, questionnaire):
-    from readiness import scoring
+    from readiness.core import scoring
 
     page = soup(client.get("/sv/scores"))
     model = scoring.load(questionnaire)

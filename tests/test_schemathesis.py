@@ -7,8 +7,8 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from readiness import create_app
-from readiness import storage
-from readiness.questionnaire import load
+from readiness.core.questionnaire import load
+from readiness.store import database
 from tests.conftest import submit_assessment
 
 
@@ -25,7 +25,7 @@ def api_app():
             "FAILED_LOOKUPS_PER_MINUTE": 10**9,
         }
     )
-    db = storage.connect(app.config["DATABASE"])
+    db = database.connect(app.config["DATABASE"])
     for number in range(6):
         submit_assessment(db, load(), f"schemathesis-{number}")
     db.conn.close()

@@ -4,13 +4,13 @@ import copy
 
 import pytest
 
-from readiness.questionnaire import LANGUAGES
-from readiness.questionnaire import load as load_questionnaire
-from readiness.scoring import ModelError
-from readiness.scoring import band_for
-from readiness.scoring import load
-from readiness.scoring import parse
-from readiness.scoring import score
+from readiness.core.questionnaire import LANGUAGES
+from readiness.core.questionnaire import load as load_questionnaire
+from readiness.core.scoring import ModelError
+from readiness.core.scoring import band_for
+from readiness.core.scoring import load
+from readiness.core.scoring import parse
+from readiness.core.scoring import score
 from tests.conftest import dont_know_everywhere
 
 DIMENSIONS = {

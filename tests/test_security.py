@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from readiness.throttle import FailedLookups
+from readiness.web.throttle import FailedLookups
 from tests.conftest import submit_assessment
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -135,7 +135,7 @@ def test_behind_a_proxy_each_client_is_throttled_on_its_own(tmp_path, db, questi
 def test_odd_ids_and_dates_get_clear_answers_not_500s(app, client, db, questionnaire, answers):
     from werkzeug.security import generate_password_hash
 
-    from readiness import storage
+    from readiness.store import operators
     from tests.conftest import csrf_token
     from tests.conftest import post_form
 
@@ -149,7 +149,7 @@ def test_odd_ids_and_dates_get_clear_answers_not_500s(app, client, db, questionn
     for target in ("²", "9" * 30):
         response = client.post("/fi/delete", data={"csrf_token": token, "target": target, "confirm": "yes"})
         assert response.status_code in (400, 404)
-    storage.create_operator(db, "tarkastaja", generate_password_hash("tarkastajan-salasana"))
+    operators.create_operator(db, "tarkastaja", generate_password_hash("tarkastajan-salasana"))
     operator = app.test_client()
     url = "/fi/console/sign-in?next=/fi/console/%0d%0aSet-Cookie:x=1"
     response = operator.post(
@@ -163,11 +163,12 @@ def test_odd_ids_and_dates_get_clear_answers_not_500s(app, client, db, questionn
 
 def test_a_deletion_makes_every_rendered_page_stale(db, questionnaire):
     """A deleted id may be given to a new assessment; nothing rendered before the deletion may be reused."""
-    from readiness import storage
-    from readiness.survey import summarise
+    from readiness.store import assessments
+    from readiness.store import records
+    from tests.conftest import peer_rule
 
     assessment = submit_assessment(db, questionnaire, "d" * 43)
     organisation = db.execute("select organisation_id from assessments").fetchone()[0]
-    before = storage.results_revisions(db, organisation)
-    storage.delete_assessments(db, [assessment], summarise)
-    assert storage.results_revisions(db, organisation)[0] != before[0]
+    before = records.results_revisions(db, organisation)
+    assessments.delete_assessments(db, [assessment], peer_rule())
+    assert records.results_revisions(db, organisation)[0] != before[0]

@@ -5,13 +5,19 @@ import sqlite3
 
 import pytest
 
-from readiness import storage
+from readiness.store import aggregates
+from readiness.store import assessments
+from readiness.store import database
+from readiness.store import records
+from readiness.store.migrations import migrations
+from tests.conftest import peer_rule
+from tests.conftest import submit_assessment
 
 
 def new_assessment(db, token="t"):
-    return storage.create_assessment(
+    return assessments.create_assessment(
         db,
-        storage.hash_token(token),
+        database.hash_token(token),
         "v1",
         "profile",
         ["org_type", "org_name"],
@@ -21,14 +27,14 @@ def new_assessment(db, token="t"):
 
 
 def test_migrations_create_the_tables_and_are_idempotent(fresh_db):
-    storage.migrate(fresh_db)
+    database.migrate(fresh_db)
     assert {"assessments", "answers", "free_texts", "saved_sections"} <= set(fresh_db.table_names())
-    assert storage.migrations.pending(fresh_db) == []
+    assert migrations.pending(fresh_db) == []
 
 
 def test_a_file_database_runs_in_wal_mode(tmp_path):
-    db = storage.connect(str(tmp_path / "x.sqlite"))
-    storage.migrate(db)
+    db = database.connect(str(tmp_path / "x.sqlite"))
+    database.migrate(db)
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
@@ -47,9 +53,9 @@ def test_per_question_counts_are_one_indexed_group_by(fresh_db):
 def test_create_stores_the_first_section_with_only_the_token_hash(fresh_db):
     assessment_id = new_assessment(fresh_db, "secret-token")
     stored = fresh_db.execute("select token_hash, status from assessments").fetchone()
-    assert stored == (storage.hash_token("secret-token"), "draft")
+    assert stored == (database.hash_token("secret-token"), "draft")
     assert "secret-token" not in str(list(fresh_db["assessments"].rows))
-    answers = storage.load_answers(fresh_db, assessment_id)
+    answers = records.load_answers(fresh_db, assessment_id)
     assert answers.choices == {"org_type": ["kunta"]}
     assert answers.texts == {"org_name": "Esimerkkilä"}
     assert answers.saved_sections == {"profile"}
@@ -57,11 +63,11 @@ def test_create_stores_the_first_section_with_only_the_token_hash(fresh_db):
 
 def test_saving_a_section_replaces_only_that_sections_answers(fresh_db):
     assessment_id = new_assessment(fresh_db)
-    storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["licences", "training"]}, {})
-    storage.save_section(
+    assessments.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["licences", "training"]}, {})
+    assessments.save_section(
         fresh_db, assessment_id, "profile", ["org_type", "org_name"], {"org_type": ["muu"]}, {"org_name": ""}
     )
-    answers = storage.load_answers(fresh_db, assessment_id)
+    answers = records.load_answers(fresh_db, assessment_id)
     assert answers.choices == {"org_type": ["muu"], "support": ["licences", "training"]}
     assert answers.texts == {}
 
@@ -70,85 +76,93 @@ def test_a_failed_save_leaves_nothing_half_written(fresh_db):
     assessment_id = new_assessment(fresh_db)
     with pytest.raises(sqlite3.IntegrityError):
         # The same option twice breaks the primary key after the old answers were deleted.
-        storage.save_section(fresh_db, assessment_id, "profile", ["org_type"], {"org_type": ["kunta", "kunta"]}, {})
-    assert storage.load_answers(fresh_db, assessment_id).choices == {"org_type": ["kunta"]}
+        assessments.save_section(fresh_db, assessment_id, "profile", ["org_type"], {"org_type": ["kunta", "kunta"]}, {})
+    assert records.load_answers(fresh_db, assessment_id).choices == {"org_type": ["kunta"]}
     assert not fresh_db.conn.in_transaction
-
-
-def summarise(answers):
-    return ("kunta", "10000_19999"), {"support": 0.0, "attitude": None}, answers.choices
-
-
-def always(live, published, shown_before, changes):
-    return set(live)
 
 
 def test_submit_needs_every_section_and_then_locks(fresh_db):
     assessment_id = new_assessment(fresh_db)
-    with pytest.raises(storage.SectionsMissing):
-        storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise, always)
-    storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["none"]}, {})
-    storage.submit(fresh_db, assessment_id, ["profile", "support"], summarise, always)
-    assessment = storage.find_assessment(fresh_db, storage.hash_token("t"))
+    with pytest.raises(assessments.SectionsMissing):
+        assessments.submit(fresh_db, assessment_id, ["profile", "support"], peer_rule(), 5)
+    assessments.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["none"]}, {})
+    assessments.submit(fresh_db, assessment_id, ["profile", "support"], peer_rule(), 5)
+    assessment = records.find_assessment(fresh_db, database.hash_token("t"))
     assert assessment.submitted and assessment.submitted_at
-    with pytest.raises(storage.AssessmentLocked):
-        storage.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["training"]}, {})
-    assert storage.load_answers(fresh_db, assessment_id).choices["support"] == ["none"]
+    with pytest.raises(assessments.AssessmentLocked):
+        assessments.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["training"]}, {})
+    assert records.load_answers(fresh_db, assessment_id).choices["support"] == ["none"]
 
 
-def test_submit_stores_the_group_and_scores_and_counts_the_peers(fresh_db):
-    assessment_id = new_assessment(fresh_db)
-    storage.submit(fresh_db, assessment_id, ["profile"], summarise, always)
-    assessment = storage.find_assessment(fresh_db, storage.hash_token("t"))
+def test_submit_stores_the_group_and_scores_and_counts_the_survey_answers_only(fresh_db, questionnaire):
+    assessment_id = submit_assessment(fresh_db, questionnaire, "t", {"profile": {"population": "10000_19999"}})
+    assessment = records.find_assessment(fresh_db, database.hash_token("t"))
     assert (assessment.org_type, assessment.size_band) == ("kunta", "10000_19999")
+    expected = peer_rule()(records.load_answers(fresh_db, assessment_id).choices)
+    stored = dict(fresh_db.execute("select dimension, value from assessment_scores").fetchall())
     # A dimension without a score (None) is not stored as a number.
-    assert fresh_db.execute("select dimension, value from assessment_scores").fetchall() == [("support", 0.0)]
+    assert stored == {d: v for d, v in expected.scores.items() if v is not None}
     groups = dict(((t, b), n) for t, b, n in fresh_db.execute("select * from peer_groups"))
     assert groups == {("*", "*"): 1, ("kunta", "*"): 1, ("kunta", "10000_19999"): 1}
-    counts = fresh_db.execute(
-        "select org_type, size_band, answer_key, option_id, organisations from peer_counts"
-    ).fetchall()
-    assert sorted(counts) == sorted(
-        [
-            ("*", "*", "org_type", "kunta", 1),
-            ("kunta", "*", "org_type", "kunta", 1),
-            ("kunta", "10000_19999", "org_type", "kunta", 1),
-        ]
-    )
-    assert "Esimerkkilä" not in str(counts)
+    counted = {key for (key,) in fresh_db.execute("select distinct answer_key from peer_counts")}
+    assert counted and not counted & questionnaire.profile_question_ids()
+    assert "Esimerkkil" not in str(fresh_db.execute("select * from peer_counts").fetchall())
 
 
-def test_rebuilding_the_peer_aggregates_gives_the_same_counts(fresh_db):
-    for token in ("a", "b", "c"):
-        storage.submit(fresh_db, new_assessment(fresh_db, token), ["profile"], summarise, always)
+def _peer_tables(db):
+    return [
+        sorted(db.execute(f"select * from {prefix}{table}").fetchall())
+        for prefix in ("", "published_")
+        for table in ("peer_counts", "peer_groups", "peer_scores")
+    ]
+
+
+def test_rebuilding_the_peer_aggregates_gives_what_submissions_counted(fresh_db, questionnaire):
+    variations = [
+        {},
+        {"profile": {"org_type": "hyvinvointialue", "population": "200000_plus"}},
+        {"own_use": {"attitude": "fairly_negative"}},
+        {"profile": {"org_type": "yritys", "population": None, "staff": "50_249"}},
+        {"support": {"support": ["training", "licences"]}},
+        {},
+    ]
+    for number, changes in enumerate(variations):
+        submit_assessment(fresh_db, questionnaire, f"org-{number}", changes)
     new_assessment(fresh_db, "draft")
+    before = _peer_tables(fresh_db)
+    aggregates.rebuild(fresh_db, peer_rule(), 5)
+    assert _peer_tables(fresh_db) == before
+    assert ("*", "*", 6) in before[1]
 
-    def aggregates():
-        return [
-            sorted(fresh_db.execute(f"select * from {prefix}{table}").fetchall())
-            for prefix in ("", "published_")
-            for table in ("peer_counts", "peer_groups", "peer_scores")
-        ]
 
-    before = aggregates()
-    storage.rebuild_peer_aggregates(fresh_db, always)
-    after = aggregates()
-    assert before == after
-    assert ("*", "*", 3) in after[1]
-    assert ("kunta", "10000_19999", "support", 0.0, 3) in after[2]
+def test_rebuild_and_submission_leave_out_the_same_stale_options(fresh_db, questionnaire):
+    """An option that has left the questionnaire is counted by neither path (the rule is one function)."""
+    first = submit_assessment(fresh_db, questionnaire, "first")
+    for number in range(5):
+        submit_assessment(fresh_db, questionnaire, f"org-{number}")
+    # An answer the questionnaire no longer offers, as if an option had been removed since it was given.
+    with database.write_transaction(fresh_db):
+        fresh_db.execute(
+            "insert into answers (assessment_id, question_id, option_id) values (?, 'support', 'withdrawn_option')",
+            [first],
+        )
+    live = _peer_tables(fresh_db)[:3]
+    aggregates.rebuild(fresh_db, peer_rule(), 5)
+    assert _peer_tables(fresh_db)[:3] == live
+    assert "withdrawn_option" not in str(live)
 
 
 def test_find_assessment_of_an_unknown_token_is_none(fresh_db):
-    assert storage.find_assessment(fresh_db, storage.hash_token("nope")) is None
+    assert records.find_assessment(fresh_db, database.hash_token("nope")) is None
 
 
 def _writer(path, worker, count, results):
-    db = storage.connect(path)
+    db = database.connect(path)
     acknowledged = []
     for i in range(count):
         token = f"{worker}-{i}"
-        storage.create_assessment(
-            db, storage.hash_token(token), "v1", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
+        assessments.create_assessment(
+            db, database.hash_token(token), "v1", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
         )
         acknowledged.append(token)
     results.put(acknowledged)
@@ -156,7 +170,7 @@ def _writer(path, worker, count, results):
 
 def test_concurrent_writers_lose_nothing(tmp_path):
     path = str(tmp_path / "concurrent.sqlite")
-    storage.migrate(storage.connect(path))
+    database.migrate(database.connect(path))
     results = multiprocessing.get_context("fork").Queue()
     workers = [
         multiprocessing.get_context("fork").Process(target=_writer, args=(path, w, 150, results)) for w in range(4)
@@ -167,6 +181,6 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    db = storage.connect(path)
+    db = database.connect(path)
     assert db["assessments"].count == len(acknowledged) == 600
     assert db["answers"].count == 600

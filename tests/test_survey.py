@@ -5,7 +5,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from readiness import storage
+from readiness.store import database
 from tests.conftest import csrf_token
 from tests.conftest import post_form
 
@@ -91,7 +91,7 @@ def test_the_whole_journey_in_finnish(client, db, questionnaire, answers):
     saved = soup(client.get("/fi/saved"))
     link = saved.select_one("#resume-link")["value"]
     token = re.fullmatch(r"http://localhost/fi/resume/([A-Za-z0-9_-]{43})", link).group(1)
-    assert db.execute("select token_hash from assessments").fetchone()[0] == storage.hash_token(token)
+    assert db.execute("select token_hash from assessments").fetchone()[0] == database.hash_token(token)
     assert saved.select_one("a.button")["href"] == f"/fi/section/{questionnaire.sections[1].id}"
 
     for number, section in enumerate(questionnaire.sections[1:], start=2):

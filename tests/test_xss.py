@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug.security import generate_password_hash
 
-from readiness import storage
+from readiness.store import operators
 from tests.conftest import csrf_token
 from tests.conftest import post_form
 
@@ -71,7 +71,7 @@ def test_a_payload_in_every_free_text_field_stays_text_everywhere(
     document = json.loads(client.get("/fi/download/answers.json").data)
     assert sum(1 for row in document["answers"] if row["answer"] == payload) == len(TEXT_FIELDS)
 
-    storage.create_operator(db, "xss", generate_password_hash("tarkastaja-salasana"))
+    operators.create_operator(db, "xss", generate_password_hash("tarkastaja-salasana"))
     operator = app.test_client()
     operator.post(
         "/fi/console/sign-in",

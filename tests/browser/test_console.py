@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.security import generate_password_hash
 
-from readiness import storage
+from readiness.store import database
+from readiness.store import operators
 from tests.browser.conftest import assert_accessible
 
 PASSWORD = "selaintestin-salasana"
@@ -18,9 +19,9 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def operator(live_app):
-    db = storage.connect(live_app.config["DATABASE"])
-    if storage.find_operator(db, username="selain") is None:
-        storage.create_operator(db, "selain", generate_password_hash(PASSWORD))
+    db = database.connect(live_app.config["DATABASE"])
+    if operators.find_operator(db, username="selain") is None:
+        operators.create_operator(db, "selain", generate_password_hash(PASSWORD))
     db.conn.close()
     return "selain"
 

@@ -7,8 +7,8 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from readiness import storage
-from readiness.questionnaire import load
+from readiness.core.questionnaire import load
+from readiness.store import database
 from tests.browser.conftest import assert_accessible
 from tests.conftest import submit_assessment
 
@@ -19,7 +19,7 @@ SECTIONS = ("profile", "recommendations", "peers", "answers", "free-text")
 @pytest.fixture(scope="module")
 def submitted_assessment(live_app):
     """A submitted assessment with a name and hostile free text, and four peers beside it."""
-    db = storage.connect(live_app.config["DATABASE"])
+    db = database.connect(live_app.config["DATABASE"])
     changes = {"profile": {"org_name": "Esimerkkilän kunta"}, "support": {"support_other": "<script>alert(1)</script>"}}
     submit_assessment(db, load(), TOKEN, changes)
     for i in range(4):

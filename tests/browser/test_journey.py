@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from readiness import storage
-from readiness.questionnaire import load
+from readiness.core.questionnaire import load
+from readiness.store import database
 from tests.browser.conftest import assert_accessible
 from tests.conftest import submit_assessment
 
@@ -34,7 +34,7 @@ def fill_section(page):
 @pytest.fixture(scope="module")
 def peers_in_database(live_app):
     """Five small municipalities that have already submitted: the journeys below get a peer group."""
-    db = storage.connect(live_app.config["DATABASE"])
+    db = database.connect(live_app.config["DATABASE"])
     for i in range(5):
         submit_assessment(db, load(), f"browser-peer-{i}")
     db.conn.close()

@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from readiness import storage
-from readiness.questionnaire import load
+from readiness.core.questionnaire import load
+from readiness.store import database
+from readiness.store import records
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journey import fill_section
 from tests.conftest import submit_assessment
@@ -50,7 +51,7 @@ LEAD = {"profile": {"role": "hr_management"}, "own_use": {"attitude": "fairly_ne
 def lead(live_app, request):
     """A lead respondent who has submitted; returns the resume token."""
     token = hashlib.sha256(request.node.name.encode()).hexdigest()[:43]
-    db = storage.connect(live_app.config["DATABASE"])
+    db = database.connect(live_app.config["DATABASE"])
     submit_assessment(db, load(), token, LEAD)
     db.conn.close()
     return token
@@ -131,7 +132,7 @@ def test_a_second_round_shows_the_change(page, lead, lang):
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_the_peers_page_respects_suppression(live_app, page, lang):
-    db = storage.connect(live_app.config["DATABASE"])
+    db = database.connect(live_app.config["DATABASE"])
     # No wellbeing area has answered: the group is too small, and says so.
     page.goto(f"/{lang}/peers?org_type=hyvinvointialue&size_band=200000_plus")
     expect(page.locator(".warning#group")).to_be_visible()
@@ -152,9 +153,9 @@ def test_the_peers_page_respects_suppression(live_app, page, lang):
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_deleting_the_organisation_removes_everything(live_app, page, lead, lang):
     words = WORDS[lang]
-    db = storage.connect(live_app.config["DATABASE"])
+    db = database.connect(live_app.config["DATABASE"])
     try:
-        assessment = storage.find_assessment(db, storage.hash_token(lead))
+        assessment = records.find_assessment(db, database.hash_token(lead))
         page.goto(f"/{lang}/resume/{lead}")
         page.goto(f"/{lang}/delete")
         assert_accessible(page)

@@ -1,0 +1,245 @@
+"""Charts as plotly figure JSON, each with a one-sentence takeaway and a data table from the same numbers.
+
+Python builds the figure; the page embeds its JSON in ``<script type="application/json">`` and one static
+script draws it, so no inline JavaScript is needed. Every chart marks the organisation by a pattern and a
+text label as well as by colour. No Flask here: texts come in as arguments, already in the page's language.
+"""
+
+from dataclasses import dataclass
+from html import escape
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from .formatting import format_number
+from .formatting import format_percent
+
+ORGANISATION_COLOUR = "#0b4f8a"
+PEER_COLOUR = "#6b6b6b"
+
+# One lean template for every figure, set once: a per-figure template costs ~8 ms and most of the JSON.
+pio.templates["readiness"] = go.layout.Template(
+    layout=go.Layout(
+        font={
+            "family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+            "size": 14,
+            "color": "#1a1a1a",
+        },
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        xaxis={"gridcolor": "#d9dce0", "zerolinecolor": "#6b6b6b"},
+        yaxis={"gridcolor": "#d9dce0", "automargin": True},
+        legend={"orientation": "h", "y": -0.15},
+    )
+)
+pio.templates.default = "readiness"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A chart's data as a table: a caption, column headings, and rows whose first cell heads the row."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready for a page: id, title, takeaway sentence, figure JSON and the same data as a table."""
+
+    id: str
+    title: str
+    takeaway: str
+    figure_json: str
+    table: Table
+    svg: str
+
+
+def separators(lang):
+    """Return plotly's decimal and thousands separators for a language: Finnish style in fi and sv."""
+    return ". " if lang == "en" else ", "
+
+
+def profile_chart(chart_id, title, takeaway, rows, labels, lang):
+    """Build the dimension profile: the organisation's score per dimension, and the peer median beside it.
+
+    ``rows`` is a list of (dimension name, organisation score or None, peer median or None); ``labels``
+    names the series and table columns: {"organisation", "peers", "dimension", "no_score"}.
+    """
+    names = [name for name, _, _ in rows]
+    own = [score for _, score, _ in rows]
+    peers = [median for _, _, median in rows]
+    has_peers = any(median is not None for median in peers)
+    traces = [
+        go.Bar(
+            name=labels["organisation"],
+            y=names,
+            x=[score if score is not None else 0 for score in own],
+            orientation="h",
+            marker={
+                "color": ORGANISATION_COLOUR,
+                "pattern": {"shape": "/", "fgcolor": "#ffffff", "fillmode": "overlay", "solidity": 0.2},
+            },
+            text=[format_number(score, lang) if score is not None else labels["no_score"] for score in own],
+            textposition="outside",
+            hoverinfo="skip",
+        )
+    ]
+    if has_peers:
+        traces.append(
+            go.Scatter(
+                name=labels["peers"],
+                y=names,
+                x=peers,
+                mode="markers",
+                marker={
+                    "symbol": "diamond",
+                    "size": 14,
+                    "color": PEER_COLOUR,
+                    "line": {"width": 2, "color": "#1a1a1a"},
+                },
+                hoverinfo="skip",
+            )
+        )
+    # Layout given to the constructor: update_layout() after the fact costs several times more.
+    figure = go.Figure(
+        data=traces,
+        layout={
+            "separators": separators(lang),
+            "height": 90 + 52 * len(rows),
+            "xaxis": {"range": [0, 118], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
+            "yaxis": {"autorange": "reversed", "fixedrange": True},
+            "barmode": "overlay",
+            "showlegend": True,
+        },
+    )
+    table = Table(
+        caption=title,
+        columns=(labels["dimension"], labels["organisation"]) + ((labels["peers"],) if has_peers else ()),
+        rows=tuple(
+            (name, _cell(score, lang, labels["no_score"])) + ((_cell(median, lang, "–"),) if has_peers else ())
+            for name, score, median in rows
+        ),
+    )
+    svg = svg_bars(
+        chart_id,
+        [
+            (name, score, True, format_number(score, lang) if score is not None else labels["no_score"])
+            for name, score, _ in rows
+        ],
+        100,
+        markers=peers if has_peers else None,
+        legend=(labels["organisation"], labels["peers"]),
+        ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
+    )
+    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table, svg)
+
+
+def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
+    """Build the peers' answer distribution for one question, with the organisation's own answer marked.
+
+    ``rows`` is a list of (option label, peers' share 0–100, chosen by the organisation: bool); ``labels``:
+    {"peers", "option", "yours", "chosen"}.
+    """
+    options = [label + (f"  ◀ {labels['yours']}" if chosen else "") for label, _, chosen in rows]
+    shares = [share for _, share, _ in rows]
+    bar = go.Bar(
+        name=labels["peers"],
+        y=options,
+        x=shares,
+        orientation="h",
+        marker={
+            "color": [ORGANISATION_COLOUR if chosen else PEER_COLOUR for _, _, chosen in rows],
+            "pattern": {
+                "shape": ["/" if chosen else "" for _, _, chosen in rows],
+                "fgcolor": "#ffffff",
+                "fillmode": "overlay",
+                "solidity": 0.2,
+            },
+        },
+        text=[format_percent(share, lang) for share in shares],
+        textposition="outside",
+        hoverinfo="skip",
+    )
+    figure = go.Figure(
+        data=[bar],
+        layout={
+            "separators": separators(lang),
+            "height": 70 + 44 * len(rows),
+            "xaxis": {"range": [0, 110], "ticksuffix": "%" if lang == "en" else " %", "fixedrange": True},
+            "yaxis": {"autorange": "reversed", "fixedrange": True},
+            "showlegend": False,
+        },
+    )
+    table = Table(
+        caption=title,
+        columns=(labels["option"], labels["peers"], labels["yours"]),
+        rows=tuple(
+            (label, format_percent(share, lang), labels["chosen"] if chosen else "") for label, share, chosen in rows
+        ),
+    )
+    svg = svg_bars(
+        chart_id,
+        [
+            (label + (f" ◀ {labels['yours']}" if chosen else ""), share, chosen, format_percent(share, lang))
+            for label, share, chosen in rows
+        ],
+        100,
+        ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
+    )
+    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table, svg)
+
+
+def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
+    """Draw horizontal bars as a static SVG, for pages that must work without JavaScript (downloads, print).
+
+    ``bars`` is a list of (label, value or None, highlighted, value text); highlighted bars are hatched as well
+    as coloured, and ``markers`` (one value or None per bar) are drawn as diamonds. Labels stand above their
+    bars, so that long option texts need no truncation. The data table beside the chart carries the same numbers.
+    """
+    width, left, right, row_height = 680, 8, 60, 46
+    plot = width - left - right
+    top = 26 if legend else 6
+    height = top + row_height * len(bars) + 26
+    hatch = f"{chart_id}-hatch"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-hidden="true" focusable="false" '
+        'font-family="DejaVu Sans, system-ui, sans-serif" font-size="13">',
+        f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)">'
+        f'<rect width="8" height="8" fill="{ORGANISATION_COLOUR}"/>'
+        '<line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="2.5"/></pattern></defs>',
+    ]
+    if legend:
+        parts.append(
+            f'<rect x="{left}" y="6" width="14" height="14" fill="url(#{hatch})"/>'
+            f'<text x="{left + 20}" y="18">{escape(legend[0])}</text>'
+            f'<path d="M {left + 247} 6 l 7 7 l -7 7 l -7 -7 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
+            f'<text x="{left + 260}" y="18">{escape(legend[1])}</text>'
+        )
+    for value, text in ticks:
+        x = left + plot * value / scale
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 22}" stroke="#d9dce0"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#4a4a4a" font-size="11">{escape(text)}</text>'
+        )
+    for index, (label, value, highlighted, value_text) in enumerate(bars):
+        y = top + index * row_height
+        parts.append(f'<text x="{left}" y="{y + 14}" fill="#1a1a1a">{escape(label)}</text>')
+        bar_width = plot * (value or 0) / scale
+        fill = f"url(#{hatch})" if highlighted else PEER_COLOUR
+        parts.append(f'<rect x="{left}" y="{y + 20}" width="{bar_width:.1f}" height="18" fill="{fill}"/>')
+        parts.append(f'<text x="{left + bar_width + 6:.1f}" y="{y + 34}" fill="#1a1a1a">{escape(value_text)}</text>')
+        if markers and markers[index] is not None:
+            x = left + plot * markers[index] / scale
+            parts.append(
+                f'<path d="M {x:.1f} {y + 20} l 8 9 l -8 9 l -8 -9 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _cell(value, lang, missing):
+    return missing if value is None else format_number(value, lang)

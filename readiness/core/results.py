@@ -1,0 +1,161 @@
+"""What an organisation sees after submitting: its readiness profile, each answer beside the published
+2024 figure and beside its peer group, and its rounds with their combined profiles. Shared by the results
+page, the report and the API; pure Python (the store reads what these functions are given)."""
+
+from dataclasses import dataclass
+
+from . import combined
+from . import peers
+from . import reference
+from . import scoring
+from .peers import ANY
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """A dimension's score with its band, and where it stands in the peer group."""
+
+    score: scoring.DimensionScore
+    percentile: float | None
+    peer_median: float | None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """One stored answer (a question, or a row of a matrix): the options chosen and the peers' shares."""
+
+    key: str
+    row: object
+    chosen: tuple[str, ...]
+    peer_shares: dict[str, float] | None
+    figures: tuple[reference.Figure, ...]
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """A question with its answers and the 2024 figures published about it."""
+
+    question: object
+    answers: tuple[AnswerResult, ...]
+    figures: tuple[reference.Figure, ...]
+
+    def option_figures(self, option_id):
+        """Return the published figures about one option of this question."""
+        return [figure for figure in self.figures if figure.option_id == option_id]
+
+    def other_figures(self):
+        """Return the published figures about the question as a whole (or a measure it does not ask)."""
+        option_ids = {option.id for option in self.question.options}
+        return [figure for figure in self.figures if figure.option_id not in option_ids]
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything the results page and the assessment API show for one submitted assessment."""
+
+    dimensions: tuple[DimensionResult, ...]
+    group: peers.Group | None
+    questions: tuple[QuestionResult, ...]
+    survey_figures: tuple[reference.Figure, ...]
+    texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """One respondent of a round: the assessment, its answers, its place in the round and its role (not name)."""
+
+    assessment: object
+    answers: object
+    number: int
+    role: object
+
+
+@dataclass(frozen=True)
+class Round:
+    """The respondents of one round of an organisation, their combined answers and the scores of those."""
+
+    number: int
+    respondents: tuple[Respondent, ...]
+    combined: dict
+    scores: tuple
+
+
+def rounds(questionnaire, model, respondents):
+    """Return the rounds of an organisation, oldest first, from its (assessment, answers) pairs in the order
+    respondents joined; each round has its respondents and the combined profile of those who have submitted
+    (see ``combined``)."""
+    by_round = {}
+    for assessment, answers in respondents:
+        by_round.setdefault(assessment.round, []).append((assessment, answers))
+    role_question = questionnaire.profile_question("role")
+    found = []
+    for number, members in sorted(by_round.items()):
+        respondents_of_round = tuple(
+            Respondent(assessment, answers, position, role_question.option(questionnaire.profile(answers.choices).role))
+            for position, (assessment, answers) in enumerate(members, start=1)
+        )
+        submitted = [
+            questionnaire.known_choices(r.answers.choices) for r in respondents_of_round if r.assessment.submitted
+        ]
+        choices = combined.combine(questionnaire, model, submitted) if submitted else {}
+        scores = tuple(scoring.score(model, questionnaire, choices)) if submitted else ()
+        found.append(Round(number, respondents_of_round, choices, scores))
+    return found
+
+
+def build(questionnaire, model, answers, group_figures, figures):
+    """Compute the results of a submitted assessment from its answers, the published figures of its peer group
+    (``core.peers.GroupFigures``, or None when no group may be shown) and the reference figures in force."""
+    choices = questionnaire.known_choices(answers.choices)
+    scores = scoring.score(model, questionnaire, choices)
+    dimensions = tuple(
+        DimensionResult(
+            score,
+            group_figures.percentile(score.dimension.id, score.value) if group_figures else None,
+            group_figures.median(score.dimension.id) if group_figures else None,
+        )
+        for score in scores
+    )
+    figures = reference.by_question(figures)
+    question_results = []
+    profile = questionnaire.profile_question_ids()
+    for question in questionnaire.questions():
+        # The profile describes the organisation; it is context for the comparison, not part of it.
+        if question.type == "text" or question.id in profile:
+            continue
+        option_ids = [option.id for option in question.options]
+        answer_results = tuple(
+            AnswerResult(
+                key,
+                question.row(key),
+                tuple(choices.get(key, ())),
+                group_figures.shares(key, option_ids) if group_figures else None,
+                tuple(figures.get(key, ())) if key != question.id else (),
+            )
+            for key in question.answer_keys()
+        )
+        question_results.append(QuestionResult(question, answer_results, tuple(figures.get(question.id, ()))))
+    return Results(
+        dimensions=dimensions,
+        group=group_figures.group if group_figures else None,
+        questions=tuple(question_results),
+        survey_figures=tuple(figures.get(reference.SURVEY, ()))
+        + tuple(figure for question in questionnaire.profile_questions() for figure in figures.get(question.id, ())),
+        texts=answers.texts,
+    )
+
+
+def group_label(questionnaire, group, lang):
+    """Describe a peer group in words: 'Kunta · 10 000–19 999', or None for everyone."""
+    if group.org_type == ANY:
+        return None
+    parts = [_option_label(questionnaire.profile_question("org_type"), group.org_type, lang)]
+    if group.size_band != ANY:
+        size = questionnaire.question(peers.size_question(questionnaire, group.org_type))
+        parts.append(_option_label(size, group.size_band, lang))
+    return " · ".join(parts)
+
+
+def _option_label(question, option_id, lang):
+    option = question.option(option_id)
+    return option.label[lang] if option else option_id

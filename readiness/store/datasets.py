@@ -1,0 +1,93 @@
+"""The operator's datasets read from the database: every submitted assessment as rows, in chunks from one read
+transaction (memory stays flat however many there are), and the open-data aggregates of the published snapshot."""
+
+import pandas as pd
+
+from readiness.core import peers
+from readiness.core.datasets import META
+from readiness.core.datasets import NAME
+from readiness.core.datasets import columns
+from readiness.core.exports import neutralise
+
+from .aggregates import published_counts
+from .aggregates import published_sizes
+
+CHUNK = 2000
+
+
+def assessment_frames(db, questionnaire, model, with_names=False, chunk=CHUNK):
+    """Yield the submitted assessments as DataFrames of at most ``chunk`` rows, in id order."""
+    all_columns = columns(questionnaire, model, with_names)
+    multiple = {q.id for q in questionnaire.questions() if q.type == "multiple"}
+    texts = {q.id for q in questionnaire.questions() if q.type == "text"} - {NAME}
+    last = 0
+    while True:
+        assessments = db.execute(
+            "select id, organisation_id, round, submitted_at, org_type, size_band, counted from assessments "
+            "where status = 'submitted' and id > ? order by id limit ?",
+            [last, chunk],
+        ).fetchall()
+        if not assessments:
+            return
+        first, last = assessments[0][0], assessments[-1][0]
+        records = {row[0]: dict(zip(META, row, strict=True)) for row in assessments}
+        for record in records.values():
+            record["counted_for_peers"] = int(bool(record["counted_for_peers"]))
+        answered = set()
+        for assessment_id, question_id, option_id in db.execute(
+            "select assessment_id, question_id, option_id from answers where assessment_id between ? and ?",
+            [first, last],
+        ):
+            record = records.get(assessment_id)
+            if record is None:
+                continue  # a draft between two submitted ids
+            base = question_id.split(".")[0]
+            if base in multiple:
+                record[f"{base}.{option_id}"] = 1
+                answered.add((assessment_id, base))
+            else:
+                record[question_id] = option_id
+        for assessment_id, question_id, text in db.execute(
+            "select assessment_id, question_id, text from free_texts where assessment_id between ? and ?", [first, last]
+        ):
+            record = records.get(assessment_id)
+            if record is None or (question_id not in texts and not (with_names and question_id == NAME)):
+                continue
+            record["organisation_name" if question_id == NAME else question_id] = text
+        for assessment_id, dimension, value in db.execute(
+            "select assessment_id, dimension, value from assessment_scores where assessment_id between ? and ?",
+            [first, last],
+        ):
+            if assessment_id in records:
+                records[assessment_id][f"score.{dimension}"] = value
+        # A multiple-choice question that was answered has 0 for the options not chosen; unanswered stays empty.
+        for assessment_id, base in answered:
+            record = records[assessment_id]
+            for option in questionnaire.question(base).options:
+                record.setdefault(f"{base}.{option.id}", 0)
+        frame = pd.DataFrame.from_records(list(records.values()), columns=all_columns)
+        yield frame.map(neutralise)
+
+
+def open_data(db, questionnaire, minimum):
+    """Return the published peer aggregates of every group that may be shown, as a DataFrame: the same
+    figures anyone sees on the peers page and the API, never the profile, free text or a small group."""
+    profile = questionnaire.profile_question_ids()
+    sizes = published_sizes(db)
+    shown = peers.shown_groups(sizes, minimum)
+    rows = []
+    for org_type, size_band, answer_key, option_id, organisations in published_counts(db):
+        if (org_type, size_band) in shown and answer_key.split(".")[0] not in profile:
+            rows.append(
+                {
+                    "org_type": org_type,
+                    "size_band": size_band,
+                    "group_organisations": sizes[(org_type, size_band)],
+                    "answer_key": answer_key,
+                    "option_id": option_id,
+                    "organisations": organisations,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["org_type", "size_band", "group_organisations", "answer_key", "option_id", "organisations"]
+    )

@@ -1,0 +1,216 @@
+"""The schema, as sqlite-utils migrations applied at start-up and recorded in the database.
+
+Answers are kept long (one row per assessment, question and chosen option), so that the counts per option of
+a question are a single indexed ``GROUP BY``; free text sits in a table of its own that no aggregate reads.
+"""
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("readiness")
+
+
+@migrations(name="0001_assessments_and_answers")
+def _create_tables(db):
+    db["assessments"].create(
+        {
+            "id": int,
+            "token_hash": str,
+            "questionnaire_version": str,
+            "status": str,
+            "created_at": str,
+            "updated_at": str,
+            "submitted_at": str,
+        },
+        pk="id",
+        not_null={"token_hash", "questionnaire_version", "status", "created_at", "updated_at"},
+        strict=True,
+    )
+    db["assessments"].create_index(["token_hash"], unique=True)
+    db["saved_sections"].create(
+        {"assessment_id": int, "section_id": str, "saved_at": str},
+        pk=("assessment_id", "section_id"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        not_null={"saved_at"},
+        strict=True,
+    )
+    db["answers"].create(
+        {"assessment_id": int, "question_id": str, "option_id": str},
+        pk=("assessment_id", "question_id", "option_id"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        strict=True,
+    )
+    db["answers"].create_index(["question_id", "option_id"])
+    # Free text sits apart from the choices so that no aggregate over answers can ever reach it.
+    db["free_texts"].create(
+        {"assessment_id": int, "question_id": str, "text": str},
+        pk=("assessment_id", "question_id"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        not_null={"text"},
+        strict=True,
+    )
+
+
+@migrations(name="0002_peer_aggregates_scores_reference")
+def _add_results_tables(db):
+    # An assessment's peer group, fixed when it is submitted: organisation type and size band.
+    db["assessments"].add_column("org_type", str)
+    db["assessments"].add_column("size_band", str)
+    db["assessment_scores"].create(
+        {"assessment_id": int, "dimension": str, "value": float, "org_type": str, "size_band": str},
+        pk=("assessment_id", "dimension"),
+        foreign_keys=[("assessment_id", "assessments", "id")],
+        not_null={"value", "org_type", "size_band"},
+        strict=True,
+    )
+    # Peer aggregates, kept up to date at each submission so that no page recounts raw answers.
+    # A group is (org_type, size_band), "*" meaning any: ("*", "*"), (type, "*") and (type, band).
+    db["peer_groups"].create(
+        {"org_type": str, "size_band": str, "organisations": int},
+        pk=("org_type", "size_band"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    db["peer_counts"].create(
+        {"org_type": str, "size_band": str, "answer_key": str, "option_id": str, "organisations": int},
+        pk=("org_type", "size_band", "answer_key", "option_id"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    # How many organisations of a group have each score: percentiles and medians read a few rows per
+    # dimension, however many organisations there are (scores have one decimal and few distinct values).
+    db["peer_scores"].create(
+        {"org_type": str, "size_band": str, "dimension": str, "value": float, "organisations": int},
+        pk=("org_type", "size_band", "dimension", "value"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    # What peers see: a snapshot of the three tables above, replaced only when the change since the last
+    # snapshot is itself safe to show (see peers.may_publish), so that comparing two snapshots isolates nobody.
+    for table in ("peer_groups", "peer_counts", "peer_scores"):
+        db.execute(f"create table published_{table} as select * from {table} where 0")
+    db["published_peer_groups"].create_index(["org_type", "size_band"], unique=True)
+    db["published_peer_counts"].create_index(["org_type", "size_band", "answer_key", "option_id"], unique=True)
+    db["published_peer_scores"].create_index(["org_type", "size_band", "dimension", "value"], unique=True)
+    # Every size at which a group has been shown: a later snapshot must not differ from any of them by a few.
+    db["peer_shown_sizes"].create(
+        {"org_type": str, "size_band": str, "organisations": int},
+        pk=("org_type", "size_band", "organisations"),
+        strict=True,
+    )
+    # Reference figures loaded by the operator; they replace or extend the packaged 2024 figures.
+    db["reference_figures"].create(
+        {
+            "id": str,
+            "question_id": str,
+            "option_id": str,
+            "value": str,
+            "unit": str,
+            "precision": str,
+            "n": int,
+            "year": int,
+            "source_url": str,
+            "source_name": str,
+            "quote": str,
+            "text_fi": str,
+            "text_sv": str,
+            "text_en": str,
+        },
+        pk="id",
+        strict=True,
+    )
+    db["reference_loads"].create(
+        {"id": int, "loaded_at": str, "loaded_from": str, "mode": str, "figures": int},
+        pk="id",
+        not_null={"loaded_at", "loaded_from", "mode", "figures"},
+        strict=True,
+    )
+
+
+@migrations(name="0003_revisions")
+def _add_revisions(db):
+    # Bumped with every change to what results pages show besides an assessment's own answers (peer
+    # aggregates, reference figures), so that a rendered results page can be reused until then.
+    db["revisions"].create({"name": str, "value": int}, pk="name", not_null={"value"}, strict=True)
+    db["revisions"].insert({"name": "results", "value": 0})
+    # When peers' snapshot was last replaced (Unix seconds; 0 = never), so pages can say how current it is.
+    db["revisions"].insert({"name": "peers_published_at", "value": 0})
+
+
+@migrations(name="0004_organisations_rounds_invites")
+def _add_organisations(db):
+    # An organisation has respondents (one assessment each) in yearly rounds. The lead is the respondent who
+    # started the organisation or its round: the holder of the organisation's link. Peers count each
+    # organisation once: ``counted`` marks the assessment whose answers are in the peer aggregates.
+    db["organisations"].create(
+        {"id": int, "created_at": str, "revision": int}, pk="id", not_null={"created_at", "revision"}, strict=True
+    )
+    db.execute(
+        "insert into organisations (id, created_at, revision) select id, created_at, 0 from assessments order by id"
+    )
+    db["assessments"].add_column("organisation_id", int)
+    db["assessments"].add_column("round", int)
+    db["assessments"].add_column("lead", int)
+    db["assessments"].add_column("counted", int)
+    db.execute("update assessments set organisation_id = id, round = 1, lead = 1, counted = (status = 'submitted')")
+    db["assessments"].create_index(["organisation_id", "round"])
+    db["invites"].create(
+        {
+            "id": int,
+            "organisation_id": int,
+            "round": int,
+            "token_hash": str,
+            "created_at": str,
+            "revoked_at": str,
+            "used_at": str,
+            "assessment_id": int,
+        },
+        pk="id",
+        foreign_keys=[("organisation_id", "organisations", "id")],
+        not_null={"organisation_id", "round", "token_hash", "created_at"},
+        strict=True,
+    )
+    db["invites"].create_index(["token_hash"], unique=True)
+    # Contributions added to or removed from each peer group since the group was last published.
+    db["peer_changes"].create(
+        {"org_type": str, "size_band": str, "contributions": int},
+        pk=("org_type", "size_band"),
+        not_null={"contributions"},
+        strict=True,
+    )
+
+
+@migrations(name="0005_operators")
+def _add_operators(db):
+    # Operators of the service. ``session_version`` grows at each sign-out: sessions signed in before it end.
+    db["operators"].create(
+        {"id": int, "username": str, "password_hash": str, "created_at": str, "session_version": int},
+        pk="id",
+        not_null={"username", "password_hash", "created_at", "session_version"},
+        strict=True,
+    )
+    db["operators"].create_index(["username"], unique=True)
+    # Failed sign-ins by the name tried (no IP addresses are stored): the throttle counts them.
+    db["sign_in_failures"].create(
+        {"username": str, "failed_at": float}, not_null={"username", "failed_at"}, strict=True
+    )
+    db["sign_in_failures"].create_index(["username", "failed_at"])
+    # A reference CSV checked and shown to an operator, waiting for the confirmation that loads it.
+    db["reference_uploads"].create(
+        {"id": int, "operator_id": int, "uploaded_at": str, "filename": str, "content": str},
+        pk="id",
+        not_null={"operator_id", "uploaded_at", "filename", "content"},
+        strict=True,
+    )
+
+
+@migrations(name="0006_changed_organisations")
+def _count_changed_organisations(db):
+    # The organisations whose contribution to a group changed since the group was last shown: one
+    # organisation counts once however often it changed (new rounds, deletion), so that the publication rule
+    # compares organisations, not events, with the minimum group size.
+    db["peer_changes"].drop()
+    db["peer_changed_organisations"].create(
+        {"org_type": str, "size_band": str, "organisation_id": int},
+        pk=("org_type", "size_band", "organisation_id"),
+        strict=True,
+    )

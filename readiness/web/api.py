@@ -1,0 +1,217 @@
+"""The JSON API, described by the OpenAPI document served at /api/v1/openapi.json.
+
+Reference figures and peer aggregates are public (under the same suppression rules as the pages); one
+assessment's answers are for the holder of its resume token, sent as ``Authorization: Bearer …``.
+"""
+
+import json
+from pathlib import Path
+
+from flask import Blueprint
+from flask import jsonify
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from readiness.core import peers
+from readiness.core import scoring
+from readiness.core.peers import ANY
+from readiness.core.questionnaire import load
+from readiness.store import aggregates
+from readiness.store import records
+from readiness.store import reference as stored_reference
+from readiness.store.database import hash_token
+
+from .helpers import TOKEN_PATTERN
+from .helpers import get_db
+from .helpers import lookup_failed
+from .helpers import lookups_refused
+from .helpers import peer_minimum
+from .report import results_of
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI = json.loads((Path(__file__).parent.parent / "data" / "openapi.json").read_text(encoding="utf-8"))
+PEER_FILTERS = ("org_type", "size_band")
+
+
+class ApiError(Exception):
+    """An answer the API gives as a JSON error: HTTP status, a stable code and a message for people."""
+
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+@bp.errorhandler(ApiError)
+def api_error(error):
+    return jsonify(error={"code": error.code, "message": error.message}), error.status, error.headers
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error):
+    return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": error.description}), error.code
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 description of this API."""
+    return jsonify(OPENAPI)
+
+
+def figure_json(figure):
+    """Return a reference figure with its provenance, as the API gives it."""
+    return {
+        "id": figure.id,
+        "question_id": figure.question_id,
+        "option_id": figure.option_id or None,
+        "value": figure.value or None,
+        "number": figure.number,
+        "unit": figure.unit or None,
+        "precision": figure.precision or None,
+        "n": figure.n,
+        "year": figure.year,
+        "source": {"url": figure.source_url, "name": figure.source_name, "quote": figure.quote},
+        "text": {"fi": figure.text_fi, "sv": figure.text_sv, "en": figure.text_en},
+    }
+
+
+@bp.get("/reference")
+def reference():
+    """Every reference figure in force, with its precision and source."""
+    figures = stored_reference.figures_in_force(get_db(), load())
+    return jsonify(figures=[figure_json(f) for f in figures])
+
+
+def _peer_filters():
+    unknown = sorted(set(request.args) - set(PEER_FILTERS))
+    if unknown:
+        raise ApiError(
+            400, "unknown_filter", f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(PEER_FILTERS)}."
+        )
+    choices = peers.filter_choices(load())
+    org_type = request.args.get("org_type", ANY)
+    size_band = request.args.get("size_band", ANY)
+    if org_type not in choices:
+        raise ApiError(400, "unknown_filter_value", f"Unknown org_type {org_type!r}.")
+    if size_band != ANY:
+        if org_type == ANY:
+            raise ApiError(400, "size_band_needs_org_type", "size_band is only meaningful together with org_type.")
+        if size_band not in choices[org_type]:
+            raise ApiError(
+                400, "unknown_filter_value", f"size_band {size_band!r} is not a size band of org_type {org_type!r}."
+            )
+    return org_type, size_band
+
+
+def group_json(figures, model):
+    """Return a shown group's aggregates: organisations, answer counts per option and median scores."""
+    group = figures.group
+    return {
+        "group": {"org_type": group.org_type, "size_band": group.size_band, "organisations": group.organisations},
+        "answers": figures.distribution,
+        "median_scores": {d.id: figures.median(d.id) for d in model.dimensions},
+    }
+
+
+@bp.get("/peers")
+def peer_aggregates():
+    """The answers and median scores of a peer group, if it may be shown."""
+    org_type, size_band = _peer_filters()
+    db = get_db()
+    minimum = peer_minimum()
+    group = peers.shown_group(aggregates.published_sizes(db), org_type, size_band, minimum)
+    if group is None:
+        raise ApiError(
+            404,
+            "group_not_shown",
+            f"This group cannot be shown: a group needs at least {minimum} organisations and must not let "
+            "anyone work out a smaller group by difference. Try a wider group.",
+        )
+    questionnaire = load()
+    figures = aggregates.group_figures(db, group, minimum)
+    return jsonify(minimum_group_size=minimum, **group_json(figures, scoring.load(questionnaire)))
+
+
+def _bearer_assessment():
+    if "token" in request.args:
+        raise ApiError(400, "token_in_query", "Send the token in the Authorization header, never in the address.")
+    wait = lookups_refused()
+    if wait:
+        raise ApiError(
+            429,
+            "too_many_failures",
+            "Too many unknown tokens from this client; wait and retry.",
+            {"Retry-After": str(wait)},
+        )
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="readiness"'}
+    # The scheme is no secret; the token is looked up by its hash, so no comparison of it leaks timing.
+    if scheme.lower() != "bearer" or not TOKEN_PATTERN.fullmatch(token.strip()):
+        raise ApiError(
+            401, "missing_token", "Send the assessment's resume token as 'Authorization: Bearer <token>'.", challenge
+        )
+    assessment = records.find_assessment(get_db(), hash_token(token.strip()))
+    if assessment is None:
+        lookup_failed()
+        raise ApiError(401, "unknown_token", "No assessment has this token.", challenge)
+    if not assessment.submitted:
+        raise ApiError(
+            409, "not_submitted", "The assessment has not been submitted yet; results exist only after submission."
+        )
+    return assessment
+
+
+@bp.get("/assessment")
+def assessment():
+    """One submitted assessment's answers, scores and benchmark, for the holder of its token."""
+    found = _bearer_assessment()
+    db = get_db()
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    answers = records.load_answers(db, found.id)
+    outcome = results_of(db, questionnaire, model, found, answers)
+    return jsonify(
+        assessment={
+            "status": found.status,
+            "questionnaire_version": found.questionnaire_version,
+            "submitted_at": found.submitted_at,
+            "org_type": found.org_type,
+            "size_band": found.size_band,
+        },
+        answers=questionnaire.known_choices(answers.choices),
+        free_texts=answers.texts,
+        scores={
+            d.score.dimension.id: {
+                "value": d.score.value,
+                "band": d.score.band.id if d.score.band else None,
+                "peer_percentile": d.percentile,
+                "peer_median": d.peer_median,
+            }
+            for d in outcome.dimensions
+        },
+        peer_group=(
+            {
+                "org_type": outcome.group.org_type,
+                "size_band": outcome.group.size_band,
+                "organisations": outcome.group.organisations,
+            }
+            if outcome.group
+            else None
+        ),
+        benchmark=[
+            {
+                "answer_key": answer.key,
+                "chosen": list(answer.chosen),
+                "peer_shares": answer.peer_shares,
+                "reference": [figure_json(f) for f in (*item.figures, *answer.figures)],
+            }
+            for item in outcome.questions
+            for answer in item.answers
+        ],
+    )
+
+
+def init_app(app):
+    """Register the API; it takes no form posts, so CSRF protection does not apply to it."""
+    app.extensions["csrf"].exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,182 @@
+"""Operator commands: the database, reference figures, peer aggregates, retention, operator accounts, backups."""
+
+import sqlite3
+from contextlib import contextmanager
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from werkzeug.security import generate_password_hash
+
+from readiness.core import reference
+from readiness.core.questionnaire import load
+from readiness.store import aggregates
+from readiness.store import assessments
+from readiness.store import backup
+from readiness.store import operators
+from readiness.store import reference as stored_reference
+from readiness.store.database import connect
+from readiness.store.database import migrate
+
+from .helpers import peer_rule
+
+reference_cli = AppGroup("reference", help="The reference figures that answers are shown beside.")
+peers_cli = AppGroup("peers", help="The peer-group aggregates.")
+retention_cli = AppGroup("retention", help="How long unsubmitted answers are kept.")
+operators_cli = AppGroup("operators", help="The accounts of the operator console.")
+backup_cli = AppGroup("backup", help="Consistent copies of the database, and restoring one.")
+# Operators' passwords: long enough to resist guessing; the throttle and the slow hash do the rest.
+MINIMUM_PASSWORD = 12
+
+
+@contextmanager
+def service_database():
+    """The service's database, for one command."""
+    db = connect(current_app.config["DATABASE"])
+    try:
+        yield db
+    finally:
+        db.conn.close()
+
+
+def password_hash(password):
+    """Return the stored form of a new operator password, refusing one too short."""
+    if len(password) < MINIMUM_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MINIMUM_PASSWORD} characters.")
+    return generate_password_hash(password)
+
+
+@reference_cli.command("load")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--replace", is_flag=True, help="Make these the only figures, instead of replacing same ids and adding the rest."
+)
+def load_reference(csv_file, replace):
+    """Check a CSV file of reference figures and load it; a file with any problem changes nothing."""
+    try:
+        figures = reference.parse(csv_file, load(), source_label=csv_file.name)
+    except reference.ReferenceFileError as error:
+        raise click.ClickException(str(error)) from error
+    with service_database() as db:
+        stored_reference.load_reference_figures(db, figures, csv_file.name, replace)
+    mode = "replace the packaged figures" if replace else "replace or extend the packaged figures"
+    click.echo(f"Loaded {len(figures)} figures from {csv_file.name}; they {mode}.")
+
+
+@reference_cli.command("show")
+def show_reference():
+    """List the reference figures in force, with their sources."""
+    with service_database() as db:
+        for figure in stored_reference.figures_in_force(db, load()):
+            click.echo(
+                f"{figure.id}\t{figure.question_id}\t{figure.option_id}\t{figure.value}\t{figure.precision}\t{figure.source_name}"
+            )
+
+
+@peers_cli.command("rebuild")
+def rebuild_peers():
+    """Recount every peer group from the submitted assessments."""
+    with service_database() as db:
+        aggregates.rebuild(db, peer_rule(), current_app.config["PEER_MINIMUM"])
+    click.echo("Peer aggregates recounted; peers see them once the change is safe to show.")
+
+
+@retention_cli.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Remove drafts untouched for this many days (default READINESS_RETENTION_DAYS, else 180).",
+)
+@click.option("--dry-run", is_flag=True, help="Only say how many drafts would be removed.")
+def purge_drafts(days, dry_run):
+    """Remove unsubmitted assessments that nobody has saved for a while (schedule it daily, e.g. with cron)."""
+    days = days or current_app.config["RETENTION_DAYS"]
+    cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with service_database() as db:
+        stale = assessments.purge_drafts(db, cutoff, dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {len(stale)} unsubmitted assessments last saved before {cutoff} ({days} days).")
+
+
+@operators_cli.command("create")
+@click.argument("username")
+@click.password_option(help="Asked for twice if not given; at least 12 characters.")
+def create_operator(username, password):
+    """Create an operator account for the console."""
+    hashed = password_hash(password)
+    with service_database() as db:
+        try:
+            operators.create_operator(db, username.strip(), hashed)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"Operator {username.strip()} created; they sign in at /fi/console/.")
+
+
+@operators_cli.command("password")
+@click.argument("username")
+@click.password_option(help="Asked for twice if not given; at least 12 characters.")
+def change_password(username, password):
+    """Set an operator's password; their open sessions end."""
+    hashed = password_hash(password)
+    with service_database() as db:
+        if not operators.set_operator_password(db, username, hashed):
+            raise click.ClickException(f"There is no operator called {username!r}.")
+    click.echo(f"Password of {username} changed; their sessions have ended.")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def create_backup(target):
+    """Copy the database to TARGET while the service runs (one consistent state, integrity checked)."""
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; choose a new file name.")
+    draft = target.with_name(target.name + ".part")
+    with service_database() as db:
+        try:
+            backup.backup(db, str(draft))
+            draft.rename(target)
+        except (OSError, sqlite3.Error) as error:
+            draft.unlink(missing_ok=True)
+            raise click.ClickException(f"The backup could not be written to {target}: {error}") from error
+    click.echo(f"Backed up to {target} ({target.stat().st_size / 1e6:.1f} MB); integrity check ok.")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_backup(source, yes):
+    """Replace the database with the backup SOURCE. Stop the service first."""
+    try:
+        result = backup.integrity(source)
+    except sqlite3.Error as error:
+        raise click.ClickException(f"{source} is not a readable SQLite database: {error}") from error
+    if result != "ok":
+        raise click.ClickException(f"{source} fails its integrity check: {result}")
+    database = current_app.config["DATABASE"]
+    if not yes:
+        click.confirm(f"Replace {database} with {source}? Everything saved since the backup is lost.", abort=True)
+    backup.restore(str(source), database)
+    click.echo(f"Restored {database} from {source}. Start the service again.")
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the database, or bring its schema up to date."""
+    with service_database() as db:
+        migrate(db)
+    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+
+
+def init_app(app):
+    """Register the operator commands with the flask command line."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(reference_cli)
+    app.cli.add_command(peers_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(operators_cli)
+    app.cli.add_command(backup_cli)

@@ -1,0 +1,427 @@
+"""An organisation over time: its respondents side by side, invites, yearly rounds, the peers page, and
+deleting its data."""
+
+import re
+from dataclasses import dataclass
+
+from flask import abort
+from flask import current_app
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from readiness.core import combined
+from readiness.core import peers
+from readiness.core import results
+from readiness.core import scoring
+from readiness.core.questionnaire import PROFILE_SECTION
+from readiness.core.questionnaire import load
+from readiness.store import aggregates
+from readiness.store import assessments
+from readiness.store import organisations
+from readiness.store import records
+from readiness.store.database import hash_token
+from readiness.store.database import read_snapshot
+
+from . import report
+from .helpers import TOKEN_PATTERN
+from .helpers import current_assessment
+from .helpers import get_db
+from .helpers import lookup_failed
+from .helpers import lookups_refused
+from .helpers import new_token
+from .helpers import no_store
+from .helpers import peer_minimum
+from .helpers import peer_rule
+from .helpers import render_error
+from .helpers import too_many_lookups
+from .i18n import localized_blueprint
+
+bp = localized_blueprint("organisations", __name__)
+# A row id as a form sends it: digits only, short enough for SQLite's integers.
+ID = re.compile(r"[0-9]{1,15}")
+
+
+# An organisation's answers and links are private: no cache may keep these pages.
+bp.after_request(no_store)
+
+
+@dataclass(frozen=True)
+class ComparedAnswer:
+    """One question (or matrix row) with every respondent's answer, the combined answer and their agreement."""
+
+    question: object
+    row_label: str | None
+    answers: tuple[str, ...]
+    combined: str
+    agreement: str | None
+
+
+def compare(questionnaire, respondents, combined_choices, lang):
+    """Return {section id: [ComparedAnswer]} for the respondents' submitted answers, free text as written."""
+    choices = [questionnaire.known_choices(r.answers.choices) for r in respondents]
+
+    def text(question, options):
+        return ", ".join(question.option(o).label[lang] for o in options) if options else "–"
+
+    found = {}
+    for section in questionnaire.sections:
+        rows = []
+        for question in section.questions:
+            if question.type == "text":
+                answers = tuple(r.answers.texts.get(question.id) or "–" for r in respondents)
+                rows.append(ComparedAnswer(question, None, answers, "", None))
+                continue
+            for key in question.answer_keys():
+                row = question.row(key)
+                rows.append(
+                    ComparedAnswer(
+                        question,
+                        row.label[lang] if row else None,
+                        tuple(text(question, c.get(key)) for c in choices),
+                        text(question, combined_choices.get(key)),
+                        combined.agreement(choices, key),
+                    )
+                )
+        found[section.id] = rows
+    return found
+
+
+def _organisation_assessment():
+    """Return this browser's assessment, or answer 404: every page here belongs to one organisation."""
+    assessment = current_assessment()
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+@bp.route("/organisation")
+def organisation():
+    """Every question with the respondents' answers side by side, where they agree and differ, the combined
+    profile, the rounds, and (for the lead) the invites and the next round."""
+    assessment = _organisation_assessment()
+    db = get_db()
+    is_lead = bool(assessment.lead) and assessment.round == records.latest_round(db, assessment.organisation_id)
+    invites_table = None
+    if is_lead:
+        invites_table = report.cached("invites", assessment, g.lang_code, lambda: _invites_table(db, assessment))
+    return render_template(
+        "organisations/organisation.html",
+        assessment=assessment,
+        body=report.cached("organisation", assessment, g.lang_code, lambda: _organisation_body(db, assessment)),
+        is_lead=is_lead,
+        invites_table=invites_table,
+        new_invite=session.pop("new_invite", None),
+    )
+
+
+def _invites_table(db, assessment):
+    """The lead's invites of this round as a table, or nothing (an empty string) if there are none."""
+    invites = organisations.invites(db, assessment.organisation_id, assessment.round)
+    return Markup(render_template("organisations/_invites_table.html", invites=invites) if invites else "")
+
+
+def _organisation_body(db, assessment):
+    """The organisation page's respondents, answers, combined profile and rounds for one viewer (it marks
+    "you"), rendered once per change of the organisation and reused."""
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    with read_snapshot(db):
+        rounds = results.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+    current = next(r for r in rounds if r.number == assessment.round)
+    submitted = [r for r in current.respondents if r.assessment.submitted]
+    comparison = compare(questionnaire, submitted, current.combined, g.lang_code)
+    return Markup(
+        render_template(
+            "organisations/_organisation_body.html",
+            viewer=assessment,
+            questionnaire=questionnaire,
+            model=model,
+            rounds=rounds,
+            current=current,
+            submitted=submitted,
+            comparison=comparison,
+            respondent_scores=[
+                scoring.score(model, questionnaire, questionnaire.known_choices(r.answers.choices)) for r in submitted
+            ],
+            differences=sum(1 for rows in comparison.values() for row in rows if row.agreement == "differ"),
+        )
+    )
+
+
+@bp.post("/organisation/invites")
+def create_invite():
+    """Create an invite link for one more respondent; it is shown once, on the organisation page."""
+    assessment = _organisation_assessment()
+    token, token_hash = new_token()
+    try:
+        organisations.create_invite(get_db(), assessment.id, token_hash)
+    except organisations.RoundRefused as refusal:
+        return _round_refusal(refusal.reason)
+    session["new_invite"] = url_for(".invite", token=token, _external=True)
+    return redirect(url_for(".organisation", _anchor="invites"))
+
+
+@bp.post("/organisation/invites/revoke")
+def revoke_invite():
+    """Revoke an invite that has not been used: its link stops working."""
+    assessment = _organisation_assessment()
+    invite_id = request.form.get("invite_id", "")
+    if not ID.fullmatch(invite_id):
+        return redirect(url_for(".organisation", _anchor="invites"))
+    try:
+        organisations.revoke_invite(get_db(), assessment.id, int(invite_id))
+    except organisations.RoundRefused as refusal:
+        return _round_refusal(refusal.reason)
+    return redirect(url_for(".organisation", _anchor="invites"))
+
+
+INVITE_REFUSALS = {
+    "unknown": (
+        404,
+        _l("This invite link does not work"),
+        _l("Check that the whole link was copied. If it was, ask the person who sent it for a new one."),
+    ),
+    "revoked": (
+        410,
+        _l("This invite link has been withdrawn"),
+        _l("The person who sent it has withdrawn it. Ask them for a new one if you should still answer."),
+    ),
+    "used": (
+        410,
+        _l("This invite link has already been used"),
+        _l(
+            "Each invite link adds one respondent. If you used it yourself, continue with the resume link you were given; otherwise ask for a new invite."
+        ),
+    ),
+    "outdated": (
+        410,
+        _l("This invite link is for an earlier round"),
+        _l(
+            "Your organisation has started a new round since the link was made. Ask for an invite to the current round."
+        ),
+    ),
+}
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token):
+    """An invite: the page says what it is; answering starts with a button, so that a link preview that
+    fetches the page does not use the invite up."""
+    wait = lookups_refused()
+    if wait:
+        return too_many_lookups(wait)
+    if not TOKEN_PATTERN.fullmatch(token):
+        return _invite_refusal("unknown")
+    if request.method == "GET":
+        refusal = organisations.invite_refusal(get_db(), hash_token(token))
+        return _invite_refusal(refusal) if refusal else render_template("organisations/invite.html", token=token)
+    respondent_token, respondent_hash = new_token()
+    try:
+        organisations.join_by_invite(get_db(), hash_token(token), respondent_hash, load().version)
+    except organisations.InviteRefused as refusal:
+        return _invite_refusal(refusal.reason)
+    session["token"] = respondent_token
+    return redirect(url_for("survey.saved"))
+
+
+def _invite_refusal(reason):
+    if reason == "unknown":
+        lookup_failed()
+    status, title, text = INVITE_REFUSALS[reason]
+    return render_error(status, title, text)
+
+
+ROUND_REFUSALS = {
+    "not_lead": (
+        403,
+        _l("Only the organisation's lead respondent can do this"),
+        _l(
+            "The respondent who started the assessment for your organisation can invite others, start a new round and delete others' answers."
+        ),
+    ),
+    "open": (
+        409,
+        _l("The current round is still open"),
+        _l("Submit the current round's answers first; then you can start a new round."),
+    ),
+    "newer": (
+        409,
+        _l("A newer round has started"),
+        _l("Your organisation has started a new round. Open it with the resume link given when it was started."),
+    ),
+}
+
+
+def _round_refusal(reason):
+    status, title, text = ROUND_REFUSALS[reason]
+    return render_error(status, title, text, (url_for(".organisation"), gettext("Back to your organisation")))
+
+
+@bp.post("/rounds")
+def start_round():
+    """Start the organisation's next round: the lead gets a new assessment and a new resume link."""
+    assessment = _organisation_assessment()
+    questionnaire = load()
+    token, token_hash = new_token()
+    try:
+        organisations.start_round(
+            get_db(),
+            assessment.id,
+            token_hash,
+            questionnaire.version,
+            PROFILE_SECTION,
+            [key for question in questionnaire.profile_questions() for key in question.answer_keys()],
+        )
+    except organisations.RoundRefused as refusal:
+        return _round_refusal(refusal.reason)
+    session["token"] = token
+    return redirect(url_for("survey.saved"))
+
+
+@bp.route("/peers")
+def peers_page():
+    """Where the organisation ranks per dimension in a peer group it picks, under the suppression rules."""
+    assessment = current_assessment()
+    db = get_db()
+    questionnaire = load()
+    own_type = assessment.org_type if assessment and assessment.submitted else None
+    org_type = request.args.get("org_type", own_type or peers.ANY)
+    size_band = request.args.get("size_band", (assessment.size_band if own_type else None) or peers.ANY)
+    choices = peers.filter_choices(questionnaire)
+    if org_type not in choices or (size_band != peers.ANY and size_band not in choices[org_type]):
+        return render_error(
+            400,
+            gettext("No such peer group"),
+            gettext("Pick the organisation type and size from the lists."),
+            (url_for(".peers_page"), gettext("Show the peers page")),
+        )
+    body = report.cached(
+        ("peers", org_type, size_band),
+        assessment,
+        g.lang_code,
+        lambda: _peers_body(db, questionnaire, assessment, org_type, size_band, choices),
+    )
+    return render_template("organisations/peers.html", body=body)
+
+
+def _peers_body(db, questionnaire, assessment, org_type, size_band, choices):
+    """The peers page's content for one group and viewer, rendered once per change of what it shows."""
+    model = scoring.load(questionnaire)
+    minimum = peer_minimum()
+    with read_snapshot(db):
+        sizes = aggregates.published_sizes(db)
+        group = peers.shown_group(sizes, org_type, size_band, minimum)
+        nearest = None if group else peers.nearest_shown_group(sizes, org_type, size_band, minimum)
+        figures = aggregates.group_figures(db, group, minimum) if group else None
+        scores = None
+        if assessment and assessment.submitted:
+            rounds = results.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+            scores = {s.dimension.id: s.value for s in next(r for r in rounds if r.number == assessment.round).scores}
+    rows = [
+        {
+            "dimension": dimension,
+            "value": (scores or {}).get(dimension.id),
+            "percentile": figures.percentile(dimension.id, (scores or {}).get(dimension.id)),
+            "median": figures.median(dimension.id),
+            "bands": figures.band_counts(dimension.id, model),
+        }
+        for dimension in (model.dimensions if group else ())
+    ]
+    return Markup(
+        render_template(
+            "organisations/_peers_body.html",
+            questionnaire=questionnaire,
+            model=model,
+            size_options=[
+                (
+                    option.label[g.lang_code],
+                    option.id,
+                    [(band, _size_label(questionnaire, option.id, band)) for band in choices[option.id]],
+                )
+                for option in questionnaire.profile_question("org_type").options
+            ],
+            org_type=org_type,
+            size_band=size_band,
+            group=group,
+            group_name=results.group_label(questionnaire, group, g.lang_code) if group else None,
+            nearest=nearest,
+            nearest_name=results.group_label(questionnaire, nearest, g.lang_code) if nearest else None,
+            rows=rows,
+            has_scores=scores is not None,
+        )
+    )
+
+
+def _size_label(questionnaire, org_type, band):
+    return questionnaire.question(peers.size_question(questionnaire, org_type)).option(band).label[g.lang_code]
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete():
+    """Delete answers, after a confirmation: one's own, (for the lead) another respondent's, or the whole
+    organisation's, every round. Deleted answers are gone from every table and every aggregate."""
+    assessment = current_assessment()
+    if assessment is None:
+        return render_error(
+            404,
+            gettext("There is nothing to delete"),
+            gettext(
+                "No answers are open in this browser. They may have been deleted already; open your resume link to see."
+            ),
+        )
+    db = get_db()
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    rounds = results.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+    others = [r for round_ in rounds for r in round_.respondents if r.assessment.id != assessment.id]
+    is_lead = bool(assessment.lead)
+    if request.method == "GET":
+        return _delete_form(assessment, others, is_lead)
+    target = request.form.get("target", "")
+    if target == "own" and not (is_lead and others):
+        ids = [assessment.id]
+    elif target == "organisation" and is_lead:
+        ids = None  # the whole organisation, as it is when the deletion runs
+    elif is_lead and ID.fullmatch(target):
+        if int(target) not in {r.assessment.id for r in others}:
+            return render_error(
+                404,
+                gettext("These answers no longer exist"),
+                gettext("They may have been deleted already."),
+                (url_for(".organisation"), gettext("Back to your organisation")),
+            )
+        ids = [int(target)]
+    else:
+        return _delete_form(assessment, others, is_lead, target, gettext("Choose what to delete."))
+    if request.form.get("confirm") != "yes":
+        error = gettext("Tick the box to confirm that you want to delete the answers for good.")
+        return _delete_form(assessment, others, is_lead, target, error)
+    if ids is None:
+        deleted = assessments.delete_organisation(db, assessment.organisation_id, peer_rule())
+    else:
+        deleted = assessments.delete_assessments(db, ids, peer_rule())
+    for assessment_id in deleted:
+        current_app.extensions["pdf_store"].forget(assessment_id)
+    own = assessment.id in deleted
+    if own:
+        session.pop("token", None)
+    return render_template("organisations/deleted.html", count=len(deleted), own=own)
+
+
+def _delete_form(assessment, others, is_lead, target=None, error=None):
+    page = render_template(
+        "organisations/delete.html", assessment=assessment, others=others, is_lead=is_lead, target=target, error=error
+    )
+    return page, 400 if error else 200
+
+
+def init_app(app):
+    """Register the organisation pages."""
+    app.register_blueprint(bp)

@@ -1,0 +1,266 @@
+"""The results of a submitted assessment for the page and for the downloads: built once, reused until
+another organisation's submission or a reference figure changes what they show. Shared by the results,
+organisations, downloads and API blueprints."""
+
+import threading
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from cachetools import LRUCache
+from flask import current_app
+from flask import render_template
+from flask_babel import gettext
+from markupsafe import Markup
+
+from readiness.core import charts
+from readiness.core import exports
+from readiness.core import recommendations
+from readiness.core import results as results_module
+from readiness.core import scoring
+from readiness.core.formatting import format_number
+from readiness.core.formatting import signed
+from readiness.core.questionnaire import load
+from readiness.core.questionnaire import parse_text
+from readiness.store import aggregates
+from readiness.store import records
+from readiness.store import reference
+from readiness.store.database import read_snapshot
+from readiness.store.reports import PdfStore
+
+from .helpers import get_db
+from .helpers import peer_minimum
+from .i18n import page_language
+from .result_charts import result_charts
+
+# How many recommendations the page puts first; the rest follow under a heading of their own.
+TOP_RECOMMENDATIONS = 5
+SOURCES_FILE = Path(__file__).parent.parent / "data" / "sources.toml"
+
+
+@cache
+def sources():
+    """Return the public sources of the 2024 findings, by id: {id: (name Text, url)}."""
+    with open(SOURCES_FILE, "rb") as f:
+        data = tomllib.load(f)
+    return {source_id: (parse_text(entry["name"], source_id), entry["url"]) for source_id, entry in data.items()}
+
+
+def source_link(source_id):
+    """Return a link to a named source of the 2024 findings, in the page's language."""
+    name, url = sources()[source_id]
+    return Markup('<span class="figure-source">({}: <a href="{}">{}</a>)</span>').format(
+        gettext("source"), url, name[page_language()]
+    )
+
+
+def target_label(target):
+    """Say whom a training area is for, in the page's language."""
+    return {
+        "all_staff": gettext("all staff"),
+        "professional_groups": gettext("professional groups"),
+        "hr": gettext("HR"),
+        "management": gettext("management and supervisors"),
+    }[target]
+
+
+def precision_label(precision):
+    """Say how precise a published figure is, in the page's language."""
+    return {
+        "exact": gettext("as published"),
+        "approximate": gettext("approximate"),
+        "lower-bound": gettext("lower bound"),
+    }[precision]
+
+
+def language_name(code):
+    """Name a language in the page's language ("in English" as "englanniksi" on a Finnish page)."""
+    return {"fi": gettext("in Finnish"), "sv": gettext("in Swedish"), "en": gettext("in English")}[code]
+
+
+def reason_text(reason, questionnaire, model, lang):
+    """Say in words why a recommendation is shown: the rule's reason and the answer or score that fired it."""
+    if reason.dimension:
+        dimension = model.dimension(reason.dimension)
+        detail = f"{dimension.name[lang]}: {format_number(reason.score, lang)}/100"
+    else:
+        question = questionnaire.question(reason.answer_key.split(".", 1)[0])
+        row = question.row(reason.answer_key)
+        answer = question.option(reason.option).label[lang]
+        # The rule's own words name the question; the row, where there is one, says which part of it.
+        if row:
+            detail = gettext("your answer for %(row)s: “%(answer)s”", row=row.label[lang], answer=answer)
+        else:
+            detail = gettext("your answer: “%(answer)s”", answer=answer)
+    return f"{reason.rule.why[lang]} ({detail})"
+
+
+def results_of(db, questionnaire, model, assessment, answers):
+    """Return the results of a submitted assessment: its answers beside its peer group's published figures and
+    the reference figures in force (``core.results.build``)."""
+    group_figures = aggregates.figures_for(db, assessment.org_type, assessment.size_band, peer_minimum())
+    return results_module.build(
+        questionnaire, model, answers, group_figures, reference.figures_in_force(db, questionnaire)
+    )
+
+
+def context(db, assessment, lang):
+    """Return everything the results templates show for one submitted assessment."""
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    answers = records.load_answers(db, assessment.id)
+    outcome = results_of(db, questionnaire, model, assessment, answers)
+    catalogue = recommendations.load(questionnaire, model)
+    choices = questionnaire.known_choices(answers.choices)
+    scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
+    ranked = [
+        (recommendation, [reason_text(r, questionnaire, model, lang) for r in recommendation.reasons])
+        for recommendation in recommendations.recommend(catalogue, choices, scores)
+    ]
+    return {
+        "questionnaire": questionnaire,
+        "model": model,
+        "assessment": assessment,
+        "results": outcome,
+        "group_label": results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
+        "charts": result_charts(questionnaire, outcome, lang),
+        "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
+        "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
+        "catalogue": catalogue,
+        "uses_ai": recommendations.uses_ai(catalogue, choices),
+        "organisation": questionnaire.profile(choices, answers.texts).name,
+        "peers_published_at": aggregates.peers_published_at(db),
+        **round_change(db, questionnaire, model, assessment, lang),
+    }
+
+
+def round_change(db, questionnaire, model, assessment, lang):
+    """The organisation's combined scores in this round beside its previous round with answers, if any."""
+    rounds = results_module.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+    current = next(r for r in rounds if r.number == assessment.round)
+    previous = next((r for r in reversed(rounds) if r.number < assessment.round and r.scores), None)
+    if previous is None or not current.scores:
+        return {"round_chart": None, "round_rows": None, "previous_round": None}
+    rows = [
+        (now.dimension.name[lang], now.value, before.value, _change(now.value, before.value))
+        for now, before in zip(current.scores, previous.scores, strict=True)
+    ]
+    changed = [row for row in rows if row[3] is not None]
+    if changed:
+        largest = max(changed, key=lambda row: abs(row[3]))
+        takeaway = gettext(
+            "The largest change since round %(previous)s is in %(dimension)s: %(change)s points.",
+            previous=previous.number,
+            dimension=largest[0],
+            change=signed(largest[3], lang),
+        )
+    else:
+        takeaway = gettext("No dimension can be compared: in each of them, one of the two rounds has no score.")
+    labels = {
+        "organisation": gettext("Round %(number)s", number=current.number),
+        "peers": gettext("Round %(number)s", number=previous.number),
+        "dimension": gettext("Dimension"),
+        "no_score": gettext("no score"),
+    }
+    chart = charts.profile_chart(
+        "rounds",
+        gettext("Change since round %(number)s, 0–100", number=previous.number),
+        takeaway,
+        [(name, now, before) for name, now, before, _ in rows],
+        labels,
+        lang,
+    )
+    return {"round_chart": chart, "round_rows": rows, "previous_round": previous.number}
+
+
+def _change(now, before):
+    return None if now is None or before is None else round(now - before, 1)
+
+
+def _cache_key(kind, assessment, lang):
+    # Without an assessment (a visitor on the peers page) only the shared revision matters.
+    organisation_id = assessment.organisation_id if assessment else None
+    revisions = records.results_revisions(get_db(), organisation_id)
+    return (kind, assessment.id if assessment else None, lang, revisions)
+
+
+def _remember(key, value):
+    cache, lock = current_app.extensions["rendered_results"]
+    with lock:
+        cache[key] = value
+
+
+def cached(kind, assessment, lang, produce):
+    """Return ``produce()`` for this assessment (or None) and language, reused while nothing it shows has
+    changed: the peer aggregates, the reference figures and the organisation's submitted answers."""
+    key = _cache_key(kind, assessment, lang)
+    cache, lock = current_app.extensions["rendered_results"]
+    with lock:
+        value = cache.get(key)
+    if value is None:
+        value = produce()
+        _remember(key, value)
+    return value
+
+
+def rendered(kind, assessment, lang, render):
+    """Return ``render(context)``, the context read as one consistent snapshot, reused while it holds."""
+
+    def produce():
+        db = get_db()
+        with read_snapshot(db):
+            return render(context(db, assessment, lang))
+
+    return cached(kind, assessment, lang, produce)
+
+
+def results_body(assessment, lang):
+    """The results page's content, without anything of the browser's session."""
+
+    def render(c):
+        body = Markup(render_template("results/_results_body.html", offline=False, **c))
+        if current_app.config["PDF_RENDER_AHEAD"]:
+            # The report is rendered here, from the same context, and only its text goes to the background
+            # renderer: the thread needs neither the request nor the app.
+            html = _render_report(c)
+            _remember(_cache_key("report", assessment, lang), html)
+            current_app.extensions["pdf_store"].prepare(assessment.id, lang, html)
+        return body
+
+    return rendered("body", assessment, lang, render)
+
+
+def _render_report(c):
+    return render_template("results/report.html", offline=True, **c)
+
+
+def report_html(assessment, lang):
+    """The downloadable report: one self-contained HTML page (styles inlined, charts as SVG, no scripts)."""
+    return rendered("report", assessment, lang, _render_report)
+
+
+def report_pdf(assessment, lang):
+    """The report as a tagged PDF: rendered once for what it says, kept on disk for every worker."""
+    return current_app.extensions["pdf_store"].get(assessment.id, lang, report_html(assessment, lang))
+
+
+@cache
+def report_css():
+    """Return the report's stylesheet, to be inlined: the downloaded page fetches nothing."""
+    return Markup(Path(current_app.static_folder, "css", "report.css").read_text(encoding="utf-8"))
+
+
+def init_app(app):
+    """Keep the rendered results of this app, and offer the helpers of the results and report templates."""
+    # Workers' threads share the cache: every read and write of it holds the lock.
+    app.extensions["rendered_results"] = (LRUCache(maxsize=app.config["RESULTS_CACHE_SIZE"]), threading.Lock())
+    # The renderer is looked up at each call, so that it can be replaced (a test's broken renderer).
+    app.extensions["pdf_store"] = PdfStore(app.config["REPORTS_FOLDER"], lambda html: exports.pdf_from_html(html))
+    app.jinja_env.globals.update(
+        signed=signed,
+        source_link=source_link,
+        target_label=target_label,
+        report_css=report_css,
+        precision_label=precision_label,
+    )
+    app.jinja_env.filters["language_name"] = language_name
