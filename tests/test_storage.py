@@ -8,6 +8,7 @@ import pytest
 from readiness.store import aggregates
 from readiness.store import assessments
 from readiness.store import database
+from readiness.store import figures
 from readiness.store import records
 from readiness.store.migrations import migrations
 from tests.conftest import peer_rule
@@ -38,15 +39,10 @@ def test_a_file_database_runs_in_wal_mode(tmp_path):
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
-def test_per_question_counts_are_one_indexed_group_by(fresh_db):
-    plan = " ".join(
-        row[-1]
-        for row in fresh_db.execute(
-            "explain query plan select option_id, count(*) from answers where question_id = ? group by option_id",
-            ["org_type"],
-        )
-    )
-    assert "USING COVERING INDEX idx_answers_question_id_option_id" in plan
+def test_the_consoles_per_option_counts_read_the_question_index_in_order(fresh_db):
+    """The console counts the answers to one question per option with the query it runs, figures.OPTION_COUNTS."""
+    plan = " ".join(row[-1] for row in fresh_db.execute("explain query plan " + figures.OPTION_COUNTS, ["region"]))
+    assert "answers USING INDEX idx_answers_question_id_option_id (question_id=?)" in plan
     assert "TEMP B-TREE" not in plan
 
 

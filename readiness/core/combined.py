@@ -12,6 +12,7 @@ The organisation's dimension scores are the model's scores of these combined ans
 """
 
 from collections import Counter
+from dataclasses import dataclass
 
 
 def scale_points(model):
@@ -68,3 +69,44 @@ def agreement(respondents, key):
     if len(given) < 2:
         return None
     return "agree" if len(set(given)) == 1 else "differ"
+
+
+@dataclass(frozen=True)
+class ComparedAnswer:
+    """One question (or matrix row) with every respondent's answer, the combined answer and their agreement."""
+
+    question: object
+    row_label: str | None
+    answers: tuple[str, ...]
+    combined: str
+    agreement: str | None
+
+
+def compare(questionnaire, respondents, combined_choices, lang):
+    """Return {section id: [ComparedAnswer]} for the respondents' submitted answers, free text as written."""
+    choices = [questionnaire.known_choices(r.answers.choices) for r in respondents]
+
+    def text(question, options):
+        return ", ".join(question.option(o).label[lang] for o in options) if options else "–"
+
+    found = {}
+    for section in questionnaire.sections:
+        rows = []
+        for question in section.questions:
+            if question.type == "text":
+                answers = tuple(r.answers.texts.get(question.id) or "–" for r in respondents)
+                rows.append(ComparedAnswer(question, None, answers, "", None))
+                continue
+            for key in question.answer_keys():
+                row = question.row(key)
+                rows.append(
+                    ComparedAnswer(
+                        question,
+                        row.label[lang] if row else None,
+                        tuple(text(question, c.get(key)) for c in choices),
+                        text(question, combined_choices.get(key)),
+                        agreement(choices, key),
+                    )
+                )
+        found[section.id] = rows
+    return found

@@ -11,6 +11,13 @@ from readiness.core import scoring
 from readiness.core.formatting import format_number
 
 
+# Assessments started and submitted per option of one question: one pass over the index on (question, option).
+OPTION_COUNTS = (
+    "select answers.option_id, count(*), sum(assessments.status = 'submitted') from answers join assessments "
+    "on assessments.id = answers.assessment_id where answers.question_id = ? group by 1"
+)
+
+
 def participation(db, questionnaire, lang):
     """Return assessments started and submitted per ISO week, type, size band and region, and per section
     how many saved it and how many unsubmitted assessments stopped just before it."""
@@ -32,10 +39,7 @@ def participation(db, questionnaire, lang):
         )
         for key in ("org_type", "size_band")
     }
-    region = db.execute(
-        "select answers.option_id, count(*), sum(assessments.status = 'submitted') from answers join assessments "
-        "on assessments.id = answers.assessment_id where answers.question_id = 'region' group by 1"
-    )
+    region = db.execute(OPTION_COUNTS, [questionnaire.profile_question("region").id])
     started = db.execute("select count(*) from assessments").fetchone()[0]
     saved = dict(db.execute("select section_id, count(*) from saved_sections group by 1").fetchall())
     stopped = _stopped_before(db, questionnaire)
@@ -72,7 +76,8 @@ def participation(db, questionnaire, lang):
 
 def _labelled(rows, questionnaire, key, lang):
     """Name each value of a profile column in ``lang``; unknown ones (not yet chosen) as "–"."""
-    questions = {"org_type": ["org_type"], "size_band": ["population", "staff"], "region": ["region"]}[key]
+    names = {"org_type": ["org_type"], "size_band": ["population", "staff"], "region": ["region"]}[key]
+    questions = [questionnaire.profile_question(name).id for name in names]
     found = []
     for value, started, submitted in rows:
         options = (questionnaire.question(q).option(value) for q in questions) if value else ()

@@ -2,7 +2,6 @@
 deleting its data."""
 
 import re
-from dataclasses import dataclass
 
 from flask import abort
 from flask import current_app
@@ -52,47 +51,6 @@ ID = re.compile(r"[0-9]{1,15}")
 bp.after_request(no_store)
 
 
-@dataclass(frozen=True)
-class ComparedAnswer:
-    """One question (or matrix row) with every respondent's answer, the combined answer and their agreement."""
-
-    question: object
-    row_label: str | None
-    answers: tuple[str, ...]
-    combined: str
-    agreement: str | None
-
-
-def compare(questionnaire, respondents, combined_choices, lang):
-    """Return {section id: [ComparedAnswer]} for the respondents' submitted answers, free text as written."""
-    choices = [questionnaire.known_choices(r.answers.choices) for r in respondents]
-
-    def text(question, options):
-        return ", ".join(question.option(o).label[lang] for o in options) if options else "–"
-
-    found = {}
-    for section in questionnaire.sections:
-        rows = []
-        for question in section.questions:
-            if question.type == "text":
-                answers = tuple(r.answers.texts.get(question.id) or "–" for r in respondents)
-                rows.append(ComparedAnswer(question, None, answers, "", None))
-                continue
-            for key in question.answer_keys():
-                row = question.row(key)
-                rows.append(
-                    ComparedAnswer(
-                        question,
-                        row.label[lang] if row else None,
-                        tuple(text(question, c.get(key)) for c in choices),
-                        text(question, combined_choices.get(key)),
-                        combined.agreement(choices, key),
-                    )
-                )
-        found[section.id] = rows
-    return found
-
-
 def _organisation_assessment():
     """Return this browser's assessment, or answer 404: every page here belongs to one organisation."""
     assessment = current_assessment()
@@ -136,7 +94,7 @@ def _organisation_body(db, assessment):
         rounds = results.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
     current = next(r for r in rounds if r.number == assessment.round)
     submitted = [r for r in current.respondents if r.assessment.submitted]
-    comparison = compare(questionnaire, submitted, current.combined, g.lang_code)
+    comparison = combined.compare(questionnaire, submitted, current.combined, g.lang_code)
     return Markup(
         render_template(
             "organisations/_organisation_body.html",
