@@ -10,7 +10,6 @@ from readiness.core import charts
 from readiness.core import scoring
 from readiness.core.formatting import format_number
 
-
 # Assessments started and submitted per option of one question: one pass over the index on (question, option).
 OPTION_COUNTS = (
     "select answers.option_id, count(*), sum(assessments.status = 'submitted') from answers join assessments "
