@@ -16,6 +16,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from readiness.store.database import hash_token
 from tests.conftest import valid_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +142,7 @@ def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path, questionnaire
             row = db.execute(
                 "select text from free_texts join assessments on assessments.id = free_texts.assessment_id "
                 "where assessments.token_hash = ? and question_id = 'future'",
-                [database.hash_token(tokens[number])],
+                [hash_token(tokens[number])],
             ).fetchone()
             # The acknowledged save is there; a save in flight at the kill may have been committed after it.
             stored = int(row[0].split()[1])
