@@ -11,7 +11,6 @@ The rule, shown to users on the organisation page:
 The organisation's dimension scores are the model's scores of these combined answers. Pure Python, no Flask.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 
 
@@ -30,36 +29,14 @@ def combine(questionnaire, model, respondents):
     points = scale_points(model)
     combined = {}
     for question in questionnaire.questions():
-        if question.type == "text":
-            continue
         order = [option.id for option in question.options]
         for key in question.answer_keys():
             given = [choices[key] for choices in respondents if choices.get(key)]
-            if not given:
-                continue
-            if question.type == "multiple":
-                counts = Counter(option for options in given for option in options)
-                chosen = [option for option in order if counts[option] * 2 >= len(given)]
-            elif question.id in points:
-                chosen = [_median_answer([options[0] for options in given], points[question.id], order)]
-            else:
-                chosen = [_most_common([options[0] for options in given], order)]
+            # Each type combines in its own way (question_types): the median, the most common, at least half.
+            chosen = question.handler.combine(given, order, points.get(question.id)) if given else []
             if chosen:
                 combined[key] = chosen
     return combined
-
-
-def _median_answer(answers, points, order):
-    scored = sorted((points[a], order.index(a)) for a in answers if a in points)
-    if not scored:
-        return _most_common(answers, order)
-    _, index = scored[(len(scored) - 1) // 2]
-    return order[index]
-
-
-def _most_common(answers, order):
-    counts = Counter(answers)
-    return max(order, key=lambda option: (counts[option], -order.index(option)))
 
 
 def agreement(respondents, key):
@@ -93,7 +70,7 @@ def compare(questionnaire, respondents, combined_choices, lang):
     for section in questionnaire.sections:
         rows = []
         for question in section.questions:
-            if question.type == "text":
+            if question.free_text:
                 answers = tuple(r.answers.texts.get(question.id) or "–" for r in respondents)
                 rows.append(ComparedAnswer(question, None, answers, "", None))
                 continue

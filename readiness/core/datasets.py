@@ -23,14 +23,8 @@ def answer_columns(questionnaire):
     one per option of a multiple-choice question (1 chosen, 0 not, empty if unanswered), one per free text."""
     columns = []
     for question in questionnaire.questions():
-        if question.id == NAME:
-            continue
-        if question.type == "multiple":
-            columns += [f"{question.id}.{option.id}" for option in question.options]
-        elif question.type == "text":
-            columns.append(question.id)
-        else:
-            columns += list(question.answer_keys())
+        if question.id != NAME:
+            columns += list(dict.fromkeys(column for column, *_ in question.handler.columns(question)))
     return columns
 
 
@@ -46,19 +40,8 @@ def codebook(questionnaire, model):
     name = questionnaire.profile_question("name")
     rows.append(_code("organisation_name", name.id, question_fi=name.text["fi"] + " (vain pyydettäessä)"))
     for question in questionnaire.questions():
-        if question.id == NAME:
-            continue
-        if question.type == "multiple":
-            for option in question.options:
-                rows.append(
-                    _answer_code(f"{question.id}.{option.id}", question, None, option, "1 = valittu, 0 = ei valittu")
-                )
-        elif question.type == "text":
-            rows.append(_answer_code(question.id, question, None, None, "vapaa teksti"))
-        else:
-            for key in question.answer_keys():
-                for option in question.options:
-                    rows.append(_answer_code(key, question, question.row(key), option, None))
+        if question.id != NAME:
+            rows += [_answer_code(*column, question) for column in question.handler.columns(question)]
     rows += [_code(f"score.{d.id}", question_fi=f"{d.name['fi']} (0–100)") for d in model.dimensions]
     return pd.DataFrame(rows)
 
@@ -73,7 +56,7 @@ def _code(column, question_id="", option_id="", question_fi="", option_fi=""):
     }
 
 
-def _answer_code(column, question, row, option, note):
+def _answer_code(column, row, option, note, question):
     text = question.text["fi"] + (f": {row.label['fi']}" if row else "")
     return _code(column, question.id, option.id if option else "", text, option.label["fi"] if option else note)
 

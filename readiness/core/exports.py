@@ -21,7 +21,7 @@ def answer_rows(questionnaire, answers, lang):
     rows = []
     for number, section in enumerate(questionnaire.sections, start=1):
         for question in section.questions:
-            if question.type == "text":
+            if question.free_text:
                 text = answers.texts.get(question.id, "")
                 if text:
                     rows.append(_row(number, section, question, question.id, None, None, text, lang))

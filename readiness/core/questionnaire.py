@@ -13,8 +13,10 @@ from dataclasses import field
 from functools import cache
 from pathlib import Path
 
+from .question_types import HANDLERS
+
 LANGUAGES = ("fi", "sv", "en")
-QUESTION_TYPES = ("single", "multiple", "matrix", "text")
+QUESTION_TYPES = tuple(HANDLERS)
 DEFAULT_TEXT_LENGTH = 2000
 DATA_FILE = Path(__file__).parent.parent / "data" / "questionnaire.toml"
 # The profile describes the organisation (and the respondent's role); the code knows its questions by these
@@ -87,11 +89,19 @@ class Question:
     required_if: Condition | None = None
     autocomplete: str | None = None
 
+    @property
+    def handler(self):
+        """Return the handler of this question's type (``question_types``)."""
+        return HANDLERS[self.type]
+
+    @property
+    def free_text(self) -> bool:
+        """Whether the answer is free text: kept apart, never counted, scored, combined or compared."""
+        return self.handler.free_text
+
     def answer_keys(self) -> tuple[str, ...]:
         """Return the ids under which this question's answers are stored (one per matrix row)."""
-        if self.type == "matrix":
-            return tuple(f"{self.id}.{row.id}" for row in self.rows)
-        return (self.id,)
+        return self.handler.answer_keys(self)
 
     def option(self, option_id: str) -> Option | None:
         """Return the option with this id, or None."""
@@ -238,12 +248,6 @@ def _question(raw: dict) -> Question:
         raise QuestionnaireError(f"{qid}: type must be one of {QUESTION_TYPES}")
     options = _options(raw.get("options", []), f"{qid}.options")
     rows = _options(raw.get("rows", []), f"{qid}.rows")
-    if qtype == "text" and options:
-        raise QuestionnaireError(f"{qid}: a text question has no options")
-    if qtype != "text" and len(options) < 2:
-        raise QuestionnaireError(f"{qid}: needs at least two options")
-    if (qtype == "matrix") != bool(rows):
-        raise QuestionnaireError(f"{qid}: rows belong to matrix questions, and every matrix question has them")
     exclusive = tuple(raw.get("exclusive", ()))
     unknown = set(exclusive) - {o.id for o in options}
     if unknown:
@@ -251,7 +255,7 @@ def _question(raw: dict) -> Question:
     condition = None
     if "required_if" in raw:
         condition = Condition(raw["required_if"]["question"], tuple(raw["required_if"]["options"]))
-    return Question(
+    question = Question(
         id=qid,
         type=qtype,
         text=parse_text(raw.get("text"), f"{qid}.text"),
@@ -265,6 +269,10 @@ def _question(raw: dict) -> Question:
         required_if=condition,
         autocomplete=raw.get("autocomplete"),
     )
+    problem = question.handler.problem(question)
+    if problem:
+        raise QuestionnaireError(f"{qid}: {problem}")
+    return question
 
 
 def parse(data: dict) -> Questionnaire:

@@ -219,11 +219,11 @@ def _answer_trigger(raw, questionnaire: Questionnaire, where: str) -> Trigger:
     question = questionnaire.question(question_id)
     if question is None:
         raise RecommendationError(f"{where}: unknown question {question_id!r}")
-    if question.type == "text":
+    if question.free_text:
         raise RecommendationError(f"{where}: {question_id} is a text question, with no options to trigger on")
     keys = question.answer_keys()
     if dot:
-        if question.type != "matrix":
+        if not question.rows:
             raise RecommendationError(f"{where}: {name!r} names a row, but {question_id} is not a matrix question")
         if name not in keys:
             raise RecommendationError(f"{where}: unknown row {row!r} of question {question_id}")

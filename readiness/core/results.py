@@ -121,7 +121,7 @@ def build(questionnaire, model, answers, group_figures, figures):
     profile = questionnaire.profile_question_ids()
     for question in questionnaire.questions():
         # The profile describes the organisation; it is context for the comparison, not part of it.
-        if question.type == "text" or question.id in profile:
+        if question.free_text or question.id in profile:
             continue
         option_ids = [option.id for option in question.options]
         answer_results = tuple(

@@ -18,8 +18,6 @@ CHUNK = 2000
 def assessment_frames(db, questionnaire, model, with_names=False, chunk=CHUNK):
     """Yield the submitted assessments as DataFrames of at most ``chunk`` rows, in id order."""
     all_columns = columns(questionnaire, model, with_names)
-    multiple = {q.id for q in questionnaire.questions() if q.type == "multiple"}
-    texts = {q.id for q in questionnaire.questions() if q.type == "text"} - {NAME}
     last = 0
     while True:
         assessments = db.execute(
@@ -33,38 +31,35 @@ def assessment_frames(db, questionnaire, model, with_names=False, chunk=CHUNK):
         records = {row[0]: dict(zip(META, row, strict=True)) for row in assessments}
         for record in records.values():
             record["counted_for_peers"] = int(bool(record["counted_for_peers"]))
-        answered = set()
-        for assessment_id, question_id, option_id in db.execute(
+        chosen = {}
+        for assessment_id, key, option_id in db.execute(
             "select assessment_id, question_id, option_id from answers where assessment_id between ? and ?",
             [first, last],
         ):
-            record = records.get(assessment_id)
-            if record is None:
-                continue  # a draft between two submitted ids
-            base = question_id.split(".")[0]
-            if base in multiple:
-                record[f"{base}.{option_id}"] = 1
-                answered.add((assessment_id, base))
-            else:
-                record[question_id] = option_id
+            if assessment_id in records:  # not a draft between two submitted ids
+                chosen.setdefault((assessment_id, key), []).append(option_id)
+        for (assessment_id, key), options in chosen.items():
+            question = questionnaire.question(key.split(".", 1)[0])
+            if question is not None:
+                # Each type has its columns (question_types): multiple choice one 0/1 column per option.
+                records[assessment_id].update(question.handler.values(question, key, options))
         for assessment_id, question_id, text in db.execute(
             "select assessment_id, question_id, text from free_texts where assessment_id between ? and ?", [first, last]
         ):
-            record = records.get(assessment_id)
-            if record is None or (question_id not in texts and not (with_names and question_id == NAME)):
+            question = questionnaire.question(question_id)
+            if assessment_id not in records or question is None:
                 continue
-            record["organisation_name" if question_id == NAME else question_id] = text
+            if question_id == NAME:
+                if with_names:
+                    records[assessment_id]["organisation_name"] = text
+                continue
+            records[assessment_id].update(question.handler.values(question, question_id, text))
         for assessment_id, dimension, value in db.execute(
             "select assessment_id, dimension, value from assessment_scores where assessment_id between ? and ?",
             [first, last],
         ):
             if assessment_id in records:
                 records[assessment_id][f"score.{dimension}"] = value
-        # A multiple-choice question that was answered has 0 for the options not chosen; unanswered stays empty.
-        for assessment_id, base in answered:
-            record = records[assessment_id]
-            for option in questionnaire.question(base).options:
-                record.setdefault(f"{base}.{option.id}", 0)
         frame = pd.DataFrame.from_records(list(records.values()), columns=all_columns)
         yield frame.map(neutralise)
 

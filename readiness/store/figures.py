@@ -130,7 +130,7 @@ def round_figures(db, questionnaire, model, lang, org_type="", size_band="", sin
     profile = questionnaire.profile_question_ids()
     questions = []
     for question in questionnaire.questions():
-        if question.type == "text" or question.id in profile:
+        if question.free_text or question.id in profile:
             continue
         rows = [
             (

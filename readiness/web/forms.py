@@ -75,13 +75,13 @@ def _choice_validator(question):
         values = field.data
         if not values:
             if _is_required(question, form):
-                if question.type == "multiple":
+                if question.handler.several:
                     raise StopValidation(gettext("Select at least one option."))
                 raise StopValidation(gettext("Select one option."))
             return
         if not set(values) <= known or len(set(values)) != len(values):
             raise StopValidation(gettext("Select from the options shown."))
-        if question.type != "multiple" and len(values) > 1:
+        if not question.handler.several and len(values) > 1:
             raise StopValidation(gettext("Select only one option."))
         if question.max_choices and len(values) > question.max_choices:
             raise StopValidation(
@@ -112,15 +112,53 @@ def _length_validator(question):
     return validate
 
 
+class ChoiceFields:
+    """The fields of a choice question (radios, checkboxes, a matrix of radios): one list of option ids per
+    answer key."""
+
+    def fields(self, question):
+        """Return {field name: unbound field} of the question."""
+        return {
+            field_name(key): OptionsField(validators=[_choice_validator(question)]) for key in question.answer_keys()
+        }
+
+    def saved(self, question, answers):
+        """Return {field name: value} of the question's stored answers, as the page shows them."""
+        return {field_name(key): answers.choices.get(key, []) for key in question.answer_keys()}
+
+    def collect(self, question, form, choices, texts):
+        """Add the question's answers in a validated form to ``choices`` or ``texts``."""
+        if not _applies(question, form):
+            # A population band left over from another organisation type is not an answer of this one.
+            return
+        for key in question.answer_keys():
+            values = form[field_name(key)].data
+            if values:
+                choices[key] = values
+
+
+class TextFields:
+    """The field of a free-text question: one textarea."""
+
+    def fields(self, question):
+        return {field_name(question.id): TextAreaField(filters=[_strip], validators=[_length_validator(question)])}
+
+    def saved(self, question, answers):
+        return {field_name(question.id): answers.texts.get(question.id, "")}
+
+    def collect(self, question, form, choices, texts):
+        texts[question.id] = form[field_name(question.id)].data or ""
+
+
+# The form side of each question type (core.question_types has the rest); a new type adds its handler here.
+FIELD_HANDLERS = {"single": ChoiceFields(), "multiple": ChoiceFields(), "matrix": ChoiceFields(), "text": TextFields()}
+
+
 @cache
 def _form_class(section):
     fields = {}
     for question in section.questions:
-        if question.type == "text":
-            fields[field_name(question.id)] = TextAreaField(filters=[_strip], validators=[_length_validator(question)])
-        else:
-            for key in question.answer_keys():
-                fields[field_name(key)] = OptionsField(validators=[_choice_validator(question)])
+        fields.update(FIELD_HANDLERS[question.type].fields(question))
     return type(f"{section.id.title()}Form", (FlaskForm,), fields)
 
 
@@ -135,11 +173,7 @@ def saved_values(section, answers):
     """Return the stored answers of a section as the page shows them: field name -> options, or text."""
     values = {}
     for question in section.questions:
-        if question.type == "text":
-            values[field_name(question.id)] = answers.texts.get(question.id, "")
-        else:
-            for key in question.answer_keys():
-                values[field_name(key)] = answers.choices.get(key, [])
+        values.update(FIELD_HANDLERS[question.type].saved(question, answers))
     return values
 
 
@@ -158,16 +192,7 @@ def section_answers(section, form):
     choices = {}
     texts = {}
     for question in section.questions:
-        if question.type == "text":
-            texts[question.id] = form[field_name(question.id)].data or ""
-            continue
-        if not _applies(question, form):
-            # A population band left over from another organisation type is not an answer of this one.
-            continue
-        for key in question.answer_keys():
-            values = form[field_name(key)].data
-            if values:
-                choices[key] = values
+        FIELD_HANDLERS[question.type].collect(question, form, choices, texts)
     return choices, texts
 
 
