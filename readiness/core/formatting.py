@@ -1,25 +1,41 @@
-"""Numbers and dates as the page's language writes them, through Babel (CLDR): a decimal comma and a no-break
-space between thousands in Finnish and Swedish, "40 %" there and "40%" in English; dates as Finns write them.
+"""Numbers and dates as the page's language writes them, with the symbols of Babel's locale data (CLDR): a
+decimal comma and a no-break space between thousands in Finnish and Swedish, "40 %" there and "40%" in English;
+dates as Finns write them.
+
+Python's own formatting does the rounding and grouping and Babel's symbols replace its "," and ".": a results
+page formats hundreds of numbers, and Babel's ``format_decimal`` costs some fifty times as much per number.
 """
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
+from babel.dates import format_datetime
+from babel.numbers import format_percent as babel_percent
+from babel.numbers import get_decimal_symbol
+from babel.numbers import get_group_symbol
+from babel.numbers import get_minus_sign_symbol
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
+@cache
+def _symbols(lang):
+    """Return the translation of Python's ",", "." and "-" into ``lang``'s symbols, and its percent suffix."""
+    table = str.maketrans(
+        {",": get_group_symbol(lang), ".": get_decimal_symbol(lang), "-": get_minus_sign_symbol(lang)}
+    )
+    return table, babel_percent(0, locale=lang)[1:]
+
+
 def format_number(value, lang, decimals=0):
-    """Format a number in ``lang`` with ``decimals`` decimals (rounded half to even, as Babel does)."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    """Format a number in ``lang`` with ``decimals`` decimals (rounded half to even)."""
+    return f"{value:,.{decimals}f}".translate(_symbols(lang)[0])
 
 
 def format_percent(value, lang):
     """Format a percentage (0–100, not a fraction) in ``lang``, without decimals: "40 %" in fi and sv, "40%" in en."""
-    number = format_number(value, lang)
-    return f"{number}%" if lang == "en" else f"{number}\u00a0%"
+    return format_number(value, lang) + _symbols(lang)[1]
 
 
 def signed(value, lang):
@@ -29,6 +45,5 @@ def signed(value, lang):
 
 
 def format_date(iso_timestamp):
-    """Return a stored UTC timestamp as a date in Helsinki, d.M.yyyy: the format used in every language."""
-    moment = datetime.fromisoformat(iso_timestamp).astimezone(HELSINKI)
-    return f"{moment.day}.{moment.month}.{moment.year}"
+    """Return a stored UTC timestamp as its date in Helsinki, d.M.yyyy: the Finnish way, used in every language."""
+    return format_datetime(datetime.fromisoformat(iso_timestamp), "d.M.yyyy", tzinfo=HELSINKI, locale="fi")
