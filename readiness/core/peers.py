@@ -32,15 +32,18 @@ class Group:
 
 def size_question(questionnaire, org_type):
     """Return the question whose answer is the size band of this organisation type: population or staff."""
-    population = questionnaire.question("population")
-    return "population" if population.required_if and org_type in population.required_if.options else "staff"
+    population = questionnaire.profile_question("population")
+    if population.required_if and org_type in population.required_if.options:
+        return population
+    return questionnaire.profile_question("staff")
 
 
 def group_key(questionnaire, choices):
     """Return the (org_type, size_band) pair of an assessment's narrowest peer group: the size band is the
     population band for the types asked it, the staff band otherwise, "*" where it was not answered."""
     profile = questionnaire.profile(choices)
-    size = profile.population if size_question(questionnaire, profile.org_type) == "population" else profile.staff
+    population = size_question(questionnaire, profile.org_type) is questionnaire.profile_question("population")
+    size = profile.population if population else profile.staff
     return profile.org_type or ANY, size or ANY
 
 
@@ -164,10 +167,9 @@ def nearest_shown_group(sizes, org_type, size_band, minimum):
 
 def filter_choices(questionnaire):
     """Return {org_type: [size band ids]}, the groups anyone may ask for, "*" meaning any."""
-    org_types = questionnaire.question("org_type").options
+    org_types = questionnaire.profile_question("org_type").options
     return {ANY: []} | {
-        option.id: [band.id for band in questionnaire.question(size_question(questionnaire, option.id)).options]
-        for option in org_types
+        option.id: [band.id for band in size_question(questionnaire, option.id).options] for option in org_types
     }
 
 

@@ -151,7 +151,7 @@ def group_label(questionnaire, group, lang):
         return None
     parts = [_option_label(questionnaire.profile_question("org_type"), group.org_type, lang)]
     if group.size_band != ANY:
-        size = questionnaire.question(peers.size_question(questionnaire, group.org_type))
+        size = peers.size_question(questionnaire, group.org_type)
         parts.append(_option_label(size, group.size_band, lang))
     return " · ".join(parts)
 

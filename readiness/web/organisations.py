@@ -318,7 +318,7 @@ def _peers_body(db, questionnaire, assessment, org_type, size_band, choices):
 
 
 def _size_label(questionnaire, org_type, band):
-    return questionnaire.question(peers.size_question(questionnaire, org_type)).option(band).label[g.lang_code]
+    return peers.size_question(questionnaire, org_type).option(band).label[g.lang_code]
 
 
 @bp.route("/delete", methods=["GET", "POST"])
