@@ -1,5 +1,6 @@
 import re
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -7,6 +8,21 @@ from readiness import create_app
 from readiness.core.questionnaire import load
 from readiness.store import assessments
 from readiness.store import database
+
+# The repository (the folder that holds readiness/ and tests/), and the tests' own copies of outside facts.
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+# Tests by layer, marked by the folder they live in: ``-m "not system and not browser"`` is the fast loop.
+MARKED_FOLDERS = {"system": ROOT / "tests" / "system", "browser": ROOT / "tests" / "browser"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test under tests/system and tests/browser with its folder's marker (registered in pyproject)."""
+    for item in items:
+        path = Path(item.path).resolve()
+        for marker, folder in MARKED_FOLDERS.items():
+            if path.is_relative_to(folder):
+                item.add_marker(getattr(pytest.mark, marker))
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from readiness.store.database import hash_token
+from tests.conftest import ROOT
 from tests.conftest import valid_answers
 
-ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CLIENTS = 6
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from readiness.web.throttle import FailedLookups
+from tests.conftest import ROOT
 from tests.conftest import submit_assessment
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -105,10 +106,8 @@ def test_security_headers_on_every_kind_of_response(client, path):
 
 def test_the_secret_key_is_not_in_the_repository():
     import subprocess
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
-    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert not any(name.endswith("secret_key") or name.startswith("instance/") for name in tracked)
 
 
