@@ -2,7 +2,6 @@
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -10,11 +9,18 @@ from readiness.core.questionnaire import LANGUAGES
 from readiness.core.questionnaire import QuestionnaireError
 from readiness.core.questionnaire import load
 from readiness.core.questionnaire import parse
+from tests.conftest import DATA
+from tests.conftest import ROOT
 
 ID = re.compile(r"[a-z0-9_]+")
-ROOT = Path(__file__).resolve().parent.parent
-# KT's slide deck, in the read-only shared folder beside the repository.
-SEED = ROOT.parent / "shared" / "seed" / "000_ab0e4807fd86a95d.txt"
+# The Finnish question wordings of KT's 2024 slide deck, copied from its text (the file names its source).
+DECK_WORDINGS = DATA / "deck_wordings.txt"
+
+
+def deck_wordings():
+    """The deck's wordings in the data file, one per paragraph, whitespace as one space; "#" lines are comments."""
+    lines = [line for line in DECK_WORDINGS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return [" ".join(paragraph.split()) for paragraph in "\n".join(lines).split("\n\n") if paragraph.strip()]
 
 
 def all_texts(q):
@@ -74,9 +80,15 @@ def test_the_sections_follow_the_2024_survey_in_order(questionnaire):
 )
 def test_finnish_wording_is_the_decks(questionnaire, question_id):
     """The Finnish text of these questions is quoted from KT's 2024 slide deck."""
-    with open(SEED, encoding="utf-8") as f:
-        deck = " ".join(f.read().split())
-    assert questionnaire.question(question_id).text.fi in deck
+    wording = questionnaire.question(question_id).text.fi
+    assert any(wording in quoted for quoted in deck_wordings()), wording
+
+
+def test_the_copied_deck_wordings_are_whole_questions():
+    """Six wordings, each one question: a paragraph break lost in the data file would join two of them."""
+    wordings = deck_wordings()
+    assert len(wordings) == 6
+    assert all(wording.endswith("?") and wording.count("?") == 1 for wording in wordings), wordings
 
 
 def test_the_published_2024_own_use_categories_exist(questionnaire):

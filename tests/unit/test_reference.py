@@ -4,7 +4,6 @@ the loader's rules enforced."""
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 
@@ -19,10 +18,12 @@ from readiness.core.reference import ReferenceFileError
 from readiness.core.reference import by_question
 from readiness.core.reference import load_packaged
 from readiness.core.reference import parse
+from tests.conftest import DATA
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-# The list of published figures, in the read-only shared folder beside the repository.
-PUBLISHED = ROOT.parent / "shared" / "reference" / "kt2024-published-figures.md"
+# The tables of our compilation of every published figure of the 2024 survey and its 2025 follow-up, copied
+# from it (the file names its source).
+PUBLISHED = DATA / "kt2024_published_figures.md"
 
 S1 = "https://www.kt.fi/uutiset-ja-tiedotteet/2024/kysely-tekoalya-kaytetaan-kunnissa-ja-hyvinvointialueilla"
 S5 = (
@@ -87,6 +88,14 @@ def test_every_id_is_a_row_of_the_published_figures_markdown(figures):
     table_ids = set(re.findall(r"^\| (r[\w.]+) \|", PUBLISHED.read_text(encoding="utf-8"), flags=re.MULTILINE))
     assert set(figures) <= table_ids
     assert table_ids - set(figures) == QUALITATIVE
+
+
+def test_the_source_urls_are_those_of_the_published_figures_markdown():
+    """The URLs the figures above are checked against are the compilation's sources S1 and S5."""
+    sources = dict(
+        re.findall(r"^\| (S\d) \| (https://\S+) \|", PUBLISHED.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    )
+    assert (sources["S1"], sources["S5"]) == (S1, S5)
 
 
 def test_every_figure_has_a_source_a_quote_and_three_texts(figures):
