@@ -73,6 +73,19 @@ def questionnaire():
     return load()
 
 
+STUB_PDF = b"%PDF-1.7 stub"
+
+
+@pytest.fixture
+def stub_pdf(monkeypatch):
+    """WeasyPrint replaced by a stub, for tests that check only a PDF download's status, headers or file name: a
+    real rendering takes a second or more. The app looks its renderer up at each call (web/report.py, init_app)."""
+    from readiness.core import exports
+
+    monkeypatch.setattr(exports, "pdf_from_html", lambda html, base_url=None: STUB_PDF)
+    return STUB_PDF
+
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

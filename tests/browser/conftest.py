@@ -9,6 +9,8 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from readiness import create_app
+from readiness.core import exports
+from tests.conftest import STUB_PDF
 
 CHROMIUM = os.environ.get("READINESS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,6 +41,19 @@ def live_server(live_app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pdf_renderer(request):
+    """Every results page shown renders the report's PDF ahead, in the background (PDF_RENDER_AHEAD, on as in
+    production): WeasyPrint competing with Chromium for the CPU. Only the modules that open the PDF (they set
+    ``REAL_PDF_RENDERER = True``) get the real renderer; the others a stub, for the whole module."""
+    if getattr(request.module, "REAL_PDF_RENDERER", False):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exports, "pdf_from_html", lambda html, base_url=None: STUB_PDF)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from tests.browser.conftest import assert_accessible
 from tests.conftest import submit_assessment
 
 TOKEN = "d" * 43
+# The PDFs downloaded here are read with pdftotext: WeasyPrint renders them (every other browser module has a stub).
+REAL_PDF_RENDERER = True
 SECTIONS = ("profile", "recommendations", "peers", "answers", "free-text")
 
 

@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from readiness import create_app
 from readiness.core import exports
+from readiness.core.questionnaire import load
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.conftest import valid_answers
 
 HOSTILE = {
     "org_name": '=HYPERLINK("http://evil.example","Åbo")',
@@ -25,15 +28,37 @@ HOSTILE = {
 DOWNLOADS = ("report.html", "report.pdf", "answers.csv", "answers.json")
 
 
-@pytest.fixture
-def hostile(client, questionnaire, answers):
-    """A submitted assessment whose free texts are hostile."""
+def submit_hostile(client, questionnaire, answers):
     for section in questionnaire.sections:
         data = dict(answers[section.id])
         data.update({k: v for k, v in HOSTILE.items() if k in data})
         assert post_form(client, f"/fi/section/{section.id}", data).status_code == 302
     client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
     return client
+
+
+@pytest.fixture
+def hostile(client, questionnaire, answers):
+    """A submitted assessment whose free texts are hostile."""
+    return submit_hostile(client, questionnaire, answers)
+
+
+@pytest.fixture(scope="module")
+def hostile_once(tmp_path_factory):
+    """The same, in an app of this module's own: its PDFs are rendered once and checked by several tests."""
+    folder = tmp_path_factory.mktemp("downloads")
+    app = create_app(
+        {"TESTING": True, "DATABASE": str(folder / "test.sqlite"), "SECRET_KEY": "test", "PDF_RENDER_AHEAD": False}
+    )
+    return submit_hostile(app.test_client(), load(), valid_answers(load()))
+
+
+@pytest.fixture(scope="module")
+def finnish_pdf(hostile_once):
+    """The Finnish report as the download gives it, rendered by WeasyPrint (once for the module)."""
+    response = hostile_once.get("/fi/download/report.pdf")
+    assert response.status_code == 200
+    return response.data
 
 
 @pytest.mark.parametrize("name", DOWNLOADS)
@@ -47,9 +72,11 @@ def test_downloads_need_a_submitted_assessment(app, answered, name):
 
 
 @pytest.mark.parametrize(("name", "extension"), [(n, n.rsplit(".", 1)[1]) for n in DOWNLOADS])
-def test_file_names_carry_the_organisation_and_the_date(hostile, name, extension):
+def test_file_names_carry_the_organisation_and_the_date(hostile, stub_pdf, name, extension):
     response = hostile.get(f"/fi/download/{name}")
     assert response.status_code == 200
+    if extension == "pdf":
+        assert response.data == stub_pdf  # the name is checked here, the PDF itself below
     disposition = response.headers["Content-Disposition"]
     expected = f"tekoalyvalmius-hyperlink-http-evil-example-abo-{date.today().isoformat()}.{extension}"
     assert disposition == f"attachment; filename={expected}"
@@ -117,8 +144,8 @@ def pdf_info(data, tmp_path):
     return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
 
 
-def test_the_pdf_is_tagged_readable_and_carries_the_text(hostile, tmp_path):
-    data = hostile.get("/fi/download/report.pdf").data
+def test_the_pdf_is_tagged_readable_and_carries_the_text(finnish_pdf, tmp_path):
+    data = finnish_pdf
     assert data.startswith(b"%PDF")
     info = pdf_info(data, tmp_path)
     assert "Tagged:          yes" in info
@@ -147,11 +174,11 @@ def test_slug():
     assert exports.file_name("sv", "", date(2026, 11, 28), "pdf") == "ai-beredskap-2026-11-28.pdf"
 
 
-def test_the_pdf_declares_the_reports_language(hostile):
+def test_the_pdf_declares_the_reports_language(hostile_once):
     """The PDF takes its language from the report page; checked uncompressed, where the catalog is readable."""
     from weasyprint import HTML
 
-    html = hostile.get("/sv/download/report.html").get_data(as_text=True)
+    html = hostile_once.get("/sv/download/report.html").get_data(as_text=True)
     data = HTML(string=html).write_pdf(pdf_tags=True, uncompressed_pdf=True)
     assert b"/Lang (sv)" in data
     assert b"/StructTreeRoot" in data
