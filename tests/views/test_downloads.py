@@ -168,12 +168,6 @@ def test_a_failing_pdf_renderer_leaves_a_message_and_the_html(hostile, monkeypat
     assert hostile.get("/sv/download/report.html").status_code == 200
 
 
-def test_slug():
-    assert exports.slug("Åbo stad / Turun kaupunki") == "abo-stad-turun-kaupunki"
-    assert exports.slug("") == ""
-    assert exports.file_name("sv", "", date(2026, 11, 28), "pdf") == "ai-beredskap-2026-11-28.pdf"
-
-
 def test_the_pdf_declares_the_reports_language(hostile_once):
     """The PDF takes its language from the report page; checked uncompressed, where the catalog is readable."""
     from weasyprint import HTML

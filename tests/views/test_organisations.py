@@ -13,7 +13,6 @@ from readiness.store import assessments
 from readiness.store import database
 from readiness.store import organisations
 from tests.conftest import csrf_token
-from tests.conftest import peer_rule
 from tests.conftest import post_form
 from tests.conftest import submit_assessment
 
@@ -339,20 +338,6 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
     assert lead.get("/fi/results").headers["Location"] == "/fi/"
 
 
-def test_a_withheld_group_comes_back_after_enough_change(db, questionnaire):
-    ids = [submit_assessment(db, questionnaire, f"peer-{i}") for i in range(6)]
-
-    assessments.delete_assessments(db, [ids[0]], peer_rule())
-    assert db.execute("select count(*) from published_peer_groups").fetchone() == (0,)
-    # One more organisation puts the group back at its old size with other members: still withheld.
-    submit_assessment(db, questionnaire, "peer-6")
-    assert db.execute("select count(*) from published_peer_groups").fetchone() == (0,)
-    for i in range(7, 11):
-        submit_assessment(db, questionnaire, f"peer-{i}")
-    # Five changes since it was last shown, and 10 differs from the 6 shown before by at least five.
-    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (10,)
-
-
 def test_a_replaced_respondent_is_counted_instead(pair, db):
     """When the counted respondent is deleted, the organisation's other submitted respondent is counted."""
     lead, second = pair
@@ -444,27 +429,3 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
         first = tr.find_all("td")[0].get_text(strip=True)
         expected = stored.get(dimension.id)
         assert first == (f"{expected:.0f}" if expected is not None else "no score"), dimension.id
-
-
-def test_one_organisation_changing_many_times_counts_once_for_publication(db, questionnaire):
-    """An attacker's new rounds and deletion must not make a victim's single submission publishable."""
-
-    for i in range(4):
-        submit_assessment(db, questionnaire, f"peer-{i}")
-    attacker = submit_assessment(db, questionnaire, "attacker")
-    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (5,)
-    profile = questionnaire.section("profile")
-    keys = [key for q in profile.questions for key in q.answer_keys()]
-    for number in (2, 3):
-        attacker = organisations.start_round(
-            db, attacker, database.hash_token(f"round-{number}"), questionnaire.version, "profile", keys
-        )
-        for section in questionnaire.sections[1:]:
-            section_keys = [key for q in section.questions for key in q.answer_keys()]
-            assessments.save_section(db, attacker, section.id, section_keys, {}, {})
-        assessments.submit(db, attacker, [s.id for s in questionnaire.sections], peer_rule(), 5)
-    organisation = db.execute("select organisation_id from assessments where id = ?", [attacker]).fetchone()[0]
-    assessments.delete_organisation(db, organisation, peer_rule())
-    submit_assessment(db, questionnaire, "victim", {"own_use": {"attitude": "fairly_negative"}})
-    # Two organisations changed (the attacker and the victim): fewer than five, so nothing is shown.
-    assert db.execute("select count(*) from published_peer_groups where org_type = '*'").fetchone() == (0,)
