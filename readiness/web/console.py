@@ -22,8 +22,21 @@ from flask import session
 from flask import stream_with_context
 from flask import url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
+from wtforms import PasswordField
+from wtforms import RadioField
+from wtforms import StringField
+from wtforms.validators import AnyOf
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import StopValidation
 
 from readiness.core import datasets
 from readiness.core import exports
@@ -89,38 +102,65 @@ def _signed_in_operator():
     return operator
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignInForm(FlaskForm):
+    """The operators' sign-in. Only whether both fields are filled in is told here; whether the name and
+    password are right, the view tells with one message for both."""
+
+    username = StringField(
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Enter your user name.")),
+            Length(max=200, message=_l("The user name is too long: at most 200 characters.")),
+        ],
+    )
+    password = PasswordField(
+        validators=[
+            InputRequired(_l("Enter your password.")),
+            Length(max=1000, message=_l("The password is too long: at most 1,000 characters.")),
+        ]
+    )
+
+
+def _sign_in_page(form, status):
+    return render_template("console/sign_in.html", form=form), status
+
+
 @bp.route("/console/sign-in", methods=["GET", "POST"])
 def sign_in():
     """The operators' sign-in: a wrong password or an unknown name get the same message; after
     FAILURES_ALLOWED failures in FAILURE_WINDOW the account is locked until the window has passed."""
-    error = None
-    username = ""
+    form = SignInForm()
     if request.method == "POST":
         wait = lookups_refused()
         if wait:
             return too_many_lookups(wait)
-        db = get_db()
-        username = request.form.get("username", "").strip()[:200]
-        password = request.form.get("password", "")[:1000]
-        # The attempt is counted before the password is checked, so that parallel guesses count too.
-        if not operators.start_sign_in(db, username, FAILURE_WINDOW, FAILURES_ALLOWED):
-            error = gettext("Too many failed attempts. Try again in 15 minutes.")
-            return render_template("console/sign_in.html", error=error, username=username), 429
-        operator = operators.find_operator(db, username=username)
-        # An unknown name costs the same hash check as a wrong password: the answer time tells nothing.
-        stored = operator["password_hash"] if operator else DUMMY_HASH
-        if check_password_hash(stored, password) and operator:
-            operators.clear_failures(db, username)
-            # A new session for the signed-in operator: nothing from before it carries over.
-            session.clear()
-            session["operator"] = operator["id"]
-            session["operator_version"] = operator["session_version"]
-            target = request.args.get("next", "")
-            return redirect(target if SAFE_NEXT.fullmatch(target) else url_for(".dashboard"))
-        lookup_failed()
-        error = gettext("The user name or password is wrong.")
-    status = 401 if error else 200
-    return render_template("console/sign_in.html", error=error, username=username), status
+    if not form.validate_on_submit():
+        # An empty or overlong field is not a sign-in attempt: nothing is counted, no password checked.
+        return _sign_in_page(form, 400 if form.errors else 200)
+    db = get_db()
+    username, password = form.username.data, form.password.data
+    # The attempt is counted before the password is checked, so that parallel guesses count too.
+    if not operators.start_sign_in(db, username, FAILURE_WINDOW, FAILURES_ALLOWED):
+        form.username.errors.append(gettext("Too many failed attempts. Try again in 15 minutes."))
+        return _sign_in_page(form, 429)
+    operator = operators.find_operator(db, username=username)
+    # An unknown name costs the same hash check as a wrong password: the answer time tells nothing.
+    stored = operator["password_hash"] if operator else DUMMY_HASH
+    if check_password_hash(stored, password) and operator:
+        operators.clear_failures(db, username)
+        # A new session for the signed-in operator: nothing from before it carries over.
+        session.clear()
+        session["operator"] = operator["id"]
+        session["operator_version"] = operator["session_version"]
+        target = request.args.get("next", "")
+        return redirect(target if SAFE_NEXT.fullmatch(target) else url_for(".dashboard"))
+    lookup_failed()
+    form.username.errors.append(gettext("The user name or password is wrong."))
+    return _sign_in_page(form, 401)
 
 
 @bp.post("/console/sign-out")
@@ -324,32 +364,54 @@ def _file_name(stem, extension):
     return f"tekoalyvalmius-{stem}-{date.today().isoformat()}.{extension}"
 
 
+class ReferenceUploadForm(FlaskForm):
+    """A reference CSV to check: a file, named .csv, in UTF-8. Its figures are checked by the view, with
+    the same parser as ``flask reference load``; ``text`` is the file's content once it has passed."""
+
+    file = FileField(
+        validators=[
+            FileRequired(_l("Choose a CSV file to upload.")),
+            FileAllowed(["csv"], _l("Choose a CSV file: its name ends in .csv.")),
+        ]
+    )
+    text = None
+
+    def validate_file(self, field):
+        try:
+            self.text = field.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise StopValidation(gettext("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")) from None
+
+
+class ApplyReferenceForm(FlaskForm):
+    """How a previewed upload is loaded: replace the figures with the same ids and keep the rest (the
+    default, also when nothing is chosen), or make them the only figures."""
+
+    mode = RadioField(
+        choices=["extend", "replace"],
+        default="extend",
+        # Our own message, in the page's language, instead of WTForms' "Not a valid choice".
+        validate_choice=False,
+        validators=[AnyOf(["extend", "replace"], _l("Choose how to load the figures."))],
+    )
+
+
 @bp.route("/console/reference", methods=["GET", "POST"])
 def reference_tables():
     """Load reference figures from a CSV file: checked as the command checks them, previewed, then applied."""
     db = get_db()
-    if request.method == "GET":
-        return render_template(
-            "console/reference.html", loads=stored_reference.reference_loads(db), preview=None, errors=None
-        )
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _reference_form(db, [gettext("Choose a CSV file to upload.")])
-    raw = upload.read()
+    form = ReferenceUploadForm()
+    if not form.validate_on_submit():
+        return _reference_page(db, form, status=400 if form.errors else 200)
+    upload = form.file.data
     try:
-        text = raw.decode("utf-8-sig")
-        figures = reference.parse(text, load(), source_label=upload.filename)
-    except UnicodeDecodeError:
-        return _reference_form(db, [gettext("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")])
+        figures = reference.parse(form.text, load(), source_label=upload.filename)
     except reference.ReferenceFileError as error:
-        return _reference_form(db, str(error).splitlines())
-    upload_id = stored_reference.stage_reference_upload(db, g.operator["id"], upload.filename, text)
-    return render_template(
-        "console/reference.html",
-        loads=stored_reference.reference_loads(db),
-        preview={"id": upload_id, "filename": upload.filename, "figures": figures},
-        errors=None,
-    )
+        form.file.errors.extend(str(error).splitlines())
+        return _reference_page(db, form, status=400)
+    upload_id = stored_reference.stage_reference_upload(db, g.operator["id"], upload.filename, form.text)
+    preview = {"id": upload_id, "filename": upload.filename, "figures": figures}
+    return _reference_page(db, ReferenceUploadForm(formdata=None), preview, ApplyReferenceForm(formdata=None))
 
 
 @bp.post("/console/reference/<int:upload_id>/apply")
@@ -362,19 +424,29 @@ def apply_reference(upload_id):
     try:
         figures = reference.parse(staged["content"], load(), source_label=staged["filename"])
     except reference.ReferenceFileError as error:  # the questionnaire changed since the preview
-        return _reference_form(db, str(error).splitlines())
-    replace = request.form.get("mode") == "replace"
+        upload_form = ReferenceUploadForm(formdata=None)
+        upload_form.file.errors = str(error).splitlines()
+        return _reference_page(db, upload_form, status=400)
+    form = ApplyReferenceForm()
+    if not form.validate():
+        preview = {"id": upload_id, "filename": staged["filename"], "figures": figures}
+        return _reference_page(db, ReferenceUploadForm(formdata=None), preview, form, status=400)
     label = f"{staged['filename']} ({g.operator['username']})"
+    replace = form.mode.data == "replace"
     if not stored_reference.load_reference_figures(db, figures, label, replace, staged_upload=upload_id):
         return render_error(404, gettext("This upload is no longer waiting"), gettext("Upload the file again."))
     return redirect(url_for(".reference_tables", loaded=len(figures)))
 
 
-def _reference_form(db, errors):
+def _reference_page(db, upload_form, preview=None, apply_form=None, status=200):
     page = render_template(
-        "console/reference.html", loads=stored_reference.reference_loads(db), preview=None, errors=errors
+        "console/reference.html",
+        loads=stored_reference.reference_loads(db),
+        upload_form=upload_form,
+        preview=preview,
+        apply_form=apply_form,
     )
-    return page, 400
+    return page, status
 
 
 def allow_uploads():

@@ -13,7 +13,14 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from markupsafe import Markup
+from wtforms import BooleanField
+from wtforms import RadioField
+from wtforms import StringField
+from wtforms.validators import InputRequired
+from wtforms.validators import Regexp
+from wtforms.validators import StopValidation
 
 from readiness.core import combined
 from readiness.core import peers
@@ -43,8 +50,9 @@ from .helpers import too_many_lookups
 from .i18n import localized_blueprint
 
 bp = localized_blueprint("organisations", __name__)
-# A row id as a form sends it: digits only, short enough for SQLite's integers.
-ID = re.compile(r"[0-9]{1,15}")
+# A row id as a form sends it: digits only, short enough for SQLite's integers (\Z: WTForms' Regexp
+# anchors only the start).
+ID = re.compile(r"[0-9]{1,15}\Z")
 
 
 # An organisation's answers and links are private: no cache may keep these pages.
@@ -69,12 +77,15 @@ def organisation():
     invites_table = None
     if is_lead:
         invites_table = report.cached("invites", assessment, g.lang_code, lambda: _invites_table(db, assessment))
+    # A refused withdrawal comes here by redirect (the cached invite table cannot show it): said once.
+    invite_error = INVITE_CHOICE if session.pop("invite_error", None) and is_lead else None
     return render_template(
         "organisations/organisation.html",
         assessment=assessment,
         body=report.cached("organisation", assessment, g.lang_code, lambda: _organisation_body(db, assessment)),
         is_lead=is_lead,
         invites_table=invites_table,
+        invite_error=invite_error,
         new_invite=session.pop("new_invite", None),
     )
 
@@ -126,15 +137,28 @@ def create_invite():
     return redirect(url_for(".organisation", _anchor="invites"))
 
 
+INVITE_CHOICE = _l("Choose the invite link to withdraw from the list.")
+
+
+class RevokeInviteForm(FlaskForm):
+    """Withdraw one invite: each unused invite's button in the table sends its id. The form is one, around
+    the whole table, because the table is rendered once and reused: it must not carry this browser's CSRF
+    token, which the page around it renders."""
+
+    invite_id = StringField(validators=[InputRequired(INVITE_CHOICE), Regexp(ID, message=INVITE_CHOICE)])
+
+
 @bp.post("/organisation/invites/revoke")
 def revoke_invite():
     """Revoke an invite that has not been used: its link stops working."""
     assessment = _organisation_assessment()
-    invite_id = request.form.get("invite_id", "")
-    if not ID.fullmatch(invite_id):
+    form = RevokeInviteForm()
+    if not form.validate():
+        # Only a changed page sends this; the organisation page says what to do, after the redirect.
+        session["invite_error"] = True
         return redirect(url_for(".organisation", _anchor="invites"))
     try:
-        organisations.revoke_invite(get_db(), assessment.id, int(invite_id))
+        organisations.revoke_invite(get_db(), assessment.id, int(form.invite_id.data))
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
     return redirect(url_for(".organisation", _anchor="invites"))
@@ -340,27 +364,27 @@ def delete():
     rounds = results.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
     others = [r for round_ in rounds for r in round_.respondents if r.assessment.id != assessment.id]
     is_lead = bool(assessment.lead)
+    form = DeleteForm(own=not (is_lead and others), lead=is_lead)
     if request.method == "GET":
-        return _delete_form(assessment, others, is_lead)
-    target = request.form.get("target", "")
-    if target == "own" and not (is_lead and others):
+        return _delete_form(assessment, others, is_lead, form)
+    valid = form.validate()
+    target = form.target.data
+    # Answers deleted since the page was shown are said so first: ticking the box would not bring them back.
+    if not form.target.errors and ID.fullmatch(target) and int(target) not in {r.assessment.id for r in others}:
+        return render_error(
+            404,
+            gettext("These answers no longer exist"),
+            gettext("They may have been deleted already."),
+            (url_for(".organisation"), gettext("Back to your organisation")),
+        )
+    if not valid:
+        return _delete_form(assessment, others, is_lead, form)
+    if target == "own":
         ids = [assessment.id]
-    elif target == "organisation" and is_lead:
+    elif target == "organisation":
         ids = None  # the whole organisation, as it is when the deletion runs
-    elif is_lead and ID.fullmatch(target):
-        if int(target) not in {r.assessment.id for r in others}:
-            return render_error(
-                404,
-                gettext("These answers no longer exist"),
-                gettext("They may have been deleted already."),
-                (url_for(".organisation"), gettext("Back to your organisation")),
-            )
-        ids = [int(target)]
     else:
-        return _delete_form(assessment, others, is_lead, target, gettext("Choose what to delete."))
-    if request.form.get("confirm") != "yes":
-        error = gettext("Tick the box to confirm that you want to delete the answers for good.")
-        return _delete_form(assessment, others, is_lead, target, error)
+        ids = [int(target)]
     if ids is None:
         deleted = assessments.delete_organisation(db, assessment.organisation_id, peer_rule())
     else:
@@ -373,11 +397,40 @@ def delete():
     return render_template("organisations/deleted.html", count=len(deleted), own=own)
 
 
-def _delete_form(assessment, others, is_lead, target=None, error=None):
+CHOOSE_TARGET = _l("Choose what to delete.")
+
+
+def _ticked(form, field):
+    # The box sends "yes"; nothing else confirms a deletion.
+    if field.raw_data != ["yes"]:
+        raise StopValidation(_l("Tick the box to confirm that you want to delete the answers for good."))
+
+
+class DeleteForm(FlaskForm):
+    """What to delete, and the confirmation. Which targets a respondent may choose depends on them: their
+    own answers (unless they lead an organisation with other respondents), and for the lead another
+    respondent's (by id) or the whole organisation's."""
+
+    target = RadioField(validate_choice=False, validators=[InputRequired(CHOOSE_TARGET)])
+    confirm = BooleanField(validators=[_ticked])
+
+    def __init__(self, *, own, lead):
+        super().__init__()
+        self.own_allowed, self.is_lead = own, lead
+
+    def validate_target(self, field):
+        allowed = (field.data == "own" and self.own_allowed) or (
+            self.is_lead and (field.data == "organisation" or ID.fullmatch(field.data))
+        )
+        if not allowed:
+            raise StopValidation(CHOOSE_TARGET)
+
+
+def _delete_form(assessment, others, is_lead, form):
     page = render_template(
-        "organisations/delete.html", assessment=assessment, others=others, is_lead=is_lead, target=target, error=error
+        "organisations/delete.html", assessment=assessment, others=others, is_lead=is_lead, form=form
     )
-    return page, 400 if error else 200
+    return page, 400 if form.errors else 200
 
 
 def init_app(app):
