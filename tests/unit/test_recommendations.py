@@ -455,5 +455,25 @@ def test_the_loader_refuses_a_broken_catalogue(questionnaire, model, path, value
         parse(changed(path, value), questionnaire, model)
 
 
-def test_the_error_is_a_value_error():
-    assert issubclass(RecommendationError, ValueError)
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("rules", 0, "area"), "nope"),  # a rule of the catalogue's own
+        (("areas", 0, "title"), {"fi": "Otsikko"}),  # a text, checked by the questionnaire's helper
+        (("areas", 1, "id"), "Policy!"),  # an id, likewise
+    ],
+)
+def test_the_error_is_a_value_error(questionnaire, model, path, value):
+    """Whatever is broken, the loader raises its own error, which code that catches ValueError for a broken data
+    file catches too; never the questionnaire's error, although the text and id checks are the questionnaire's."""
+    with pytest.raises(ValueError) as caught:
+        parse(changed(path, value), questionnaire, model)
+    assert type(caught.value) is RecommendationError
+
+
+def test_a_broken_data_file_raises_the_value_error_from_load(questionnaire, model, tmp_path):
+    path = tmp_path / "recommendations.toml"
+    path.write_text('version = "broken.1"\nareas = []\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="missing ai_act, rules") as caught:
+        load(questionnaire, model, path)
+    assert type(caught.value) is RecommendationError

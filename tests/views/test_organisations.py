@@ -415,17 +415,26 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
     lead, _ = pair
     page = soup(lead.get("/en/organisation"))
     table = page.find(string=re.compile("Readiness scores, 0–100")).find_parent("table")
+    headings = [th.get_text(" ", strip=True) for th in table.thead.find_all("th")]
+    respondents = [row[0] for row in db.execute("select id from assessments order by id")]
     stored = {
-        dimension: value
-        for dimension, value in db.execute(
-            "select dimension, value from assessment_scores where assessment_id = (select min(id) from assessments)"
+        assessment_id: dict(
+            db.execute("select dimension, value from assessment_scores where assessment_id = ?", [assessment_id])
         )
+        for assessment_id in respondents
     }
+    # The HR lead's attitude differs from the lead's: a column under the wrong respondent would show.
+    assert len(respondents) == 2 and stored[respondents[0]] != stored[respondents[1]]
+    assert sum(heading.startswith("Respondent ") for heading in headings) == len(respondents), headings
     from readiness.core import scoring
     from readiness.core.questionnaire import load
 
     model = scoring.load(load())
-    for tr, dimension in zip(table.tbody.find_all("tr"), model.dimensions, strict=True):
-        first = tr.find_all("td")[0].get_text(strip=True)
-        expected = stored.get(dimension.id)
-        assert first == (f"{expected:.0f}" if expected is not None else "no score"), dimension.id
+    rows = table.tbody.find_all("tr")
+    for number, assessment_id in enumerate(respondents, start=1):
+        [column] = [i for i, heading in enumerate(headings) if re.match(rf"Respondent {number}\b", heading)]
+        for tr, dimension in zip(rows, model.dimensions, strict=True):
+            assert tr.th.get_text(strip=True) == dimension.name.en
+            shown = tr.find_all(["th", "td"])[column].get_text(strip=True)
+            expected = stored[assessment_id].get(dimension.id)
+            assert shown == (f"{expected:.0f}" if expected is not None else "no score"), (number, dimension.id)

@@ -1,6 +1,8 @@
 """Security across the service: CSRF on every state-changing route, throttled token look-ups, long random
 tokens, and the headers every response carries."""
 
+import base64
+import hashlib
 import re
 
 import pytest
@@ -31,14 +33,36 @@ def test_guessing_resume_links_is_throttled_per_client(app, db, questionnaire):
     assert other.get(f"/fi/resume/{token}").status_code == 302
 
 
-def test_resume_and_invite_tokens_carry_256_bits(client, questionnaire, answers):
+def test_resume_and_invite_tokens_carry_256_bits(client, db, questionnaire, answers):
+    """Every token a browser is given is 32 random bytes (43 URL-safe characters), new each time, and the database
+    holds only its SHA-256: a copy of the database opens no assessment and no invite."""
+    from tests.conftest import csrf_token
     from tests.conftest import post_form
 
-    post_form(client, "/fi/section/profile", answers["profile"])
-    link = re.search(
+    for section in questionnaire.sections:
+        post_form(client, f"/fi/section/{section.id}", answers[section.id])
+    resume = re.search(
         r'id="resume-link"[^>]*value="[^"]*/resume/([^"]+)"', client.get("/fi/saved").get_data(as_text=True)
     )
-    assert TOKEN.fullmatch(link.group(1))  # 43 URL-safe characters: secrets.token_urlsafe(32), 256 bits
+    client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
+    invites = []
+    for _ in range(2):
+        client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
+        page = client.get("/fi/organisation").get_data(as_text=True)
+        invites.append(re.search(r'id="invite-link"[^>]*value="[^"]*/invite/([^"]+)"', page).group(1))
+    tokens = {"resume": resume.group(1), "first invite": invites[0], "second invite": invites[1]}
+    assert len(set(tokens.values())) == 3, tokens
+    dump = "\n".join(db.conn.iterdump())
+    stored = {
+        "resume": db.execute("select token_hash from assessments").fetchall(),
+        "invites": db.execute("select token_hash from invites order by id").fetchall(),
+    }
+    assert stored["resume"] == [(hashlib.sha256(tokens["resume"].encode()).hexdigest(),)]
+    assert stored["invites"] == [(hashlib.sha256(token.encode()).hexdigest(),) for token in invites]
+    for name, token in tokens.items():
+        assert TOKEN.fullmatch(token), name  # 43 URL-safe characters: secrets.token_urlsafe(32)
+        assert len(base64.urlsafe_b64decode(token + "=")) == 32, name  # 256 bits
+        assert token not in dump, name
 
 
 def state_changing_routes(app):
