@@ -220,9 +220,19 @@ def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_man
     assert list(csv["column"]) == list(codebook["column"])
 
 
-def test_the_open_data_export_holds_only_shown_groups(console, db, questionnaire, submitted_many):
+def test_the_open_data_export_holds_only_shown_groups(console, db, questionnaire):
+    """One municipality of 5 000–9 999 people, then five smaller ones: the published figures hold every group,
+    but only the five small ones may be shown; their type and everyone (6) would give the sixth by difference."""
+    submit_assessment(db, questionnaire, "alone", {"profile": {"org_type": "kunta", "population": "5000_9999"}})
+    for i in range(5):
+        submit_assessment(
+            db, questionnaire, f"small-{i}", {"profile": {"org_type": "kunta", "population": "under_5000"}}
+        )
+    published = dict(db.execute("select org_type || '/' || size_band, organisations from published_peer_groups"))
+    assert published == {"*/*": 6, "kunta/*": 6, "kunta/under_5000": 5, "kunta/5000_9999": 1}
     frame = pd.read_csv(io.BytesIO(console.get("/fi/console/exports/open-data.csv").data), encoding="utf-8-sig")
     assert set(frame["group_organisations"]) and min(frame["group_organisations"]) >= 5
+    assert set(zip(frame["org_type"], frame["size_band"], strict=True)) == {("kunta", "under_5000")}
     assert not frame["answer_key"].isin(["org_type", "region", "role", "org_name"]).any()
 
 

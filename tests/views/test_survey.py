@@ -289,8 +289,25 @@ def test_submit_with_unanswered_sections_is_refused(client, db, answers):
     assert db.execute("select status from assessments").fetchone()[0] == "draft"
 
 
-def test_private_pages_are_never_cached(client):
-    assert client.get("/fi/section/profile").cache_control.no_store
+def test_private_pages_are_never_cached(app, answered):
+    """Every page and download that shows one browser's answers or links is kept by no cache."""
+    for path in ("/fi/section/profile", "/fi/saved", "/fi/check", "/fi/"):
+        assert answered.get(path).cache_control.no_store, path
+    token = resume_token(answered)
+    answered.post("/fi/submit", data={"csrf_token": csrf_token(answered, "/fi/check")})
+    private = (
+        "/fi/results",
+        "/fi/organisation",
+        "/fi/delete",
+        "/fi/download/report.html",
+        "/fi/download/answers.csv",
+        "/fi/download/answers.json",
+    )
+    for path in private:
+        response = answered.get(path)
+        assert response.status_code == 200 and response.cache_control.no_store, path
+    resumed = app.test_client().get(f"/fi/resume/{token}")
+    assert resumed.status_code == 302 and resumed.cache_control.no_store
 
 
 def test_a_submitted_assessment_leaves_the_browser_free_to_start_another(answered):
