@@ -12,6 +12,7 @@ from readiness.store import database
 from readiness.store import records
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journey import fill_section
+from tests.browser.test_journey import go_on
 from tests.conftest import submit_assessment
 
 WORDS = {
@@ -58,9 +59,10 @@ def lead(live_app, request):
 
 
 def answer_everything(page, words):
+    expect(page).to_have_url(re.compile(r"/section/profile$"))
     for _ in range(10):
         fill_section(page)
-        page.get_by_role("button", name=words["continue"]).click()
+        go_on(page, words["continue"])
     expect(page).to_have_url(re.compile(r"/check$"))
     page.get_by_role("button", name=words["submit"]).click()
     expect(page).to_have_url(re.compile(r"/results$"))
@@ -120,7 +122,7 @@ def test_a_second_round_shows_the_change(page, lead, lang):
     expect(page).to_have_url(re.compile(f"/{lang}/section/org_use$"))
     for _ in range(9):
         fill_section(page)
-        page.get_by_role("button", name=words["continue"]).click()
+        go_on(page, words["continue"])
     page.get_by_role("button", name=words["submit"]).click()
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
     expect(page.locator("#change")).to_be_visible()
