@@ -271,11 +271,6 @@ def test_api_assessment_refuses_without_its_token(client, openapi, headers, quer
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug, reported: the API blueprint (readiness/web/api.py) does not use helpers.no_store as the page "
-    "blueprints do, so one assessment's answers are sent without Cache-Control: no-store",
-)
 def test_an_assessments_answers_from_the_api_are_never_cached(app, submitted):
     token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
     response = app.test_client().get("/api/v1/assessment", headers=bearer(token))
