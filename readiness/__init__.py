@@ -9,6 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -39,6 +40,8 @@ def create_app(test_config=None):
         RESULTS_CACHE_SIZE=512,
         # A client that opens this many resume, invite or API tokens that do not exist in a minute waits.
         FAILED_LOOKUPS_PER_MINUTE=20,
+        # /healthz runs PRAGMA quick_check (which reads the whole file) at most this often in each worker.
+        HEALTH_CHECK_SECONDS=60,
         # The PDF report is rendered in the background as soon as the results page is first shown.
         PDF_RENDER_AHEAD=True,
         BABEL_DEFAULT_LOCALE="fi",
@@ -75,10 +78,18 @@ def create_app(test_config=None):
     if hops:
         # Behind nginx: the client's address (for the look-up throttle), scheme and host come from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    # The schema is brought up to date at every start, one process at a time.
+    # A damaged database is never served; a sound one has its schema brought up to date at every start, one
+    # process at a time.
     connection = database.connect(app.config["DATABASE"])
     try:
+        database.check_sound(connection, app.config["DATABASE"])
         database.migrate(connection)
+    except database.DamagedDatabase as error:
+        if not _loading_for_a_command():
+            raise
+        # `flask backup restore` must still run to put a sound copy in place: the app loads for the flask
+        # commands of its own, and each of them but restore refuses with this error (web/commands.py).
+        app.extensions["damaged_database"] = error
     finally:
         connection.conn.close()
     app.teardown_appcontext(helpers.close_db)
@@ -94,6 +105,15 @@ def create_app(test_config=None):
     commands.init_app(app)
     api.init_app(app)
     return app
+
+
+def _loading_for_a_command():
+    """Return whether the flask command line is loading the app to find one of the app's own commands (not to
+    serve it with `flask run`, nor for `flask shell` or `flask routes`: those load it inside their own command)."""
+    from flask.cli import FlaskGroup
+
+    context = click.get_current_context(silent=True)
+    return context is not None and isinstance(context.command, FlaskGroup)
 
 
 def _instance_secret(instance_path):

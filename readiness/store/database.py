@@ -107,3 +107,39 @@ def pending_migrations(db):
     """Return the names of the migrations not applied yet, after a read that fails if the database is broken."""
     db.execute("select count(*) from assessments").fetchone()
     return [migration.name for migration in migrations.pending(db)]
+
+
+# SQLite's own word that the file is not a sound database (a zeroed or overwritten page, a truncated file).
+DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+class DamagedDatabase(Exception):
+    """The database file fails SQLite's ``PRAGMA quick_check``: serving it would answer from broken pages."""
+
+    def __init__(self, path, result):
+        super().__init__(f"{path} fails PRAGMA quick_check: {result}. Restore it from a backup.")
+        self.path, self.result = path, result
+
+
+def quick_check(db):
+    """Return SQLite's ``PRAGMA quick_check`` of the database: "ok", or its first problems on one line.
+
+    It reads every page of every table and index (not the indexes' agreement with their tables, which
+    ``integrity_check`` adds), so it takes about a second per few hundred megabytes.
+    """
+    try:
+        rows = db.conn.execute("PRAGMA quick_check(10)").fetchall()
+    except sqlite3.DatabaseError as error:
+        # Damage that stops the check itself (the schema's own pages, say) is its answer; a locked or missing
+        # file is another matter and is raised.
+        if getattr(error, "sqlite_errorcode", None) not in DAMAGED:
+            raise
+        return str(error)
+    return "; ".join(str(row[0]) for row in rows)
+
+
+def check_sound(db, path):
+    """Raise ``DamagedDatabase`` unless the database at ``path`` passes ``PRAGMA quick_check``."""
+    result = quick_check(db)
+    if result != "ok":
+        raise DamagedDatabase(path, result)

@@ -25,6 +25,7 @@ from .helpers import TOKEN_PATTERN
 from .helpers import get_db
 from .helpers import lookup_failed
 from .helpers import lookups_refused
+from .helpers import no_store
 from .helpers import peer_minimum
 from .report import results_of
 
@@ -39,6 +40,15 @@ class ApiError(Exception):
     def __init__(self, status, code, message, headers=None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+@bp.after_request
+def _not_cached(response):
+    """Keep every answer but the OpenAPI document out of caches: /assessment carries an organisation's answers,
+    and /peers and /reference, though public, change whenever a snapshot or reference figures are published."""
+    if request.endpoint != "api.openapi":
+        no_store(response)
+    return response
 
 
 @bp.errorhandler(ApiError)

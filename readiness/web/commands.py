@@ -1,5 +1,6 @@
 """Operator commands: the database, reference figures, peer aggregates, retention, operator accounts, backups."""
 
+import signal
 import sqlite3
 from contextlib import contextmanager
 from datetime import UTC
@@ -19,6 +20,8 @@ from readiness.store import assessments
 from readiness.store import backup
 from readiness.store import operators
 from readiness.store import reference as stored_reference
+from readiness.store.database import DamagedDatabase
+from readiness.store.database import check_sound
 from readiness.store.database import connect
 from readiness.store.database import migrate
 
@@ -35,7 +38,10 @@ MINIMUM_PASSWORD = 12
 
 @contextmanager
 def service_database():
-    """The service's database, for one command."""
+    """The service's database, for one command; refused if it failed its check when the app was loaded."""
+    damaged = current_app.extensions.get("damaged_database")
+    if damaged is not None:
+        raise click.ClickException(str(damaged))
     db = connect(current_app.config["DATABASE"])
     try:
         yield db
@@ -135,15 +141,47 @@ def create_backup(target):
     """Copy the database to TARGET while the service runs (one consistent state, integrity checked)."""
     if target.exists():
         raise click.ClickException(f"{target} exists already; choose a new file name.")
+    # Written beside TARGET and renamed when checked. Whatever stops the copy, its files are removed; only
+    # SIGKILL (or a power cut) leaves them, named so that the deployment guide's clean-up matches them:
+    # TARGET.part and its -journal, -wal, -shm.
     draft = target.with_name(target.name + ".part")
-    with service_database() as db:
-        try:
-            backup.backup(db, str(draft))
-            draft.rename(target)
-        except (OSError, sqlite3.Error) as error:
-            draft.unlink(missing_ok=True)
-            raise click.ClickException(f"The backup could not be written to {target}: {error}") from error
+    try:
+        with service_database() as db, _sigterm_raises():
+            try:
+                backup.backup(db, str(draft))
+                draft.rename(target)
+            finally:
+                for leftover in backup.leftovers(draft):
+                    leftover.unlink(missing_ok=True)
+    except (OSError, sqlite3.Error) as error:
+        raise click.ClickException(f"The backup could not be written to {target}: {error}") from error
+    except Stopped as stop:
+        click.echo(f"Backup stopped by {stop.name}; its partial copy was removed.", err=True)
+        raise SystemExit(128 + stop.signal) from None
     click.echo(f"Backed up to {target} ({target.stat().st_size / 1e6:.1f} MB); integrity check ok.")
+
+
+class Stopped(BaseException):
+    """SIGTERM arrived during a command that must clean up first (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signal_number):
+        super().__init__(signal_number)
+        self.signal, self.name = signal_number, signal.Signals(signal_number).name
+
+
+@contextmanager
+def _sigterm_raises():
+    """Make SIGTERM raise ``Stopped`` in the block, so that its ``finally`` clauses run (Python's default is to
+    die at once); the previous handler is restored after it."""
+
+    def stop(signal_number, frame):
+        raise Stopped(signal_number)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @backup_cli.command("restore")
@@ -167,9 +205,14 @@ def restore_backup(source, yes):
 @click.command("init-db")
 def init_db_command():
     """Create the database, or bring its schema up to date."""
+    path = current_app.config["DATABASE"]
     with service_database() as db:
+        try:
+            check_sound(db, path)
+        except DamagedDatabase as error:
+            raise click.ClickException(str(error)) from error
         migrate(db)
-    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+    click.echo(f"Database ready: {path}")
 
 
 def init_app(app):

@@ -1,6 +1,9 @@
 """Pages beside the survey: accessibility statement, privacy notice, health check and error pages."""
 
+import time
+
 from flask import Blueprint
+from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
@@ -38,12 +41,34 @@ def privacy():
 def healthz():
     """Answer whether the service and its database work, as JSON for monitoring."""
     try:
-        pending = database.pending_migrations(get_db())
+        db = get_db()
+        sound = _quick_check(db) == "ok"
+        pending = database.pending_migrations(db) if sound else []
     except Exception as error:  # any database failure is exactly what this endpoint reports
         return jsonify(status="error", database="error", detail=type(error).__name__), 503
-    status = "ok" if not pending else "error"
-    body = {"status": status, "database": "ok", "pending_migrations": pending, "questionnaire": load().version}
+    status = "ok" if sound and not pending else "error"
+    body = {
+        "status": status,
+        "database": "ok" if sound else "damaged",
+        "quick_check": "ok" if sound else "failed",
+        "pending_migrations": pending,
+        "questionnaire": load().version,
+    }
     return jsonify(body), 200 if status == "ok" else 503
+
+
+def _quick_check(db):
+    """Return the database's ``PRAGMA quick_check``, run at most once per HEALTH_CHECK_SECONDS in this worker:
+    it reads every page, about a second per few hundred megabytes, and /healthz is public."""
+    path = current_app.config["DATABASE"]
+    last = current_app.extensions["health_checks"].get(path)
+    now = time.monotonic()
+    if last is None or now - last[0] >= current_app.config["HEALTH_CHECK_SECONDS"]:
+        last = (now, database.quick_check(db))
+        current_app.extensions["health_checks"][path] = last
+        if last[1] != "ok":
+            current_app.logger.error("%s fails PRAGMA quick_check: %s", path, last[1])
+    return last[1]
 
 
 # Everything the pages use comes from this service; resume links in URLs must not leak through Referer.
@@ -68,6 +93,7 @@ def init_app(app):
     """Register CSRF protection, security headers, the health check and the error pages."""
     csrf.init_app(app)
     app.extensions["failed_lookups"] = FailedLookups(app.config["FAILED_LOOKUPS_PER_MINUTE"])
+    app.extensions["health_checks"] = {}
     app.register_blueprint(bp)
     app.register_blueprint(health_bp)
     app.after_request(_add_security_headers)
