@@ -58,8 +58,8 @@ class Chart:
 
 
 def separators(lang):
-    """Return plotly's decimal and thousands separators for a language: Finnish style in fi and sv."""
-    return ". " if lang == "en" else ", "
+    """Return plotly's decimal and thousands separators for a language, as the page writes numbers."""
+    return format_number(1000.5, lang, 1)[-2] + format_number(1000, lang)[1]
 
 
 def profile_chart(chart_id, title, takeaway, rows, labels, lang):
@@ -168,7 +168,7 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
         layout={
             "separators": separators(lang),
             "height": 70 + 44 * len(rows),
-            "xaxis": {"range": [0, 110], "ticksuffix": "%" if lang == "en" else " %", "fixedrange": True},
+            "xaxis": {"range": [0, 110], "ticksuffix": format_percent(0, lang)[1:], "fixedrange": True},
             "yaxis": {"autorange": "reversed", "fixedrange": True},
             "showlegend": False,
         },
@@ -216,6 +216,10 @@ def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
         parts.append(
             f'<rect x="{left}" y="6" width="14" height="14" fill="url(#{hatch})"/>'
             f'<text x="{left + 20}" y="18">{escape(legend[0])}</text>'
+        )
+    if legend and markers:
+        # The markers' entry only where markers are drawn: a legend must not name what the chart lacks.
+        parts.append(
             f'<path d="M {left + 247} 6 l 7 7 l -7 7 l -7 -7 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
             f'<text x="{left + 260}" y="18">{escape(legend[1])}</text>'
         )

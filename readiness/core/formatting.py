@@ -39,9 +39,11 @@ def format_percent(value, lang):
 
 
 def signed(value, lang):
-    """Format a change with its sign: +12, −3 (a real minus sign), 0."""
+    """Format a change with its sign: +12, −3 (a real minus sign), and 0 for what rounds to nothing (never ±0)."""
     text = format_number(abs(value), lang)
-    return f"+{text}" if value > 0 else f"−{text}" if value < 0 else text
+    if text == format_number(0, lang):
+        return text
+    return f"+{text}" if value > 0 else f"−{text}"
 
 
 def format_date(iso_timestamp):

@@ -21,7 +21,7 @@ from .scoring import Model
 
 DATA_FILE = Path(__file__).parent.parent / "data" / "recommendations.toml"
 TARGETS = ("all_staff", "professional_groups", "hr", "management")
-# The source ids of the reference on KT's 2024 survey (shared/reference/kt2024-published-figures.md).
+# The ids of the public sources on KT's 2024 survey, as data/sources.toml names them.
 SOURCES = ("SEED", "S1", "S2", "S3", "S4", "S5")
 TRIGGERS = ("answer", "score")
 LOWEST = 0

@@ -137,6 +137,18 @@ def test_a_profile_without_peers_has_no_peer_series_or_column():
     assert chart.table.columns == ("Ulottuvuus", "Organisaatiosi")
     assert chart.table.rows == (("Käyttöönotto", "12"), ("Asenne", "88"))
     assert [bar["marker"] for bar in read_svg(chart.svg)["bars"]] == [None, None]
+    # The SVG's legend names only what it draws: the organisation, not a peer median it lacks.
+    assert PROFILE_LABELS["organisation"] in chart.svg
+    assert PROFILE_LABELS["peers"] not in chart.svg
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("fi", f",{NBSP}"), ("sv", f",{NBSP}"), ("en", ".,")])
+def test_plotly_writes_numbers_with_the_pages_separators(lang, expected):
+    """Plotly's separators (decimal, then thousands) and percent ticks are the page's, no-break space included."""
+    chart = distribution_chart("d", "T", "K.", [("a", 40, True), ("b", 60, False)], DISTRIBUTION_LABELS, lang)
+    layout = figure(chart)["layout"]
+    assert layout["separators"] == expected
+    assert layout["xaxis"]["ticksuffix"] == ("%" if lang == "en" else f"{NBSP}%")
 
 
 # The distribution ---------------------------------------------------------------------------------------

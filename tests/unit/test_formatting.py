@@ -78,6 +78,10 @@ def test_format_percent(value, lang, expected):
         (-3, "en", f"{MINUS}3"),
         (0, "en", "0"),
         (0, "fi", "0"),
+        # A change that rounds to nothing is 0, never "+0" or "−0".
+        (0.3, "fi", "0"),
+        (-0.4, "sv", "0"),
+        (0.6, "en", "+1"),
         (-1234.4, "en", f"{MINUS}1,234"),
         (1234.6, "fi", f"+1{NBSP}235"),
     ],
