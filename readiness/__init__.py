@@ -9,15 +9,15 @@ import os
 import secrets
 from pathlib import Path
 
-import click
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config=None):
     """Create and configure the Flask application."""
+    # Flask is imported here, not at the top: importing the core (readiness.core) must not need the web.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -110,6 +110,7 @@ def create_app(test_config=None):
 def _loading_for_a_command():
     """Return whether the flask command line is loading the app to find one of the app's own commands (not to
     serve it with `flask run`, nor for `flask shell` or `flask routes`: those load it inside their own command)."""
+    import click
     from flask.cli import FlaskGroup
 
     context = click.get_current_context(silent=True)

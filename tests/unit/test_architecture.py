@@ -9,6 +9,8 @@ relative, and ``importlib.import_module("…")``.
 
 import ast
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -222,3 +224,16 @@ def test_the_import_reader_resolves_relative_imports_as_python_does():
         "readiness.store.records",
     }
     assert not any(breaks_the_floor(i, "store") for i in allowed)
+
+
+def test_the_core_and_the_store_load_without_flask():
+    """Importing the rules and the store (in a fresh interpreter) loads no part of the web framework."""
+    probe = (
+        "import sys, pkgutil, importlib, readiness.core, readiness.store\n"
+        "for package in (readiness.core, readiness.store):\n"
+        "    for module in pkgutil.iter_modules(package.__path__):\n"
+        "        importlib.import_module(f'{package.__name__}.{module.name}')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'flask_babel', 'flask_wtf')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
