@@ -1,7 +1,8 @@
 """Pages beside the survey: accessibility statement, privacy notice, health check and error pages."""
 
-import time
+import threading
 
+from cachetools import TTLCache
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
@@ -60,15 +61,17 @@ def healthz():
 def _quick_check(db):
     """Return the database's ``PRAGMA quick_check``, run at most once per HEALTH_CHECK_SECONDS in this worker:
     it reads every page, about a second per few hundred megabytes, and /healthz is public."""
+    checks, lock = current_app.extensions["health_checks"]
     path = current_app.config["DATABASE"]
-    last = current_app.extensions["health_checks"].get(path)
-    now = time.monotonic()
-    if last is None or now - last[0] >= current_app.config["HEALTH_CHECK_SECONDS"]:
-        last = (now, database.quick_check(db))
-        current_app.extensions["health_checks"][path] = last
-        if last[1] != "ok":
-            current_app.logger.error("%s fails PRAGMA quick_check: %s", path, last[1])
-    return last[1]
+    with lock:
+        result = checks.get(path)
+    if result is None:
+        result = database.quick_check(db)
+        with lock:
+            checks[path] = result
+        if result != "ok":
+            current_app.logger.error("%s fails PRAGMA quick_check: %s", path, result)
+    return result
 
 
 # Everything the pages use comes from this service; resume links in URLs must not leak through Referer.
@@ -93,7 +96,8 @@ def init_app(app):
     """Register CSRF protection, security headers, the health check and the error pages."""
     csrf.init_app(app)
     app.extensions["failed_lookups"] = FailedLookups(app.config["FAILED_LOOKUPS_PER_MINUTE"])
-    app.extensions["health_checks"] = {}
+    # Requests of one worker's threads share the results: every read and write holds the lock.
+    app.extensions["health_checks"] = (TTLCache(maxsize=8, ttl=app.config["HEALTH_CHECK_SECONDS"]), threading.Lock())
     app.register_blueprint(bp)
     app.register_blueprint(health_bp)
     app.after_request(_add_security_headers)
