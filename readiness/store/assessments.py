@@ -1,6 +1,8 @@
 """An assessment's life: created at its first saved section, saved section by section, submitted (and counted
 for peers in the same transaction), deleted, or purged as a stale draft."""
 
+import time
+
 from . import aggregates
 from .database import timestamp
 from .database import write_transaction
@@ -80,6 +82,12 @@ def save_section(db, assessment_id, section_id, answer_keys, choices, texts):
         _require_draft(db, assessment_id)
         write_section(db, assessment_id, section_id, answer_keys, choices, texts, now)
         db["assessments"].update(assessment_id, {"updated_at": now})
+
+
+def replace_token(db, assessment_id, token_hash):
+    """Give an assessment a new resume token (its hash): the old link stops working."""
+    with write_transaction(db):
+        db["assessments"].update(assessment_id, {"token_hash": token_hash})
 
 
 def submit(db, assessment_id, section_ids, rule, minimum):
@@ -201,7 +209,23 @@ def _delete(db, assessment_ids, rule):
     if deleted:
         # Every rendered page is stale now; a deleted id may also be given to a new assessment later.
         aggregates.bump_results_revision(db)
+        record_deletions(db, deleted)
     return deleted
+
+
+# How long a deletion is remembered for the PDF renderings under way: far longer than any rendering takes.
+DELETIONS_KEPT = 86400.0
+
+
+def record_deletions(db, assessment_ids, now=None):
+    """Record, in the deleting transaction, that the assessments are gone: a PDF rendering that ends later, in
+    any worker, sees it (``store.reports``) and keeps no file. Records older than DELETIONS_KEPT go."""
+    now = time.time() if now is None else now
+    db.execute("delete from deleted_assessments where deleted_at < ?", [now - DELETIONS_KEPT])
+    db.conn.executemany(
+        "insert into deleted_assessments (assessment_id, deleted_at) values (?, ?)",
+        [(assessment_id, now) for assessment_id in assessment_ids],
+    )
 
 
 def _require_draft(db, assessment_id):

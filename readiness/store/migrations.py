@@ -214,3 +214,16 @@ def _count_changed_organisations(db):
         pk=("org_type", "size_band", "organisation_id"),
         strict=True,
     )
+
+
+@migrations(name="0007_deleted_assessments")
+def _record_deletions(db):
+    # Each deleted assessment, in order: a PDF rendering that ends after a deletion, in any worker, checks here
+    # (under the write lock) that its assessment was not deleted since it began. AUTOINCREMENT: a number is
+    # never given twice, even after old rows are pruned. Ids only, no answers; rows are kept for a day.
+    db.execute(
+        "create table deleted_assessments (seq integer primary key autoincrement, "
+        "assessment_id integer not null, deleted_at real not null) strict"
+    )
+    db["deleted_assessments"].create_index(["assessment_id", "seq"])
+    db["deleted_assessments"].create_index(["deleted_at"])

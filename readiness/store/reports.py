@@ -5,22 +5,35 @@ named by the assessment, the language and a hash of the HTML it renders, so it s
 as the report says the same thing. A worker can start the rendering in a background thread when the
 results page is shown; a download that finds the rendering under way waits for it instead of starting
 another. Nothing here knows Flask.
+
+A deletion deletes, in every worker: a rendering notes the last deletion recorded when it begins
+(``deleted_assessments``, written by the deleting transaction) and, when it ends, writes its file only inside a
+``BEGIN IMMEDIATE`` transaction that finds its assessment still there and not deleted since. The deletion takes
+the same write lock and removes the files (``forget``) after it commits; so either the rendering sees the
+deletion and keeps nothing, or its file is on disk before the deletion begins and the deletion removes it.
 """
 
 import hashlib
 import os
+import sqlite3
 import threading
 import time
 from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .database import pool
+from .database import write_transaction
+
 
 class PdfStore:
     """The rendered PDF reports of one service: a folder of files and a background renderer."""
 
-    def __init__(self, folder, render, queue_limit=2):
+    def __init__(self, folder, render, queue_limit=2, database=None):
+        """``database`` is the path of the service's database, where deletions are seen (None only in tests of
+        the store alone: then only this store's own ``forget`` is honoured)."""
         self.folder = Path(folder)
+        self.database = database
         self.folder.mkdir(parents=True, exist_ok=True)
         self._render = render
         # Renderings ahead are a convenience: beyond this many waiting, more are skipped (the download renders
@@ -49,7 +62,7 @@ class PdfStore:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            return self._render_into(path, assessment_id, lang, html)
+            return self._render_into(path, assessment_id, lang, html, self._last_deletion())
 
     def prepare(self, assessment_id, lang, html):
         """Start rendering ``html`` in the background unless it is done or under way, or too many wait
@@ -59,7 +72,7 @@ class PdfStore:
         def run():
             try:
                 if not path.exists():
-                    self._render_into(path, assessment_id, lang, html)
+                    self._render_into(path, assessment_id, lang, html, since)
             finally:
                 with self._lock:
                     self._queued -= 1
@@ -68,16 +81,68 @@ class PdfStore:
             if self._queued >= self.queue_limit:
                 return None
             self._queued += 1
+        try:
+            # Noted now, in the request that made the html, not when the thread gets to it.
+            since = self._last_deletion()
+        except BaseException:
+            with self._lock:
+                self._queued -= 1
+            raise
         return self._executor.submit(run)
 
     def forget(self, assessment_id):
         """Remove every PDF of an assessment (its data was deleted), also one still being rendered."""
         with self._lock:
             self._forgotten[assessment_id] = time.monotonic()
-        for path in self.folder.glob(f"{assessment_id}-*.pdf"):
+        self._remove(assessment_id)
+
+    def _remove(self, assessment_id):
+        # A draft left by a worker that stopped halfway through writing goes too.
+        for path in self.folder.glob(f"{assessment_id}-*"):
             path.unlink(missing_ok=True)
 
-    def _render_into(self, path, assessment_id, lang, html):
+    def _last_deletion(self):
+        """Return the number of the last deletion recorded, or None without a database."""
+        if self.database is None:
+            return None
+        db = pool.take(self.database)
+        try:
+            return last_deletion(db)
+        finally:
+            pool.give(self.database, db)
+
+    def _keep(self, path, assessment_id, lang, pdf, since):
+        """Write the file unless the assessment was deleted since ``since``: checked, and the file written,
+        under the database's write lock, which every deletion takes."""
+        if self.database is None:
+            self._write(path, assessment_id, lang, pdf)
+            return
+        db = pool.take(self.database)
+        try:
+            with write_transaction(db):
+                if still_there(db, assessment_id, since):
+                    self._write(path, assessment_id, lang, pdf)
+                else:
+                    # Deleted: nothing of it is kept, nor what a worker that stopped before forgetting left (if
+                    # its id is someone's again, their PDFs are rendered again when asked for).
+                    self._remove(assessment_id)
+        except sqlite3.OperationalError:
+            # The database too busy to check: the PDF is still given to whoever waits, only not kept.
+            pass
+        finally:
+            pool.give(self.database, db)
+
+    def _write(self, path, assessment_id, lang, pdf):
+        # Written aside and renamed into place, so that no reader (in any worker) sees half a file.
+        draft = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+        draft.write_bytes(pdf)
+        os.replace(draft, path)
+        # The same report in the same language, as it was before, is no longer shown to anyone.
+        for old in self.folder.glob(f"{assessment_id}-{lang}-*.pdf"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    def _render_into(self, path, assessment_id, lang, html, since):
         with self._lock:
             pending = self._pending.get(path)
             if pending is None:
@@ -94,14 +159,7 @@ class PdfStore:
                 if self._forgotten.get(assessment_id, -1) >= started:
                     pending.set_result(pdf)
                     return pdf  # deleted while it was rendered: nothing is kept
-            # Written aside and renamed into place, so that no reader (in any worker) sees half a file.
-            draft = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
-            draft.write_bytes(pdf)
-            os.replace(draft, path)
-            # The same report in the same language, as it was before, is no longer shown to anyone.
-            for old in self.folder.glob(f"{assessment_id}-{lang}-*.pdf"):
-                if old != path:
-                    old.unlink(missing_ok=True)
+            self._keep(path, assessment_id, lang, pdf, since)
             pending.set_result(pdf)
             return pdf
         except BaseException as error:
@@ -110,3 +168,19 @@ class PdfStore:
         finally:
             with self._lock:
                 self._pending.pop(path, None)
+
+
+def last_deletion(db):
+    """Return the number of the last deletion recorded (0 if none)."""
+    return db.execute("select coalesce(max(seq), 0) from deleted_assessments").fetchone()[0]
+
+
+def still_there(db, assessment_id, since):
+    """Whether the assessment exists and was not deleted after deletion number ``since`` (its id may have been
+    given again to a new assessment meanwhile)."""
+    row = db.execute(
+        "select exists(select 1 from assessments where id = ?) "
+        "and not exists(select 1 from deleted_assessments where assessment_id = ? and seq > ?)",
+        [assessment_id, assessment_id, since],
+    ).fetchone()
+    return bool(row[0])

@@ -255,7 +255,10 @@ def init_app(app):
     # Workers' threads share the cache: every read and write of it holds the lock.
     app.extensions["rendered_results"] = (LRUCache(maxsize=app.config["RESULTS_CACHE_SIZE"]), threading.Lock())
     # The renderer is looked up at each call, so that it can be replaced (a test's broken renderer).
-    app.extensions["pdf_store"] = PdfStore(app.config["REPORTS_FOLDER"], lambda html: exports.pdf_from_html(html))
+    # The store checks the database before it keeps a PDF: a deletion in any worker is honoured.
+    app.extensions["pdf_store"] = PdfStore(
+        app.config["REPORTS_FOLDER"], lambda html: exports.pdf_from_html(html), database=app.config["DATABASE"]
+    )
     app.jinja_env.globals.update(
         signed=signed,
         source_link=source_link,
