@@ -227,3 +227,12 @@ def _record_deletions(db):
     )
     db["deleted_assessments"].create_index(["assessment_id", "seq"])
     db["deleted_assessments"].create_index(["deleted_at"])
+
+
+@migrations(name="0008_failed_lookups")
+def _add_failed_lookups(db):
+    # Failed token look-ups and sign-ins, one row each, shared by every worker: ``client`` is a keyed hash of
+    # the client's address (never the address). Rows older than the throttle's window are pruned at each write.
+    db["failed_lookups"].create({"client": str, "failed_at": float}, not_null={"client", "failed_at"}, strict=True)
+    db["failed_lookups"].create_index(["client", "failed_at"])
+    db["failed_lookups"].create_index(["failed_at"])

@@ -71,17 +71,18 @@ def no_store(response):
 
 def lookup_client():
     """Return this request's client as the throttle of token look-ups knows it (a keyed hash, no address)."""
-    return current_app.extensions["failed_lookups"].client(request.remote_addr)
+    return current_app.extensions["failed_lookups"].client(request.remote_addr, current_app.secret_key)
 
 
 def lookups_refused():
-    """Return seconds to wait if this client has failed too many token look-ups lately, else 0."""
-    return current_app.extensions["failed_lookups"].retry_after(lookup_client())
+    """Return seconds to wait if this client has failed too many token look-ups lately, else 0 (in every
+    worker: the failures are counted in the database; this only reads)."""
+    return current_app.extensions["failed_lookups"].retry_after(get_db(), lookup_client())
 
 
 def lookup_failed():
     """Count a failed token look-up of this client."""
-    current_app.extensions["failed_lookups"].record(lookup_client())
+    current_app.extensions["failed_lookups"].record(get_db(), lookup_client())
 
 
 def too_many_lookups(seconds):

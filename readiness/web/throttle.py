@@ -1,57 +1,41 @@
-"""Failed token look-ups (resume links, invite links, API tokens) counted per client, so that a client that
-keeps guessing is slowed down. Tokens have 256 bits, so guessing cannot succeed anyway; the throttle keeps
-the guessing from costing the service.
+"""Failed token look-ups (resume links, invite links, API tokens) and operator sign-ins counted per client, so
+that a client that keeps guessing is slowed down. Tokens have 256 bits, so guessing cannot succeed anyway; the
+throttle keeps the guessing from costing the service.
 
-Clients are told apart by a keyed hash of their address, with a key made when the process starts: no
-address is kept, even in memory, and the hashes mean nothing after a restart. Nothing here is written
-anywhere, and nothing here knows Flask.
+The failures are counted in the database (``store.lookups``), so that every worker counts the same ones. A
+client is named by a keyed hash of its address: the key is derived from the app's secret key, the same in every
+worker, and no address is stored. The address is ``request.remote_addr``: the socket's peer, or behind
+READINESS_PROXY_HOPS proxies the address the nearest of them forwarded (werkzeug's ProxyFix), which the client
+cannot choose as long as the app is reachable only through the proxy.
 """
 
 import hashlib
 import hmac
-import secrets
-import threading
 import time
-from collections import OrderedDict
-from collections import deque
+
+from readiness.store import lookups
 
 
 class FailedLookups:
     """At most ``limit`` failed look-ups per client within ``window`` seconds; then the client waits."""
 
-    def __init__(self, limit=20, window=60.0, clients=10_000):
+    def __init__(self, limit=20, window=60.0):
         self.limit = limit
         self.window = window
-        self.clients = clients
-        self._key = secrets.token_bytes(32)
-        self._failures = OrderedDict()
-        self._lock = threading.Lock()
+        self._keys = {}
 
-    def client(self, address):
+    def client(self, address, secret_key):
         """Return the name under which a client's failures are counted: a keyed hash of its address."""
-        return hmac.new(self._key, (address or "").encode(), hashlib.sha256).hexdigest()[:32]
+        secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
+        key = self._keys.get(secret)
+        if key is None:
+            key = self._keys[secret] = hmac.new(secret, b"readiness: failed look-ups", hashlib.sha256).digest()
+        return hmac.new(key, (address or "").encode(), hashlib.sha256).hexdigest()[:32]
 
-    def retry_after(self, client, now=None):
+    def retry_after(self, db, client, now=None):
         """Return how many seconds the client must wait before its next look-up, or 0 if it may look up now."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            failures = self._failures.get(client)
-            if failures is None:
-                return 0
-            while failures and failures[0] <= now - self.window:
-                failures.popleft()
-            if len(failures) < self.limit:
-                return 0
-            return max(1, int(failures[0] + self.window - now) + 1)
+        return lookups.retry_after(db, client, self.limit, self.window, time.time() if now is None else now)
 
-    def record(self, client, now=None):
-        """Count one failed look-up of the client; the least recently failing clients are forgotten first."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            failures = self._failures.setdefault(client, deque())
-            failures.append(now)
-            self._failures.move_to_end(client)
-            while len(failures) > self.limit:
-                failures.popleft()
-            while len(self._failures) > self.clients:
-                self._failures.popitem(last=False)
+    def record(self, db, client, now=None):
+        """Count one failed look-up of the client."""
+        lookups.record(db, client, self.window, time.time() if now is None else now)
