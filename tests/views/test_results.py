@@ -1,6 +1,7 @@
 """The results page and the JSON API: published 2024 figures only, peers under the suppression rules."""
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from bs4 import BeautifulSoup
 from jsonschema import Draft202012Validator
 
 from readiness.core import reference
+from readiness.store import database
 from tests.conftest import csrf_token
 from tests.conftest import submit_assessment
 
@@ -128,7 +130,7 @@ def test_free_text_stays_with_its_own_organisation(submitted, db, questionnaire)
 def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted):
     page = soup(submitted.get("/fi/results"))
     data = json.loads(page.select_one("#chart-profile-data").string)
-    assert data["data"][0]["type"] == "bar" and data["layout"]["separators"] == ", "
+    assert data["data"][0]["type"] == "bar" and data["layout"]["separators"] == ",\xa0"  # decimal comma, no-break space
     scripts = [s["src"] for s in page.select("script[src]")]
     assert any(src.startswith("/vendor/plotly-") for src in scripts)
     assert not page.select("script:not([src]):not([type='application/json'])")
@@ -234,7 +236,7 @@ def test_the_page_uses_the_same_suppression(app, submitted, db, questionnaire):
     # The large municipality alone: neither its band (1), its type (6 = 5 shown + 1) nor everyone may be shown.
     large = app.test_client()
     with large.session_transaction() as session:
-        session["token"] = "large-0"
+        session["assessment"] = database.hash_token("large-0")
     page = soup(large.get("/en/results"))
     assert "not yet enough organisations" in page.find(id="peers").find_next("p").get_text()
 
@@ -244,7 +246,7 @@ def bearer(token):
 
 
 def test_api_assessment(app, submitted, openapi, questionnaire):
-    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("#", 1)[1]
     other = app.test_client()
     response = other.get("/api/v1/assessment", headers=bearer(token))
     assert_matches(openapi, "/assessment", 200, response)
@@ -272,14 +274,14 @@ def test_api_assessment_refuses_without_its_token(client, openapi, headers, quer
 
 
 def test_an_assessments_answers_from_the_api_are_never_cached(app, submitted):
-    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("#", 1)[1]
     response = app.test_client().get("/api/v1/assessment", headers=bearer(token))
     assert response.status_code == 200
     assert response.cache_control.no_store
 
 
 def test_api_assessment_not_yet_submitted(app, answered, openapi):
-    token = soup(answered.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    token = soup(answered.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("#", 1)[1]
     response = app.test_client().get("/api/v1/assessment", headers=bearer(token))
     assert_matches(openapi, "/assessment", 409, response)
 
@@ -380,9 +382,11 @@ def test_a_reused_results_page_changes_when_the_peers_do(submitted, db, question
 
 
 def test_a_reused_results_page_keeps_each_browsers_own_form_token(app, submitted):
-    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("/", 1)[1]
+    token = soup(submitted.get("/fi/saved")).select_one("#resume-link")["value"].rsplit("#", 1)[1]
     other = app.test_client()
-    other.get(f"/fi/resume/{token}")
+    page = other.get("/fi/resume").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert other.post("/fi/resume", data={"link": token, "csrf_token": csrf}).status_code == 302
     first = soup(submitted.get("/fi/results")).select_one("form[action='/fi/new'] input[name=csrf_token]")["value"]
     second = soup(other.get("/fi/results")).select_one("form[action='/fi/new'] input[name=csrf_token]")["value"]
     assert first != second
