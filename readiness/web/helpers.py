@@ -2,6 +2,9 @@
 the peer rule with this service's settings, private (no-store) answers, throttled token look-ups and error
 pages. Blueprints import this module, never each other."""
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from functools import partial
@@ -45,11 +48,82 @@ def new_token():
 
 
 def current_assessment():
-    """Return the assessment whose resume token this browser holds, or None."""
-    token = session.get("token")
-    if not token:
+    """Return the assessment open in this browser, or None.
+
+    The session holds a server-side reference to it (the SHA-256 hash under which its resume token is stored),
+    never the token: the cookie is signed, not encrypted, and anyone who sees it may read it. A session from
+    before this rule held the token itself; it is turned into a reference here.
+    """
+    if "token" in session:
+        token = session.pop("token")
+        if isinstance(token, str):
+            session[OPEN_ASSESSMENT] = database.hash_token(token)
+    reference = session.get(OPEN_ASSESSMENT)
+    if not isinstance(reference, str):
         return None
-    return records.find_assessment(get_db(), database.hash_token(token))
+    assessment = records.find_assessment(get_db(), reference)
+    if assessment is None:
+        # Deleted, or its link replaced on another device: the reference is of no use any more.
+        session.pop(OPEN_ASSESSMENT, None)
+    return assessment
+
+
+# The session key of the open assessment's reference.
+OPEN_ASSESSMENT = "assessment"
+
+
+def open_assessment(token_hash):
+    """Open in this browser the assessment whose resume token has this hash."""
+    session.pop("token", None)
+    session[OPEN_ASSESSMENT] = token_hash
+
+
+def close_assessment():
+    """Forget this browser's assessment (it stays reachable by its link)."""
+    session.pop("token", None)
+    session.pop(OPEN_ASSESSMENT, None)
+    session.pop(NEW_RESUME_LINK, None)
+
+
+# Session keys of the links shown once, on the page that a POST redirects to.
+NEW_RESUME_LINK = "new_link"
+NEW_INVITE_LINK = "new_invite"
+
+
+def _mask(token, nonce):
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    pad = hmac.new(key, b"readiness link shown once\0" + nonce, hashlib.sha256).digest()
+    return bytes(a ^ b for a, b in zip(token, pad, strict=True))
+
+
+def keep_for_one_page(name, token):
+    """Keep a new token in the session until the next page shows it (``take_kept``), without putting the token
+    itself in the cookie: it is sealed with a one-time pad derived from the secret key (HMAC-SHA256 of a fresh
+    random nonce), so the readable cookie holds only the nonce and the sealed bytes."""
+    nonce = secrets.token_bytes(16)
+    raw = base64.urlsafe_b64decode(token + "=")
+    session[name] = base64.urlsafe_b64encode(nonce + _mask(raw, nonce)).decode()
+
+
+def take_kept(name):
+    """Return the token kept by ``keep_for_one_page`` and forget it; None if there is none (or it is damaged)."""
+    sealed = session.pop(name, None)
+    if not isinstance(sealed, str):
+        return None
+    try:
+        data = base64.urlsafe_b64decode(sealed)
+        token = base64.urlsafe_b64encode(_mask(data[16:], data[:16])).decode().rstrip("=")
+    except ValueError:
+        return None
+    return token if TOKEN_PATTERN.fullmatch(token) else None
+
+
+def token_from(text):
+    """Return the token of a pasted link (new form ``…/resume#<token>``, old form ``…/resume/<token>``) or of a
+    bare token, or None."""
+    candidate = (text or "").strip().rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return candidate if TOKEN_PATTERN.fullmatch(candidate) else None
 
 
 def peer_rule():

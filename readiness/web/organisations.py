@@ -36,16 +36,22 @@ from readiness.store.database import hash_token
 from readiness.store.database import read_snapshot
 
 from . import report
-from .helpers import TOKEN_PATTERN
+from .helpers import NEW_INVITE_LINK
+from .helpers import NEW_RESUME_LINK
+from .helpers import close_assessment
 from .helpers import current_assessment
 from .helpers import get_db
+from .helpers import keep_for_one_page
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import new_token
 from .helpers import no_store
+from .helpers import open_assessment
 from .helpers import peer_minimum
 from .helpers import peer_rule
 from .helpers import render_error
+from .helpers import take_kept
+from .helpers import token_from
 from .helpers import too_many_lookups
 from .i18n import localized_blueprint
 
@@ -86,7 +92,7 @@ def organisation():
         is_lead=is_lead,
         invites_table=invites_table,
         invite_error=invite_error,
-        new_invite=session.pop("new_invite", None),
+        new_invite=_invite_url(new_invite) if (new_invite := take_kept(NEW_INVITE_LINK)) else None,
     )
 
 
@@ -133,8 +139,13 @@ def create_invite():
         organisations.create_invite(get_db(), assessment.id, token_hash)
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
-    session["new_invite"] = url_for(".invite", token=token, _external=True)
+    keep_for_one_page(NEW_INVITE_LINK, token)
     return redirect(url_for(".organisation", _anchor="invites"))
+
+
+def _invite_url(token):
+    """An invite link: its token is in the fragment, which never reaches the server (see survey.resume_url)."""
+    return url_for(".invite", _external=True, _anchor=token)
 
 
 INVITE_CHOICE = _l("Choose the invite link to withdraw from the list.")
@@ -192,25 +203,61 @@ INVITE_REFUSALS = {
 }
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
-def invite(token):
-    """An invite: the page says what it is; answering starts with a button, so that a link preview that
-    fetches the page does not use the invite up."""
+@bp.route("/invite")
+def invite():
+    """The invite link's page. Its token is after #, which never reaches the server: the page's script reads it,
+    takes it out of the address bar and the history, and posts it; without JavaScript the person pastes it."""
+    return render_template("organisations/invite_link.html", link="", error=None)
+
+
+@bp.route("/invite/<token>")
+def old_invite(token):
+    """An invite link of the old form, with the token in the path: the invite page, whose button posts the
+    token in the form. Invites work once, so a used link in an access log opens nothing."""
     wait = lookups_refused()
     if wait:
         return too_many_lookups(wait)
-    if not TOKEN_PATTERN.fullmatch(token):
+    return _invite_page(token_from(token))
+
+
+@bp.post("/invite")
+def accept_invite():
+    """The invite page for a posted link; its button ("choice") starts answering. Answering starts only with
+    the button, so that a link preview that fetches the link does not use the invite up; and if another
+    assessment is open in this browser, the page asks first whether to switch or keep it."""
+    wait = lookups_refused()
+    if wait:
+        return too_many_lookups(wait)
+    link = request.form.get("link", "")
+    token = token_from(link)
+    choice = request.form.get("choice")
+    if token is None:
+        if not link.strip():
+            page = render_template("organisations/invite_link.html", link="", error=gettext("Enter your invite link."))
+            return page, 400
         return _invite_refusal("unknown")
-    if request.method == "GET":
-        refusal = organisations.invite_refusal(get_db(), hash_token(token))
-        return _invite_refusal(refusal) if refusal else render_template("organisations/invite.html", token=token)
+    if choice == "keep":
+        # The start page leads on to the assessment that stays open.
+        return redirect(url_for("survey.start"))
+    if choice != "accept":
+        return _invite_page(token)
     respondent_token, respondent_hash = new_token()
     try:
         organisations.join_by_invite(get_db(), hash_token(token), respondent_hash, load().version)
     except organisations.InviteRefused as refusal:
         return _invite_refusal(refusal.reason)
-    session["token"] = respondent_token
+    open_assessment(respondent_hash)
+    keep_for_one_page(NEW_RESUME_LINK, respondent_token)
     return redirect(url_for("survey.saved"))
+
+
+def _invite_page(token):
+    if token is None:
+        return _invite_refusal("unknown")
+    refusal = organisations.invite_refusal(get_db(), hash_token(token))
+    if refusal:
+        return _invite_refusal(refusal)
+    return render_template("organisations/invite.html", token=token, other_open=current_assessment() is not None)
 
 
 def _invite_refusal(reason):
@@ -263,7 +310,8 @@ def start_round():
         )
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
-    session["token"] = token
+    open_assessment(token_hash)
+    keep_for_one_page(NEW_RESUME_LINK, token)
     return redirect(url_for("survey.saved"))
 
 
@@ -393,7 +441,7 @@ def delete():
         current_app.extensions["pdf_store"].forget(assessment_id)
     own = assessment.id in deleted
     if own:
-        session.pop("token", None)
+        close_assessment()
     return render_template("organisations/deleted.html", count=len(deleted), own=own)
 
 

@@ -5,8 +5,8 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import session
 from flask import url_for
+from flask_babel import gettext
 
 from readiness.core.questionnaire import load
 from readiness.store import assessments
@@ -20,15 +20,20 @@ from .forms import form_values
 from .forms import saved_values
 from .forms import section_answers
 from .forms import section_form
-from .helpers import TOKEN_PATTERN
+from .helpers import NEW_RESUME_LINK
+from .helpers import close_assessment
 from .helpers import current_assessment
 from .helpers import get_db
+from .helpers import keep_for_one_page
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import new_token
 from .helpers import no_store
+from .helpers import open_assessment
 from .helpers import peer_minimum
 from .helpers import peer_rule
+from .helpers import take_kept
+from .helpers import token_from
 from .helpers import too_many_lookups
 from .i18n import DEFAULT_LANGUAGE
 from .i18n import localized_blueprint
@@ -58,10 +63,10 @@ def _continue_url(questionnaire, assessment):
     return url_for(".section", section_id=next_id) if next_id else url_for(".check")
 
 
-def resume_url():
-    """Return the absolute resume link of this browser's assessment, or None."""
-    token = session.get("token")
-    return url_for(".resume", token=token, _external=True) if token else None
+def resume_url(token):
+    """Return the absolute resume link of a token. The token is in the fragment (after #), which the browser
+    never sends: it stays out of every access log, and the page's script takes it out of the history."""
+    return url_for(".resume", _external=True, _anchor=token)
 
 
 @bp.route("/")
@@ -82,7 +87,7 @@ def start():
 @bp.post("/new")
 def new():
     """Forget this browser's assessment and start again (the old one stays reachable by its link)."""
-    session.pop("token", None)
+    close_assessment()
     return redirect(url_for(".section", section_id=load().sections[0].id))
 
 
@@ -133,7 +138,8 @@ def _save(questionnaire, section, assessment, form, return_to):
     if assessment is None:
         token, token_hash = new_token()
         assessments.create_assessment(db, token_hash, questionnaire.version, section.id, answer_keys, choices, texts)
-        session["token"] = token
+        open_assessment(token_hash)
+        keep_for_one_page(NEW_RESUME_LINK, token)
         return redirect(url_for(".saved"))
     try:
         assessments.save_section(db, assessment.id, section.id, answer_keys, choices, texts)
@@ -146,11 +152,27 @@ def _save(questionnaire, section, assessment, form, return_to):
 
 @bp.route("/saved")
 def saved():
-    """Shown after the first save: the private resume link, to copy and keep."""
+    """Shown after the first save: the private resume link, to copy and keep. The link is shown once; later
+    this page offers a new link instead (the service keeps only its hash and cannot show it again)."""
     assessment = current_assessment() or abort(404)
+    token = take_kept(NEW_RESUME_LINK)
     return render_template(
-        "survey/saved.html", resume_link=resume_url(), continue_url=_continue_url(load(), assessment)
+        "survey/saved.html",
+        resume_link=resume_url(token) if token else None,
+        continue_url=_continue_url(load(), assessment),
     )
+
+
+@bp.post("/saved/new-link")
+def new_link():
+    """Replace the resume link of this browser's assessment with a new one, shown once: the old link stops
+    working, on every device."""
+    assessment = current_assessment() or abort(404)
+    token, token_hash = new_token()
+    assessments.replace_token(get_db(), assessment.id, token_hash)
+    open_assessment(token_hash)
+    keep_for_one_page(NEW_RESUME_LINK, token)
+    return redirect(url_for(".saved"))
 
 
 @bp.route("/check")
@@ -189,21 +211,59 @@ def submit():
     return redirect(url_for("results.results"))
 
 
+@bp.route("/resume")
+def resume():
+    """The resume link's page. The link carries its token after #, which never reaches the server: the page's
+    script reads it, takes it out of the address bar and the history, and posts it with the form below. Without
+    JavaScript, the person pastes the link (or the token) into the form."""
+    return _resume_form()
+
+
 @bp.route("/resume/<token>")
-def resume(token):
-    """Open an assessment from its private link, on any device, and continue where it was left."""
+def old_resume(token):
+    """A link of the old form, with the token in the path (so in access logs). It is not looked up here: the
+    page offers to open it with a button, and the assessment then gets a new link, so that the logged one
+    stops working."""
+    return _resume_form(link=token[:200], renew=True)
+
+
+def _resume_form(link="", renew=False, error=None, status=200):
+    page = render_template("survey/resume.html", link=link, renew=renew, error=error)
+    return page, status
+
+
+@bp.post("/resume")
+def open_link():
+    """Open an assessment from its resume link, on any device, and continue where it was left. If another
+    assessment is open in this browser, ask first: opening someone else's link must not silently swap."""
     wait = lookups_refused()
     if wait:
         return too_many_lookups(wait)
-    assessment = None
-    if TOKEN_PATTERN.fullmatch(token):
-        assessment = records.find_assessment(get_db(), hash_token(token))
-    if assessment is None:
+    link = request.form.get("link", "")
+    renew = request.form.get("renew") == "1"
+    token = token_from(link)
+    found = records.find_assessment(get_db(), hash_token(token)) if token else None
+    if found is None:
+        if not link.strip():
+            return _resume_form(renew=renew, error=gettext("Enter your resume link."), status=400)
         lookup_failed()
-        abort(404)
-    session["token"] = token
-    # The redirect takes the token out of the address bar and the browser history of this page.
-    return redirect(_continue_url(load(), assessment))
+        message = gettext("This resume link does not work. Check that you copied the whole link.")
+        return _resume_form(renew=renew, error=message, status=404)
+    current = current_assessment()
+    choice = request.form.get("choice")
+    if current is not None and current.id != found.id and choice != "switch":
+        if choice == "keep":
+            return redirect(_continue_url(load(), current))
+        return render_template("survey/switch.html", link=token, renew=renew)
+    if renew:
+        # The old link has been in access logs: it is replaced, and the new one is shown once.
+        token, token_hash = new_token()
+        assessments.replace_token(get_db(), found.id, token_hash)
+        open_assessment(token_hash)
+        keep_for_one_page(NEW_RESUME_LINK, token)
+        return redirect(url_for(".saved"))
+    open_assessment(hash_token(token))
+    return redirect(_continue_url(load(), found))
 
 
 def init_app(app):

@@ -2,6 +2,23 @@
 (function () {
   "use strict";
 
+  // Resume and invite links carry their token after #, which the browser never sends to the server. Take it out
+  // of the address bar and of this page's history entry at once, then post it with the page's form (a POST body
+  // is in no access log). Without JavaScript the form asks for the link to be pasted.
+  var linkForm = document.querySelector("form[data-fragment-token]");
+  if (linkForm && location.hash.length > 1) {
+    var token = location.hash.slice(1);
+    history.replaceState(null, "", location.pathname + location.search);
+    var field = linkForm.elements[linkForm.dataset.fragmentToken];
+    try {
+      field.value = decodeURIComponent(token);
+    } catch (error) {
+      field.value = token;
+    }
+    linkForm.submit();
+    return;
+  }
+
   // Move focus to the error summary, so that keyboard and screen-reader users start from the problems.
   var summary = document.querySelector("[data-autofocus]");
   if (summary) {

@@ -31,6 +31,15 @@ def fill_section(page):
         field.fill("Vastaus <b>vapaasti</b>")
 
 
+def open_link(page, link):
+    """Open a resume or invite link as a person does (its token after #): the page's script posts the token.
+    Return the response to that POST, once the page it leads to has loaded."""
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.goto(link)
+    page.wait_for_load_state()
+    return posted.value
+
+
 def go_on(page, name):
     """Send the page's form with the button ``name`` and wait until the browser has left the page: the next
     fill_section must read the next page, not the one being left (on a busy machine the click returns first)."""
@@ -69,7 +78,7 @@ def test_whole_journey(page, lang, peers_in_database):
     expect(page).to_have_url(re.compile(f"/{lang}/saved$"))
     assert_accessible(page)
     resume_link = page.locator("#resume-link").input_value()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/resume/[A-Za-z0-9_-]{43}", resume_link)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/resume#[A-Za-z0-9_-]{43}", resume_link)
     page.get_by_role("link", name=words["continue"]).click()
 
     for number in range(2, SECTIONS + 1):
@@ -114,9 +123,16 @@ def test_resume_from_the_link_in_a_fresh_browser(browser, live_server, page):
     other = browser.new_context(base_url=live_server)
     try:
         other_page = other.new_page()
-        other_page.goto(resume_link)
+        assert open_link(other_page, resume_link).status == 302
         expect(other_page).to_have_url(re.compile("/fi/section/own_use$"))
-        assert "resume" not in other_page.url
+        # The token is neither in the address bar nor anywhere in this tab's history.
+        token = resume_link.rsplit("#", 1)[1]
+        assert token not in other_page.url
+        # Back leads past the link's page (the form it sent replaced it), never to an address with the token.
+        other_page.go_back()
+        assert token not in other_page.url and "/section/own_use" not in other_page.url
+        other_page.go_forward()
+        expect(other_page).to_have_url(re.compile("/fi/section/own_use$"))
         other_page.get_by_role("link", name="Takaisin").click()
         expect(other_page.locator("input[type=radio]:checked")).to_have_count(10)
         assert_accessible(other_page)
@@ -154,7 +170,19 @@ def test_answering_needs_no_javascript(browser, live_server):
         fill_section(page)
         page.get_by_role("button", name="Fortsätt").click()
         expect(page).to_have_url(re.compile("/sv/saved$"))
-        expect(page.locator("#resume-link")).to_have_value(re.compile("/sv/resume/"))
+        resume_link = page.locator("#resume-link").input_value()
+        assert re.search(r"/sv/resume#[A-Za-z0-9_-]{43}$", resume_link)
+        # Without JavaScript the link's page asks for the link, pasted whole, and then continues.
+        fresh = browser.new_context(base_url=live_server, java_script_enabled=False)
+        try:
+            other = fresh.new_page()
+            other.goto(resume_link)
+            expect(other.locator("h1")).to_have_text("Öppna dina sparade svar")
+            other.get_by_label("Din fortsättningslänk").fill(resume_link)
+            other.get_by_role("button", name="Öppna svaren").click()
+            expect(other).to_have_url(re.compile("/sv/section/org_use$"))
+        finally:
+            fresh.close()
     finally:
         context.close()
 
@@ -172,8 +200,39 @@ def test_language_switch_keeps_the_page_and_the_answers(page):
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-@pytest.mark.parametrize("path", ["accessibility", "privacy", "no-such-page", "resume/" + "x" * 43])
+@pytest.mark.parametrize(
+    "path", ["accessibility", "privacy", "no-such-page", "resume", "resume/" + "x" * 43, "invite", "invite/" + "x" * 43]
+)
 def test_other_pages_are_accessible(page, lang, path):
     page.goto(f"/{lang}/{path}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
     assert_accessible(page)
+
+
+def test_opening_someone_elses_link_asks_before_switching(browser, live_app, live_server, page):
+    """Login CSRF: a link to another assessment never takes over the browser's own silently. In Finnish."""
+    other_token = "s" * 43
+    db = database.connect(live_app.config["DATABASE"])
+    submit_assessment(db, load(), other_token)
+    db.conn.close()
+    page.goto("/fi/section/profile")
+    fill_section(page)
+    go_on(page, "Jatka")
+    own_link = page.locator("#resume-link").input_value()
+
+    assert open_link(page, f"/fi/resume#{other_token}").status == 200
+    expect(page.locator("h1")).to_have_text("Tässä selaimessa on avoinna arviointi")
+    assert other_token not in page.url
+    assert_accessible(page)
+    page.get_by_role("button", name="Pidä nykyinen arviointi").click()
+    expect(page).to_have_url(re.compile("/fi/section/org_use$"))
+
+    open_link(page, f"/fi/resume#{other_token}")
+    page.get_by_role("button", name="Vaihda linkin arviointiin").click()
+    expect(page).to_have_url(re.compile("/fi/results$"))
+
+    # Its own link brings the first assessment back, again only after asking.
+    open_link(page, own_link)
+    expect(page.locator("h1")).to_have_text("Tässä selaimessa on avoinna arviointi")
+    page.get_by_role("button", name="Vaihda linkin arviointiin").click()
+    expect(page).to_have_url(re.compile("/fi/section/org_use$"))

@@ -13,6 +13,7 @@ from readiness.store import records
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journey import fill_section
 from tests.browser.test_journey import go_on
+from tests.browser.test_journey import open_link
 from tests.conftest import submit_assessment
 
 WORDS = {
@@ -73,19 +74,20 @@ def test_an_invited_respondent_answers_and_the_organisation_view_shows_the_diffe
     browser, live_server, page, lead, lang
 ):
     words = WORDS[lang]
-    page.goto(f"/{lang}/resume/{lead}")
+    open_link(page, f"/{lang}/resume#{lead}")
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
     page.goto(f"/{lang}/organisation")
     assert_accessible(page)
     page.get_by_role("button", name=words["invite"]).click()
     invite = page.locator("#invite-link").input_value()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/invite/[A-Za-z0-9_-]{43}", invite)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/invite#[A-Za-z0-9_-]{43}", invite)
     assert_accessible(page)
 
     colleague = browser.new_context(base_url=live_server)
     try:
         other = colleague.new_page()
-        other.goto(invite)
+        assert open_link(other, invite).status == 200
+        assert invite.rsplit("#", 1)[1] not in other.url
         assert_accessible(other)
         other.get_by_role("button", name=words["start"]).click()
         expect(other).to_have_url(re.compile(f"/{lang}/saved$"))
@@ -97,7 +99,7 @@ def test_an_invited_respondent_answers_and_the_organisation_view_shows_the_diffe
         assert_accessible(other)
         # The invite worked once: opening it again says so.
         again = colleague.new_page()
-        assert again.goto(invite).status == 410
+        assert open_link(again, invite).status == 410
         assert_accessible(again)
     finally:
         colleague.close()
@@ -112,7 +114,7 @@ def test_an_invited_respondent_answers_and_the_organisation_view_shows_the_diffe
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
 def test_a_second_round_shows_the_change(page, lead, lang):
     words = WORDS[lang]
-    page.goto(f"/{lang}/resume/{lead}")
+    open_link(page, f"/{lang}/resume#{lead}")
     page.goto(f"/{lang}/organisation")
     page.get_by_role("button", name=words["round"]).click()
     expect(page).to_have_url(re.compile(f"/{lang}/saved$"))
@@ -158,7 +160,7 @@ def test_deleting_the_organisation_removes_everything(live_app, page, lead, lang
     db = database.connect(live_app.config["DATABASE"])
     try:
         assessment = records.find_assessment(db, database.hash_token(lead))
-        page.goto(f"/{lang}/resume/{lead}")
+        open_link(page, f"/{lang}/resume#{lead}")
         page.goto(f"/{lang}/delete")
         assert_accessible(page)
         # Without the confirmation nothing happens, and the error is announced.
@@ -174,6 +176,6 @@ def test_deleting_the_organisation_removes_everything(live_app, page, lead, lang
         for table in ("assessments", "answers", "free_texts", "saved_sections", "assessment_scores"):
             column = "id" if table == "assessments" else "assessment_id"
             assert db.execute(f"select count(*) from {table} where {column} = ?", [assessment.id]).fetchone() == (0,)
-        assert page.goto(f"/{lang}/resume/{lead}").status == 404
+        assert open_link(page, f"/{lang}/resume#{lead}").status == 404
     finally:
         db.conn.close()

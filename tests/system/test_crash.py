@@ -90,7 +90,7 @@ def test_sigkill_during_saves_loses_no_acknowledged_save(tmp_path, questionnaire
         )
         assert status == 302, status
         saved = request(port, "GET", "/fi/saved", cookie=cookie)[1]
-        return token, cookie, re.search(r"/resume/([A-Za-z0-9_-]{43})", saved).group(1)
+        return token, cookie, re.search(r"/resume#([A-Za-z0-9_-]{43})", saved).group(1)
 
     def respondent(number):
         for attempt in range(5):

@@ -244,7 +244,8 @@ def respondent(app, db, questionnaire, client):
     """A browser holding one submitted assessment, its organisation's only respondent."""
     token = "r" * 43
     submit_assessment(db, questionnaire, token)
-    assert client.get(f"/fi/resume/{token}").status_code == 302
+    data = {"link": token, "csrf_token": csrf_token(client, "/fi/resume")}
+    assert client.post("/fi/resume", data=data).status_code == 302
     return client
 
 

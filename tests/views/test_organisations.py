@@ -37,19 +37,25 @@ def answer_all(client, questionnaire, answers, changes=None, submit=True):
 
 
 def new_invite(client):
-    """Create an invite as the lead and return its link's path."""
+    """Create an invite as the lead and return its token (the link's part after #)."""
     response = client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
     assert response.status_code == 302
     link = INVITE.search(client.get("/fi/organisation").get_data(as_text=True)).group(1)
-    return link.removeprefix("http://localhost")
+    return re.fullmatch(r"http://localhost/fi/invite#([A-Za-z0-9_-]{43})", link).group(1)
 
 
-def join(app, path):
-    """Open an invite in a new browser and accept it; return that browser."""
+def open_invite(client, token, lang="fi", **fields):
+    """Post an invite link as its page does (the script, or a person pasting it)."""
+    data = {"link": token, "csrf_token": csrf_token(client, f"/{lang}/invite"), **fields}
+    return client.post(f"/{lang}/invite", data=data)
+
+
+def join(app, token):
+    """Open an invite in a new browser and accept it with the page's button; return that browser."""
     client = app.test_client()
-    page = client.get(path)
-    assert page.status_code == 200
-    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    page = open_invite(client, token)
+    assert page.status_code == 200 and 'value="accept"' in page.get_data(as_text=True)
+    response = open_invite(client, token, choice="accept")
     assert response.headers["Location"] == "/fi/saved"
     return client
 
@@ -125,20 +131,22 @@ def test_peers_count_the_organisation_once(pair, db):
 
 
 def test_an_invite_works_once_and_says_why_not_afterwards(app, lead, questionnaire):
-    path = new_invite(lead)
-    join(app, path)
+    token = new_invite(lead)
+    join(app, token)
     again = app.test_client()
-    response = again.get(path.replace("/fi/", "/en/"))
+    response = open_invite(again, token, lang="en")
     assert response.status_code == 410
     assert "already been used" in soup(response).h1.get_text()
     # A form kept open from before is refused the same way, and adds nobody.
-    response = again.post(path, data={"csrf_token": csrf_token(again, "/fi/section/profile")})
+    response = open_invite(again, token, choice="accept")
     assert response.status_code == 410
-    assert app.test_client().get(path.replace("/fi/", "/sv/")).status_code == 410
+    assert open_invite(app.test_client(), token, lang="sv").status_code == 410
+    # An old-form link (token in the path) is refused the same way.
+    assert app.test_client().get(f"/sv/invite/{token}").status_code == 410
 
 
 def test_revoked_unknown_and_malformed_invites(app, lead, db):
-    path = new_invite(lead)
+    token = new_invite(lead)
     invite_id = db.execute("select id from invites").fetchone()[0]
     lead.post(
         "/fi/organisation/invites/revoke",
@@ -147,9 +155,11 @@ def test_revoked_unknown_and_malformed_invites(app, lead, db):
     # The lead's list says so at once.
     invites = soup(lead.get("/en/organisation")).find(string="Invite links of this round").find_parent("table")
     assert "Withdrawn" in invites.tbody.get_text() and invites.find("button") is None
-    response = app.test_client().get(path.replace("/fi/", "/en/"))
+    response = open_invite(app.test_client(), token, lang="en")
     assert response.status_code == 410
     assert "withdrawn" in soup(response).h1.get_text()
+    assert open_invite(app.test_client(), "x" * 43).status_code == 404
+    assert open_invite(app.test_client(), "<script>").status_code == 404
     assert app.test_client().get("/fi/invite/" + "x" * 43).status_code == 404
     assert app.test_client().get("/fi/invite/<script>").status_code == 404
     assert db.execute("select count(*) from assessments").fetchone()[0] == 1

@@ -11,6 +11,14 @@ from tests.conftest import ROOT
 from tests.conftest import submit_assessment
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def post_link(client, path, link, headers=None):
+    """Post a resume or invite link as its page does (``path`` is /<lang>/resume or /<lang>/invite)."""
+    page = client.get(path, headers=headers).get_data(as_text=True)
+    data = {"link": link, "csrf_token": CSRF.search(page).group(1)}
+    return client.post(path, data=data, headers=headers)
 
 
 def test_guessing_resume_links_is_throttled_per_client(app, db, questionnaire):
@@ -19,18 +27,19 @@ def test_guessing_resume_links_is_throttled_per_client(app, db, questionnaire):
     guesser = app.test_client()
     guesser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     for guess in range(20):
-        assert guesser.get(f"/fi/resume/{'x' * 42}{guess % 10}").status_code == 404
-    refused = guesser.get(f"/en/resume/{token}")
+        assert post_link(guesser, "/fi/resume", f"{'x' * 42}{guess % 10}").status_code == 404
+    refused = post_link(guesser, "/en/resume", token)
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
     assert "Too many wrong links" in refused.get_data(as_text=True)
     # Invite links and the API count the same failures, for the same client only.
+    assert post_link(guesser, "/fi/invite", "y" * 43).status_code == 429
     assert guesser.get(f"/fi/invite/{'y' * 43}").status_code == 429
     api = guesser.get("/api/v1/assessment", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 429 and api.json["error"]["code"] == "too_many_failures"
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "198.51.100.8"
-    assert other.get(f"/fi/resume/{token}").status_code == 302
+    assert post_link(other, "/fi/resume", token).status_code == 302
 
 
 def test_resume_and_invite_tokens_carry_256_bits(client, db, questionnaire, answers):
@@ -42,14 +51,14 @@ def test_resume_and_invite_tokens_carry_256_bits(client, db, questionnaire, answ
     for section in questionnaire.sections:
         post_form(client, f"/fi/section/{section.id}", answers[section.id])
     resume = re.search(
-        r'id="resume-link"[^>]*value="[^"]*/resume/([^"]+)"', client.get("/fi/saved").get_data(as_text=True)
+        r'id="resume-link"[^>]*value="[^"]*/resume#([^"]+)"', client.get("/fi/saved").get_data(as_text=True)
     )
     client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
     invites = []
     for _ in range(2):
         client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
         page = client.get("/fi/organisation").get_data(as_text=True)
-        invites.append(re.search(r'id="invite-link"[^>]*value="[^"]*/invite/([^"]+)"', page).group(1))
+        invites.append(re.search(r'id="invite-link"[^>]*value="[^"]*/invite#([^"]+)"', page).group(1))
     tokens = {"resume": resume.group(1), "first invite": invites[0], "second invite": invites[1]}
     assert len(set(tokens.values())) == 3, tokens
     dump = "\n".join(db.conn.iterdump())
@@ -128,10 +137,11 @@ def test_behind_a_proxy_each_client_is_throttled_on_its_own(tmp_path, db, questi
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.sqlite"), "SECRET_KEY": "t", "PROXY_HOPS": 1})
     proxy = app.test_client()
     proxy.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    first, second = {"X-Forwarded-For": "203.0.113.5"}, {"X-Forwarded-For": "203.0.113.6"}
     for _ in range(20):
-        proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.5"})
-    assert proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 429
-    assert proxy.get(f"/fi/resume/{'x' * 43}", headers={"X-Forwarded-For": "203.0.113.6"}).status_code == 404
+        post_link(proxy, "/fi/resume", "x" * 43, headers=first)
+    assert post_link(proxy, "/fi/resume", "x" * 43, headers=first).status_code == 429
+    assert post_link(proxy, "/fi/resume", "x" * 43, headers=second).status_code == 404
 
 
 def test_odd_ids_and_dates_get_clear_answers_not_500s(app, client, db, questionnaire, answers):

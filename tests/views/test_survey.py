@@ -90,7 +90,8 @@ def test_the_whole_journey_in_finnish(client, db, questionnaire, answers):
 
     saved = soup(client.get("/fi/saved"))
     link = saved.select_one("#resume-link")["value"]
-    token = re.fullmatch(r"http://localhost/fi/resume/([A-Za-z0-9_-]{43})", link).group(1)
+    # The token travels after #, which the browser never sends: see test_private_links.py.
+    token = re.fullmatch(r"http://localhost/fi/resume#([A-Za-z0-9_-]{43})", link).group(1)
     assert db.execute("select token_hash from assessments").fetchone()[0] == database.hash_token(token)
     assert saved.select_one("a.button")["href"] == f"/fi/section/{questionnaire.sections[1].id}"
 
@@ -139,8 +140,15 @@ def test_every_answer_is_stored_under_its_ids(answered, db, questionnaire, answe
 
 
 def resume_token(client):
+    """The resume link's token, from the saved page that shows it once after the first save."""
     link = soup(client.get("/fi/saved")).select_one("#resume-link")["value"]
-    return link.rsplit("/", 1)[1]
+    return re.fullmatch(r"http://localhost/fi/resume#([A-Za-z0-9_-]{43})", link).group(1)
+
+
+def open_link(client, link, lang="fi", **fields):
+    """Post a resume link as its page does (the script, or a person pasting it)."""
+    data = {"link": link, "csrf_token": csrf_token(client, f"/{lang}/resume"), **fields}
+    return client.post(f"/{lang}/resume", data=data)
 
 
 def test_resume_link_continues_in_another_browser(app, client, questionnaire, answers):
@@ -149,7 +157,7 @@ def test_resume_link_continues_in_another_browser(app, client, questionnaire, an
     token = resume_token(client)
 
     other_device = app.test_client()
-    response = other_device.get(f"/sv/resume/{token}")
+    response = open_link(other_device, f"http://localhost/sv/resume#{token}", lang="sv")
     assert response.headers["Location"] == "/sv/section/change"
     page = soup(other_device.get("/sv/section/own_use"))
     checked = page.select_one("input[name=own_use][checked]")
@@ -160,11 +168,13 @@ def test_resume_link_continues_in_another_browser(app, client, questionnaire, an
 
 @pytest.mark.parametrize("token", ["short", "x" * 43, "a" * 42 + "!", "a" * 44])
 def test_unknown_or_malformed_resume_tokens_are_404_in_the_pages_language(client, token):
-    response = client.get(f"/sv/resume/{token}")
+    response = open_link(client, f"http://localhost/sv/resume#{token}", lang="sv")
     assert response.status_code == 404
     page = soup(response)
     assert page.html["lang"] == "sv"
-    assert "Sidan" in page.h1.get_text() or "hittades" in page.h1.get_text()
+    assert page.title.get_text().startswith("Fel: ")
+    assert page.select_one(".error-summary a")["href"] == "#link"
+    assert page.select_one("#link")["value"] == ""
 
 
 def test_missing_answers_get_an_error_summary_and_keep_the_other_answers(client, db, answers):
@@ -291,9 +301,9 @@ def test_submit_with_unanswered_sections_is_refused(client, db, answers):
 
 def test_private_pages_are_never_cached(app, answered):
     """Every page and download that shows one browser's answers or links is kept by no cache."""
-    for path in ("/fi/section/profile", "/fi/saved", "/fi/check", "/fi/"):
-        assert answered.get(path).cache_control.no_store, path
     token = resume_token(answered)
+    for path in ("/fi/section/profile", "/fi/saved", "/fi/check", "/fi/", "/fi/resume", f"/fi/resume/{token}"):
+        assert answered.get(path).cache_control.no_store, path
     answered.post("/fi/submit", data={"csrf_token": csrf_token(answered, "/fi/check")})
     private = (
         "/fi/results",
@@ -306,7 +316,7 @@ def test_private_pages_are_never_cached(app, answered):
     for path in private:
         response = answered.get(path)
         assert response.status_code == 200 and response.cache_control.no_store, path
-    resumed = app.test_client().get(f"/fi/resume/{token}")
+    resumed = open_link(app.test_client(), token)
     assert resumed.status_code == 302 and resumed.cache_control.no_store
 
 
