@@ -74,7 +74,7 @@ def journey(port, questionnaire, record, variant):
             return
         if token is None:
             saved = client.request("GET", "/fi/saved")[1]
-            token = saved.split("/resume/", 1)[1][:43]
+            token = saved.split("/resume#", 1)[1][:43]
         with record.lock:
             record.saves.append((token, section.id, expected_choices(section, data)))
     status, page = record.timed("check", client, "GET", "/fi/check")

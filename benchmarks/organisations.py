@@ -76,7 +76,7 @@ def measure(path, workers, requests):
     db = database.connect(str(path))
     try:
         client = Client(port)
-        assert client.request("GET", f"/fi/resume/{PROBE_TOKEN}")[0] == 302
+        assert client.open_assessment(PROBE_TOKEN) == 302
         timings = {"floor": []} | {f"{page} {kind}": [] for page in PAGES for kind in ("reused", "rebuilt")}
         for kind in ("reused", "rebuilt"):
             for _ in range(requests):

@@ -140,7 +140,7 @@ def measure(paths, workers, requests):
             servers[size] = start_server(path, port, workers)
             clients[size] = Client(port)
             dbs[size] = database.connect(str(path))
-            status, _, _ = clients[size].request("GET", f"/fi/resume/{PROBE_TOKEN}")
+            status = clients[size].open_assessment(PROBE_TOKEN)
             assert status == 302, status
         timings = {size: {"floor": [], "reused": [], "rebuilt": []} for size in paths}
         for kind in ("reused", "rebuilt"):

@@ -30,10 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 
 from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import database  # noqa: E402
 from readiness.store import records  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-RESUME_LINK = re.compile(r'id="resume-link"[^>]*value="[^"]*/resume/([A-Za-z0-9_-]{43})"')
+RESUME_LINK = re.compile(r'id="resume-link"[^>]*value="[^"]*/resume#([A-Za-z0-9_-]{43})"')
 PAGE_SECTION = "org_use"  # the heaviest page: ten rows of six radios
 
 
@@ -68,6 +69,11 @@ class Client:
         status, text, _ = self.request("GET", path)
         assert status == 200, (path, status)
         return CSRF.search(text).group(1)
+
+    def open_assessment(self, token):
+        """Open an assessment as its resume link does (the page posts the token after #); return the status."""
+        body = {"csrf_token": self.csrf_token("/fi/resume"), "link": token}
+        return self.request("POST", "/fi/resume", body)[0]
 
 
 def section_answers(section, variant):
@@ -219,9 +225,9 @@ def concurrent_saves(port, questionnaire, clients, total):
     return acknowledged, failures, time.perf_counter() - started
 
 
-def verify(database, acknowledged):
+def verify(path, acknowledged):
     """Compare the database with the acknowledged saves; return the number of differences found."""
-    db = database.connect(str(database))
+    db = database.connect(str(path))
     last = {(token, section.id): (section, data) for token, section, data in acknowledged}
     differences = 0
     expected_rows = 0
@@ -261,14 +267,14 @@ def main():
             server.terminate()
             server.wait(timeout=30)
         # A database of its own, so that its rows can be counted against the acknowledged saves.
-        database = Path(scratch) / "saves.sqlite"
-        server = start_server(database, port, args.workers)
+        saves_path = Path(scratch) / "saves.sqlite"
+        server = start_server(saves_path, port, args.workers)
         try:
             acknowledged, failures, seconds = concurrent_saves(port, questionnaire, args.clients, args.saves)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        mismatches, checked = verify(database, acknowledged)
+        mismatches, checked = verify(saves_path, acknowledged)
 
     p50 = {name: statistics.median(values) * 1000 for name, values in timings.items()}
     lines = [
