@@ -32,6 +32,7 @@ from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
 from readiness.core.questionnaire import load  # noqa: E402
+from readiness.store import database  # noqa: E402
 from readiness.store import records  # noqa: E402
 from tests.conftest import submit_assessment  # noqa: E402
 
@@ -90,9 +91,9 @@ def journey(port, questionnaire, record, variant):
         record.completed += 1
 
 
-def verify(database, record, questionnaire):
+def verify(path, record, questionnaire):
     """Return the acknowledged saves and submissions that the database does not hold as acknowledged."""
-    db = database.connect(str(database))
+    db = database.connect(str(path))
     missing = []
     try:
         for token, section_id, choices in record.saves:
@@ -127,14 +128,14 @@ def main():
     questionnaire = load()
     record = Journeys()
     with tempfile.TemporaryDirectory() as scratch:
-        database = Path(scratch) / "load.sqlite"
-        db = database.connect(str(database))
+        path = Path(scratch) / "load.sqlite"
+        db = database.connect(str(path))
         database.migrate(db)
         for number in range(20):
             submit_assessment(db, questionnaire, f"load-peer-{number}")
         db.conn.close()
         port = free_port()
-        server = start_server(database, port, args.workers)
+        server = start_server(path, port, args.workers)
         started = time.perf_counter()
         deadline = started + args.seconds
 
@@ -158,7 +159,7 @@ def main():
         finally:
             server.terminate()
             server.wait(timeout=30)
-        missing, integrity = verify(database, record, questionnaire)
+        missing, integrity = verify(path, record, questionnaire)
 
     requests = sum(len(values) for values in record.latencies.values())
     met = not record.failures and not missing and integrity == "ok"

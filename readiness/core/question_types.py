@@ -42,9 +42,14 @@ class SingleChoice:
             (key, question.row(key), option, None) for key in self.answer_keys(question) for option in question.options
         ]
 
-    def values(self, question, key, options):
-        """Return {column: value} of one stored answer in the dataset: the chosen option's id."""
-        return {key: options[0]}
+    def writer(self, question, key):
+        """Return ``write(record, stored)``, which puts one stored row of ``key`` (an option id, or a text)
+        into a dataset record: here the chosen option's id in the key's column."""
+
+        def write(record, option):
+            record[key] = option
+
+        return write
 
 
 class MultipleChoice(SingleChoice):
@@ -64,8 +69,19 @@ class MultipleChoice(SingleChoice):
             (f"{question.id}.{option.id}", None, option, "1 = valittu, 0 = ei valittu") for option in question.options
         ]
 
-    def values(self, question, key, options):
-        return {f"{question.id}.{option.id}": int(option.id in options) for option in question.options}
+    def writer(self, question, key):
+        columns = {option.id: f"{question.id}.{option.id}" for option in question.options}
+        unchosen = dict.fromkeys(columns.values(), 0)
+        first = next(iter(unchosen))
+
+        def write(record, option):
+            # The question was answered: every option not chosen is 0 (unanswered stays empty).
+            if first not in record:
+                record.update(unchosen)
+            if option in columns:
+                record[columns[option]] = 1
+
+        return write
 
 
 class Matrix(SingleChoice):
@@ -103,9 +119,6 @@ class Text(SingleChoice):
 
     def columns(self, question):
         return [(question.id, None, None, "vapaa teksti")]
-
-    def values(self, question, key, text):
-        return {question.id: text}
 
 
 def _most_common(answers, order):

@@ -18,6 +18,15 @@ CHUNK = 2000
 def assessment_frames(db, questionnaire, model, with_names=False, chunk=CHUNK):
     """Yield the submitted assessments as DataFrames of at most ``chunk`` rows, in id order."""
     all_columns = columns(questionnaire, model, with_names)
+    # Each type writes its own columns (question_types): multiple choice one 0/1 column per option.
+    writers = {
+        key: question.handler.writer(question, key)
+        for question in questionnaire.questions()
+        for key in question.answer_keys()
+    }
+    writers.pop(NAME, None)
+    if with_names:
+        writers[NAME] = _write_name
     last = 0
     while True:
         assessments = db.execute(
@@ -31,29 +40,15 @@ def assessment_frames(db, questionnaire, model, with_names=False, chunk=CHUNK):
         records = {row[0]: dict(zip(META, row, strict=True)) for row in assessments}
         for record in records.values():
             record["counted_for_peers"] = int(bool(record["counted_for_peers"]))
-        chosen = {}
-        for assessment_id, key, option_id in db.execute(
-            "select assessment_id, question_id, option_id from answers where assessment_id between ? and ?",
-            [first, last],
-        ):
-            if assessment_id in records:  # not a draft between two submitted ids
-                chosen.setdefault((assessment_id, key), []).append(option_id)
-        for (assessment_id, key), options in chosen.items():
-            question = questionnaire.question(key.split(".", 1)[0])
-            if question is not None:
-                # Each type has its columns (question_types): multiple choice one 0/1 column per option.
-                records[assessment_id].update(question.handler.values(question, key, options))
-        for assessment_id, question_id, text in db.execute(
-            "select assessment_id, question_id, text from free_texts where assessment_id between ? and ?", [first, last]
-        ):
-            question = questionnaire.question(question_id)
-            if assessment_id not in records or question is None:
-                continue
-            if question_id == NAME:
-                if with_names:
-                    records[assessment_id]["organisation_name"] = text
-                continue
-            records[assessment_id].update(question.handler.values(question, question_id, text))
+        for table, column in (("answers", "option_id"), ("free_texts", "text")):
+            for assessment_id, key, value in db.execute(
+                f"select assessment_id, question_id, {column} from {table} where assessment_id between ? and ?",
+                [first, last],
+            ):
+                record = records.get(assessment_id)  # None for a draft between two submitted ids
+                write = writers.get(key)  # None for an answer the questionnaire no longer has
+                if record is not None and write is not None:
+                    write(record, value)
         for assessment_id, dimension, value in db.execute(
             "select assessment_id, dimension, value from assessment_scores where assessment_id between ? and ?",
             [first, last],
@@ -86,3 +81,7 @@ def open_data(db, questionnaire, minimum):
     return pd.DataFrame(
         rows, columns=["org_type", "size_band", "group_organisations", "answer_key", "option_id", "organisations"]
     )
+
+
+def _write_name(record, name):
+    record["organisation_name"] = name

@@ -71,6 +71,14 @@ def _page_translations():
     return _catalogs[lang]
 
 
+def gettext(string, **variables):
+    """Translate ``string`` into the page's language, as flask_babel's gettext does, but with the catalog looked
+    up once per language: a results page translates hundreds of strings, and Flask-Babel finds the catalog
+    again for each of them."""
+    text = _page_translations().ugettext(string)
+    return text % variables if variables else text
+
+
 def format_score(value):
     """Format a score (0–100) as the page's language writes numbers, without decimals."""
     return format_number(value, page_language())

@@ -10,7 +10,6 @@ from pathlib import Path
 from cachetools import LRUCache
 from flask import current_app
 from flask import render_template
-from flask_babel import gettext
 from markupsafe import Markup
 
 from readiness.core import charts
@@ -30,6 +29,7 @@ from readiness.store.reports import PdfStore
 
 from .helpers import get_db
 from .helpers import peer_minimum
+from .i18n import gettext
 from .i18n import page_language
 from .result_charts import result_charts
 

@@ -1,10 +1,10 @@
 """The results page's charts, with their titles, takeaways and labels in the page's language."""
 
-from flask_babel import gettext
-
 from readiness.core import charts
 from readiness.core.formatting import format_number
 from readiness.core.formatting import format_percent
+
+from .i18n import gettext
 
 
 def result_charts(questionnaire, results, lang):
