@@ -106,6 +106,13 @@ def keep_for_one_page(name, token):
     session[name] = base64.urlsafe_b64encode(nonce + _mask(raw, nonce)).decode()
 
 
+def open_with_new_link(token, token_hash):
+    """Open in this browser the assessment of a new resume token, and keep the token for the saved page to show
+    the link once."""
+    open_assessment(token_hash)
+    keep_for_one_page(NEW_RESUME_LINK, token)
+
+
 def take_kept(name):
     """Return the token kept by ``keep_for_one_page`` and forget it; None if there is none (or it is damaged)."""
     sealed = session.pop(name, None)

@@ -37,7 +37,6 @@ from readiness.store.database import read_snapshot
 
 from . import report
 from .helpers import NEW_INVITE_LINK
-from .helpers import NEW_RESUME_LINK
 from .helpers import close_assessment
 from .helpers import current_assessment
 from .helpers import get_db
@@ -46,7 +45,7 @@ from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import new_token
 from .helpers import no_store
-from .helpers import open_assessment
+from .helpers import open_with_new_link
 from .helpers import peer_minimum
 from .helpers import peer_rule
 from .helpers import render_error
@@ -246,8 +245,7 @@ def accept_invite():
         organisations.join_by_invite(get_db(), hash_token(token), respondent_hash, load().version)
     except organisations.InviteRefused as refusal:
         return _invite_refusal(refusal.reason)
-    open_assessment(respondent_hash)
-    keep_for_one_page(NEW_RESUME_LINK, respondent_token)
+    open_with_new_link(respondent_token, respondent_hash)
     return redirect(url_for("survey.saved"))
 
 
@@ -310,8 +308,7 @@ def start_round():
         )
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
-    open_assessment(token_hash)
-    keep_for_one_page(NEW_RESUME_LINK, token)
+    open_with_new_link(token, token_hash)
     return redirect(url_for("survey.saved"))
 
 

@@ -24,12 +24,12 @@ from .helpers import NEW_RESUME_LINK
 from .helpers import close_assessment
 from .helpers import current_assessment
 from .helpers import get_db
-from .helpers import keep_for_one_page
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import new_token
 from .helpers import no_store
 from .helpers import open_assessment
+from .helpers import open_with_new_link
 from .helpers import peer_minimum
 from .helpers import peer_rule
 from .helpers import take_kept
@@ -138,8 +138,7 @@ def _save(questionnaire, section, assessment, form, return_to):
     if assessment is None:
         token, token_hash = new_token()
         assessments.create_assessment(db, token_hash, questionnaire.version, section.id, answer_keys, choices, texts)
-        open_assessment(token_hash)
-        keep_for_one_page(NEW_RESUME_LINK, token)
+        open_with_new_link(token, token_hash)
         return redirect(url_for(".saved"))
     try:
         assessments.save_section(db, assessment.id, section.id, answer_keys, choices, texts)
@@ -170,8 +169,7 @@ def new_link():
     assessment = current_assessment() or abort(404)
     token, token_hash = new_token()
     assessments.replace_token(get_db(), assessment.id, token_hash)
-    open_assessment(token_hash)
-    keep_for_one_page(NEW_RESUME_LINK, token)
+    open_with_new_link(token, token_hash)
     return redirect(url_for(".saved"))
 
 
@@ -259,8 +257,7 @@ def open_link():
         # The old link has been in access logs: it is replaced, and the new one is shown once.
         token, token_hash = new_token()
         assessments.replace_token(get_db(), found.id, token_hash)
-        open_assessment(token_hash)
-        keep_for_one_page(NEW_RESUME_LINK, token)
+        open_with_new_link(token, token_hash)
         return redirect(url_for(".saved"))
     open_assessment(hash_token(token))
     return redirect(_continue_url(load(), found))

@@ -6,27 +6,17 @@ import http.client
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
-from tests.conftest import ROOT
 from tests.conftest import valid_answers
+from tests.system.gunicorn import free_port
+from tests.system.gunicorn import start_gunicorn
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 RESUME = re.compile(r'id="resume-link"[^>]*value="(http://[^"]+/resume#([A-Za-z0-9_-]{43}))"')
 INVITE = re.compile(r'id="invite-link"[^>]*value="(http://[^"]+/invite#([A-Za-z0-9_-]{43}))"')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browser:
@@ -73,26 +63,11 @@ class Browser:
 def test_tokens_never_reach_the_access_log(tmp_path, questionnaire):
     port = free_port()
     log = tmp_path / "access.log"
-    env = {**os.environ, "READINESS_DATABASE": str(tmp_path / "log.sqlite"), "READINESS_SECRET_KEY": "log-test"}
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        *("--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"),
-    ]
+    env = {"READINESS_DATABASE": str(tmp_path / "log.sqlite"), "READINESS_SECRET_KEY": "log-test"}
     with log.open("w") as out:
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.DEVNULL, start_new_session=True
-        )
+        server = start_gunicorn(port, env, stdout=out, options=("--access-logfile", "-"))
     try:
         lead = Browser(port)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if lead.get("/healthz")[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
         tokens = {}
         answers = valid_answers(questionnaire)
         for section in questionnaire.sections:

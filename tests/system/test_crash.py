@@ -6,50 +6,24 @@ import http.client
 import os
 import re
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
 from readiness.store.database import hash_token
-from tests.conftest import ROOT
 from tests.conftest import valid_answers
+from tests.system.gunicorn import free_port
+from tests.system.gunicorn import start_gunicorn
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CLIENTS = 6
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(database, port):
-    """Start gunicorn (two workers) in its own process group, and wait until it answers."""
-    env = {**os.environ, "READINESS_DATABASE": str(database), "READINESS_SECRET_KEY": "crash-test"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/healthz")[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    """Start gunicorn (two workers) on the crash test's database, and wait until it answers."""
+    return start_gunicorn(port, {"READINESS_DATABASE": str(database), "READINESS_SECRET_KEY": "crash-test"})
 
 
 def request(port, method, path, body=None, cookie=""):

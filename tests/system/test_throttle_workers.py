@@ -8,20 +8,12 @@ import http.client
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.system.gunicorn import free_port
+from tests.system.gunicorn import start_gunicorn
 
 LIMIT = 20
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def guess(port, forwarded_for):
@@ -48,30 +40,13 @@ def stall(port):
 def test_two_workers_share_one_throttle(tmp_path):
     port = free_port()
     env = {
-        **os.environ,
         "READINESS_DATABASE": str(tmp_path / "throttle.sqlite"),
         "READINESS_SECRET_KEY": "throttle-test",
         # gunicorn's own socket peer is always 127.0.0.1 here: the clients are told apart as behind one proxy.
         "READINESS_PROXY_HOPS": "1",
     }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = start_gunicorn(port, env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                guess(port, "192.0.2.200")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
         first = stall(port)  # one worker reads this; the other answers the first half
         assert [guess(port, "192.0.2.1") for _ in range(LIMIT // 2)] == [401] * (LIMIT // 2)
         second = stall(port)  # the worker that answered reads this
