@@ -43,7 +43,9 @@ def test_the_console(page, operator, lang):
     expect(page).to_have_url(re.compile(f"/{lang}/console/results$"))
     assert_accessible(page)
     for link in page.locator(".console-nav a").all():
+        href = link.get_attribute("href")
         link.click()
+        expect(page).to_have_url(re.compile(re.escape(href) + "$"))
         expect(page.locator("h1")).to_be_visible()
         assert_accessible(page)
     page.get_by_role("button", name=words["sign_out"]).click()
