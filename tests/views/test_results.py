@@ -454,3 +454,13 @@ def test_the_page_says_when_the_peer_figures_were_updated(submitted, db, questio
     text = soup(submitted.get("/en/results")).find(id="peers").find_parent().get_text(" ", strip=True)
     today = datetime.now(ZoneInfo("Europe/Helsinki")).date()  # dates are shown in Finnish time
     assert f"last updated on {today.day}.{today.month}.{today.year}" in text
+
+
+def test_every_table_is_a_labelled_region_a_keyboard_can_scroll(submitted):
+    # On a phone any table may be wider than the screen; axe's scrollable-region-focusable needs each to be reachable.
+    page = soup(submitted.get("/fi/results"))
+    wrappers = page.select(".table-wrapper")
+    assert wrappers
+    for wrapper in wrappers:
+        assert wrapper["tabindex"] == "0" and wrapper["role"] == "region"
+        assert wrapper["aria-label"] == "Taulukko: " + wrapper.find("caption").get_text(strip=True)
