@@ -5,6 +5,7 @@ script draws it, so no inline JavaScript is needed. Every chart marks the organi
 text label as well as by colour. No Flask here: texts come in as arguments, already in the page's language.
 """
 
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -27,9 +28,9 @@ pio.templates["readiness"] = go.layout.Template(
         },
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
-        margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        xaxis={"gridcolor": "#d9dce0", "zerolinecolor": "#6b6b6b"},
-        yaxis={"gridcolor": "#d9dce0", "automargin": True},
+        margin={"l": 10, "r": 16, "t": 10, "b": 40},
+        xaxis={"gridcolor": "#d9dce0", "zerolinecolor": "#6b6b6b", "tickangle": 0, "fixedrange": True},
+        yaxis={"showticklabels": False, "fixedrange": True},
         legend={"orientation": "h", "y": -0.15},
     )
 )
@@ -62,6 +63,44 @@ def separators(lang):
     return format_number(1000.5, lang, 1)[-2] + format_number(1000, lang)[1]
 
 
+# Bar labels stand above their bars, wrapped, rather than beside them: beside, they took two thirds of a phone's
+# width. A row is as tall as its longest label needs.
+LABEL_WIDTH = 38
+LABEL_LINE_HEIGHT = 18
+BAR_HEIGHT = 22
+
+
+def bar_rows(names):
+    """Return the plot-area height in pixels of horizontal bars labelled above, and the layout that draws them:
+    the bar gap, the y range (room above the first bar for its label) and one annotation per bar carrying its
+    label, wrapped to fit a phone."""
+    lines = [textwrap.wrap(name, LABEL_WIDTH) or [""] for name in names]
+    label_height = LABEL_LINE_HEIGHT * max(len(wrapped) for wrapped in lines)
+    row_height = label_height + BAR_HEIGHT + 12
+    above_first = (label_height + BAR_HEIGHT / 2 + 4) / row_height  # in rows, from the first bar's centre
+    annotations = [
+        {
+            "x": 0,
+            "y": index,
+            "xref": "x",
+            "yref": "y",
+            "text": "<br>".join(wrapped),
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "align": "left",
+            "yshift": BAR_HEIGHT / 2 + 2,
+        }
+        for index, wrapped in enumerate(lines)
+    ]
+    layout = {
+        "bargap": 1 - BAR_HEIGHT / row_height,
+        "yaxis": {"range": [len(names) - 0.5, -above_first], "autorange": False},
+        "annotations": annotations,
+    }
+    return round(row_height * (len(names) - 0.5 + above_first)), layout
+
+
 def profile_chart(chart_id, title, takeaway, rows, labels, lang):
     """Build the dimension profile: the organisation's score per dimension, and the peer median beside it.
 
@@ -84,6 +123,7 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
             },
             text=[format_number(score, lang) if score is not None else labels["no_score"] for score in own],
             textposition="outside",
+            cliponaxis=False,
             hoverinfo="skip",
         )
     ]
@@ -103,14 +143,15 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
                 hoverinfo="skip",
             )
         )
+    plot_height, bars = bar_rows(names)
     # Layout given to the constructor: update_layout() after the fact costs several times more.
     figure = go.Figure(
         data=traces,
         layout={
+            **bars,
             "separators": separators(lang),
-            "height": 90 + 52 * len(rows),
-            "xaxis": {"range": [0, 118], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
-            "yaxis": {"autorange": "reversed", "fixedrange": True},
+            "height": 110 + plot_height,
+            "xaxis": {"range": [0, 115], "tickvals": [0, 25, 50, 75, 100]},  # room for "100" beyond the bar
             "barmode": "overlay",
             "showlegend": True,
         },
@@ -143,7 +184,8 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
     ``rows`` is a list of (option label, peers' share 0–100, chosen by the organisation: bool); ``labels``:
     {"peers", "option", "yours", "chosen"}.
     """
-    options = [label + (f"  ◀ {labels['yours']}" if chosen else "") for label, _, chosen in rows]
+    # The marker kept whole (no-break spaces) when the label wraps.
+    options = [label + (f"  ◀\u00a0{labels['yours']}" if chosen else "") for label, _, chosen in rows]
     shares = [share for _, share, _ in rows]
     bar = go.Bar(
         name=labels["peers"],
@@ -161,15 +203,17 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
         },
         text=[format_percent(share, lang) for share in shares],
         textposition="outside",
+        cliponaxis=False,
         hoverinfo="skip",
     )
+    plot_height, bars = bar_rows(options)
     figure = go.Figure(
         data=[bar],
         layout={
+            **bars,
             "separators": separators(lang),
-            "height": 70 + 44 * len(rows),
-            "xaxis": {"range": [0, 110], "ticksuffix": format_percent(0, lang)[1:], "fixedrange": True},
-            "yaxis": {"autorange": "reversed", "fixedrange": True},
+            "height": 50 + plot_height,
+            "xaxis": {"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "ticksuffix": format_percent(0, lang)[1:]},
             "showlegend": False,
         },
     )

@@ -55,4 +55,5 @@ def charts_own_use(question_result, lang):
         "yours": gettext("Your answer"),
         "chosen": "✓ " + gettext("chosen"),
     }
-    return charts.distribution_chart("own-use", question.text[lang], takeaway, rows, labels, lang)
+    title = gettext("Your peer group's answers: %(question)s", question=question.text[lang])
+    return charts.distribution_chart("own-use", title, takeaway, rows, labels, lang)

@@ -11,6 +11,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from readiness.core.charts import BAR_HEIGHT
+from readiness.core.charts import LABEL_LINE_HEIGHT
+from readiness.core.charts import LABEL_WIDTH
 from readiness.core.charts import Chart
 from readiness.core.charts import Table
 from readiness.core.charts import distribution_chart
@@ -179,7 +182,7 @@ def test_the_distribution_shows_the_same_shares_in_figure_table_and_svg(lang, pe
     assert bar["x"] == [40.0, 33.3, 26.7]
     assert bar["text"] == percents
     # The organisation's own answer is marked in words, by colour and by a pattern.
-    assert bar["y"] == ["Säännöllisesti  ◀ vastauksesi", "R&D <tiimi>", "Ei kokemusta"]
+    assert bar["y"] == ["Säännöllisesti  ◀\xa0vastauksesi", "R&D <tiimi>", "Ei kokemusta"]
     assert bar["marker"]["pattern"]["shape"] == ["/", "", ""]
     assert len(set(bar["marker"]["color"])) == 2 and bar["marker"]["color"][1] == bar["marker"]["color"][2]
     layout = data["layout"]
@@ -230,3 +233,20 @@ def test_svg_bars_draws_lengths_on_the_scale_and_markers_where_given():
     assert [bar["hatched"] for bar in read["bars"]] == [False, True, True]
     # Each chart's hatch pattern has its own id, so that two charts on one page do not share one.
     assert re.search(r'<pattern id="s-hatch"', svg)
+
+
+def test_bar_labels_stand_above_their_bars_wrapped_for_a_phone():
+    # Beside the bars, labels took two thirds of a phone's width; above them, wrapped, the bars keep it all.
+    long = "Tekoälyn käyttö organisaatiossa ja sen eri tehtävissä ja ammateissa"
+    chart = distribution_chart("q", "Otsikko", "", [(long, 40.0, True), ("Ei", 60.0, False)], DISTRIBUTION_LABELS, "fi")
+    layout = figure(chart)["layout"]
+    annotations = layout["annotations"]
+    assert [a["y"] for a in annotations] == [0, 1] and all(a["yanchor"] == "bottom" for a in annotations)
+    lines = annotations[0]["text"].split("<br>")
+    assert all(len(line) <= LABEL_WIDTH for line in lines)
+    assert lines == ["Tekoälyn käyttö organisaatiossa ja sen", "eri tehtävissä ja ammateissa", "◀\xa0vastauksesi"]
+    # Room above the first bar for its three-line label: the y range reaches above row 0's centre by at least
+    # the label and half a bar.
+    row_height = 3 * LABEL_LINE_HEIGHT + BAR_HEIGHT + 12
+    assert -layout["yaxis"]["range"][1] * row_height >= 3 * LABEL_LINE_HEIGHT + BAR_HEIGHT / 2
+    assert layout["xaxis"]["tickvals"] == [0, 25, 50, 75, 100]

@@ -1,16 +1,20 @@
 """The results page and the JSON API: published 2024 figures only, peers under the suppression rules."""
 
+import gzip
 import json
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import brotli
 import pytest
+from backports import zstd
 from bs4 import BeautifulSoup
 from jsonschema import Draft202012Validator
 
 from readiness.core import reference
 from readiness.store import database
+from tests.conftest import ROOT
 from tests.conftest import csrf_token
 from tests.conftest import submit_assessment
 
@@ -132,21 +136,51 @@ def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted
     data = json.loads(page.select_one("#chart-profile-data").string)
     assert data["data"][0]["type"] == "bar" and data["layout"]["separators"] == ",\xa0"  # decimal comma, no-break space
     scripts = [s["src"] for s in page.select("script[src]")]
-    assert any(src.startswith("/vendor/plotly-") for src in scripts)
+    assert any(src.startswith("/static/vendor/plotly-basic.min.js?v=") for src in scripts)
     assert not page.select("script:not([src]):not([type='application/json'])")
-    table = page.select_one("#chart-profile-caption").find_parent("figure").find("table")
-    assert len(table.tbody.find_all("tr")) == 6
+    figure = page.select_one("#chart-profile-caption").find_parent("figure")
+    assert len(figure.find("table").tbody.find_all("tr")) == 6
+    # Drawn by the server first, so that the chart shows before (and without) plotly.js.
+    assert figure.select_one(".chart__plot svg.chart-svg")
 
 
-def test_plotly_is_served_once_with_a_long_cache(client):
+def test_plotly_is_the_basic_bundle_of_the_plotly_version_installed_and_draws_every_trace_used(submitted):
+    import plotly
+
+    from readiness.web.assets import PLOTLY_JS
+
+    bundle = (ROOT / "static" / PLOTLY_JS).read_text(encoding="utf-8")
+    assert f"plotly.js (basic - minified) v{plotly.offline.get_plotlyjs_version()}" in bundle[:200]
+    page = soup(submitted.get("/fi/results"))
+    traces = {
+        trace["type"] for s in page.select("script[type='application/json']") for trace in json.loads(s.string)["data"]
+    }
+    assert traces and traces <= {"bar", "pie", "scatter"}  # the traces the basic bundle holds
+
+
+def test_plotly_is_served_once_with_a_long_cache_and_compressed(client):
     page = client.get("/fi/")
-    assert b"/vendor/plotly" not in page.data  # only pages with charts load it
-    from readiness.web.assets import PLOTLY_VERSION
+    assert b"plotly" not in page.data  # only pages with charts load it
+    from readiness.web.assets import plotly_url
 
-    with client.get(f"/vendor/plotly-{PLOTLY_VERSION}.min.js") as response:
+    with client.application.test_request_context():
+        url = plotly_url()
+    # What Chromium sends; a file is streamed, and Flask-Compress streams Brotli (not gzip).
+    with client.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"}) as response:
         assert response.status_code == 200
         assert response.cache_control.max_age == 31536000 and response.cache_control.immutable
-    assert client.get("/vendor/plotly-0.0.0.min.js").status_code == 404
+        assert response.headers["Content-Encoding"] in {"br", "zstd"}
+        body = response.get_data()
+        body = brotli.decompress(body) if response.headers["Content-Encoding"] == "br" else zstd.decompress(body)
+    assert body == (ROOT / "static" / "vendor" / "plotly-basic.min.js").read_bytes()
+
+
+def test_public_pages_are_compressed_and_private_ones_are_not(submitted):
+    public = submitted.get("/fi/privacy", headers={"Accept-Encoding": "gzip"})
+    assert public.headers["Content-Encoding"] == "gzip" and b"<html" in gzip.decompress(public.data)
+    # A page with answers and CSRF tokens stays uncompressed: its compressed size could leak them (BREACH).
+    private = submitted.get("/fi/results", headers={"Accept-Encoding": "gzip"})
+    assert private.cache_control.no_store and "Content-Encoding" not in private.headers
 
 
 def test_scores_page_explains_every_dimension(client, questionnaire):
@@ -420,3 +454,13 @@ def test_the_page_says_when_the_peer_figures_were_updated(submitted, db, questio
     text = soup(submitted.get("/en/results")).find(id="peers").find_parent().get_text(" ", strip=True)
     today = datetime.now(ZoneInfo("Europe/Helsinki")).date()  # dates are shown in Finnish time
     assert f"last updated on {today.day}.{today.month}.{today.year}" in text
+
+
+def test_every_table_is_a_labelled_region_a_keyboard_can_scroll(submitted):
+    # On a phone any table may be wider than the screen; axe's scrollable-region-focusable needs each to be reachable.
+    page = soup(submitted.get("/fi/results"))
+    wrappers = page.select(".table-wrapper")
+    assert wrappers
+    for wrapper in wrappers:
+        assert wrapper["tabindex"] == "0" and wrapper["role"] == "region"
+        assert wrapper["aria-label"] == "Taulukko: " + wrapper.find("caption").get_text(strip=True)

@@ -389,3 +389,14 @@ def test_static_files_have_hashed_urls_with_a_long_cache(client):
         assert not response.cache_control.no_cache
     with client.get("/static/css/app.css?v=stale") as response:
         assert "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_check_page_says_a_grid_question_once_above_its_rows(answered, questionnaire):
+    page = soup(answered.get("/fi/check"))
+    grid = next(q for q in questionnaire.questions() if q.type == "matrix")
+    headings = [h.get_text(strip=True) for h in page.select(".summary-list__heading")]
+    assert headings.count(grid.text.fi) == 1
+    # Each row is keyed by its own label, not by the question again.
+    keys = [dt.get_text(strip=True) for dt in page.select(".summary-list__key")]
+    assert [row.label.fi for row in grid.rows] == [k for k in keys if k in {row.label.fi for row in grid.rows}]
+    assert not any(grid.text.fi in key for key in keys)
