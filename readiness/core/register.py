@@ -85,7 +85,11 @@ def group_key(entry: Entry) -> tuple[str, str]:
 
 def size_kind(questionnaire: Questionnaire, org_type: str) -> str:
     """Return "population" or "staff": the kind of size band the questionnaire asks of this type."""
-    return "population" if size_question(questionnaire, org_type) is questionnaire.profile_question("population") else "staff"
+    return (
+        "population"
+        if size_question(questionnaire, org_type) is questionnaire.profile_question("population")
+        else "staff"
+    )
 
 
 def size_options(questionnaire: Questionnaire, org_type: str):
@@ -150,7 +154,9 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
         bands = {option.id for option in size_options(questionnaire, org_type)}
         if cells["size_band"] not in bands:
             kind = size_kind(questionnaire, org_type)
-            problem("size_band", f"{cells['size_band']!r} is not a {kind} band of {org_type}: {', '.join(sorted(bands))}")
+            problem(
+                "size_band", f"{cells['size_band']!r} is not a {kind} band of {org_type}: {', '.join(sorted(bands))}"
+            )
     for column, question in (("region", "region"), ("language", "language")):
         options = _option_ids(questionnaire.profile_question(question))
         if cells[column] and cells[column] not in options:
