@@ -48,6 +48,7 @@ from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
 from readiness.store import operators
 from readiness.store import reference as stored_reference
+from readiness.store import register as stored_register
 from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
@@ -453,6 +454,50 @@ def allow_uploads():
     """Let the reference upload be larger than a form; it must happen before CSRF protection reads the body."""
     if request.endpoint == "console.reference_tables" and request.method == "POST":
         request.max_content_length = UPLOAD_LIMIT
+
+
+# The verification queue (issue 12): claims that wait for the operator --------------------------------------
+
+
+@bp.route("/console/verification")
+def verification_queue():
+    """Claims waiting for the operator (by choice, or because two organisations claim one register entry), each
+    with the organisation, the contact it gave and the date; and the organisations verified so far."""
+    db = get_db()
+    entries = stored_register.register_in_force(db)
+    questionnaire = load()
+    return render_template(
+        "console/verification.html",
+        waiting=stored_register.pending_claims(db),
+        verified=stored_register.verified_claims(db),
+        entries=entries,
+        type_labels={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
+        band_labels={
+            o.id: o.label[g.lang_code]
+            for name in ("population", "staff")
+            for o in questionnaire.profile_question(name).options
+        },
+        decided=request.args.get("decided"),
+    )
+
+
+@bp.post("/console/verification/<int:claim_id>")
+def decide_claim(claim_id):
+    """Approve or reject one waiting claim (``decision``); approving a claim to an entry verified for another
+    organisation moves the verification to this one."""
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return render_error(400)
+    try:
+        stored_register.decide_claim(get_db(), claim_id, decision == "approve", g.operator["username"])
+    except stored_register.ClaimRefused:
+        return render_error(
+            409,
+            gettext("This claim has been decided already"),
+            gettext("Another operator decided it meanwhile. The queue shows what is still waiting."),
+            (url_for(".verification_queue"), gettext("Verification queue")),
+        )
+    return redirect(url_for(".verification_queue", decided=decision))
 
 
 def init_app(app):
