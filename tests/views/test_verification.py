@@ -83,7 +83,9 @@ def claim_by_email(client, lang="en", **fields):
 
 
 def open_link(client, token, lang="en", **fields):
-    return client.post(f"/{lang}/verify", data={"link": token, "csrf_token": csrf_token(client, f"/{lang}/verify"), **fields})
+    return client.post(
+        f"/{lang}/verify", data={"link": token, "csrf_token": csrf_token(client, f"/{lang}/verify"), **fields}
+    )
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -132,7 +134,9 @@ def test_the_email_must_be_at_the_registers_domain_and_the_answers_stay(lead):
     assert response.status_code == 400
     page = BeautifulSoup(response.data, "html.parser")
     assert page.title.get_text().startswith("Error:")
-    assert "Use an address at vaasa.fi, or choose the operator's approval." in page.select_one(".error-summary").get_text()
+    assert (
+        "Use an address at vaasa.fi, or choose the operator's approval." in page.select_one(".error-summary").get_text()
+    )
     assert page.select_one("#contact_name")["value"] == "Anna Virtanen"
     finnish = claim(lead, lang="fi", contact_email="ei-osoite")
     assert "Anna sähköpostiosoite muodossa nimi@kunta.fi." in text(finnish)
@@ -154,7 +158,9 @@ def test_without_a_domain_only_the_operators_approval_is_offered(lead, db):
 
 def test_an_expired_link_says_so_and_a_new_one_can_be_asked(lead, db):
     token = claim_by_email(lead)
-    db.execute("update claims set token_expires_at = '2000-01-01T00:00:00+00:00', email_sent_at = '2000-01-01T00:00:00+00:00'")
+    db.execute(
+        "update claims set token_expires_at = '2000-01-01T00:00:00+00:00', email_sent_at = '2000-01-01T00:00:00+00:00'"
+    )
     expired = open_link(lead, token)
     assert expired.status_code == 410 and "This verification link has expired" in text(expired)
     assert "/en/organisation/verification" in expired.get_data(as_text=True)
@@ -238,7 +244,7 @@ def test_two_claims_to_one_organisation_go_to_the_operator(app, lead, questionna
     assert decided.status_code == 302
     assert list(stored.verified_organisations(db)) == [bertil["organisation_id"]]
     assert COUNTED["en"] in text(rival.get("/en/results"))
-    assert "Organisation No. %s is verified as this entry" % bertil["organisation_id"] in text(
+    assert f"Organisation No. {bertil['organisation_id']} is verified as this entry" in text(
         operator.get("/en/console/verification")
     )
     twice = operator.post(
