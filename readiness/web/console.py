@@ -481,13 +481,14 @@ def verification_queue():
     )
 
 
-@bp.post("/console/verification/<int:claim_id>")
-def decide_claim(claim_id):
-    """Approve or reject one waiting claim (``decision``); approving a claim to an entry verified for another
-    organisation moves the verification to this one."""
-    decision = request.form.get("decision")
-    if decision not in ("approve", "reject"):
+@bp.post("/console/verification")
+def decide_claim():
+    """Approve or reject one waiting claim (``claim``, ``decision``); approving a claim to an entry verified for
+    another organisation moves the verification to this one."""
+    decision, claim = request.form.get("decision"), request.form.get("claim", "")
+    if decision not in ("approve", "reject") or not (claim.isascii() and claim.isdigit() and len(claim) <= 15):
         return render_error(400)
+    claim_id = int(claim)
     try:
         stored_register.decide_claim(get_db(), claim_id, decision == "approve", g.operator["username"])
     except stored_register.ClaimRefused:

@@ -236,10 +236,13 @@ def test_two_claims_to_one_organisation_go_to_the_operator(app, lead, questionna
     waiting = stored.pending_claims(db)
     bertil = next(c for c in waiting if c["contact_name"] == "Bertil")
     # Without the CSRF token nothing is decided.
-    assert operator.post(f"/en/console/verification/{bertil['id']}", data={"decision": "approve"}).status_code == 400
+    approve = {"claim": str(bertil["id"]), "decision": "approve"}
+    assert operator.post("/en/console/verification", data=approve).status_code == 400
+    token = csrf_token(operator, "/en/console/verification")
+    for bad in ({"claim": "x", "decision": "approve"}, {"claim": "1", "decision": "maybe"}):
+        assert operator.post("/en/console/verification", data={**bad, "csrf_token": token}).status_code == 400
     decided = operator.post(
-        f"/en/console/verification/{bertil['id']}",
-        data={"decision": "approve", "csrf_token": csrf_token(operator, "/en/console/verification")},
+        "/en/console/verification", data={**approve, "csrf_token": csrf_token(operator, "/en/console/verification")}
     )
     assert decided.status_code == 302
     assert list(stored.verified_organisations(db)) == [bertil["organisation_id"]]
@@ -248,8 +251,12 @@ def test_two_claims_to_one_organisation_go_to_the_operator(app, lead, questionna
         operator.get("/en/console/verification")
     )
     twice = operator.post(
-        f"/en/console/verification/{bertil['id']}",
-        data={"decision": "reject", "csrf_token": csrf_token(operator, "/en/console/verification")},
+        "/en/console/verification",
+        data={
+            "claim": str(bertil["id"]),
+            "decision": "reject",
+            "csrf_token": csrf_token(operator, "/en/console/verification"),
+        },
     )
     assert twice.status_code == 409
 
