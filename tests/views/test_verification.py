@@ -7,6 +7,10 @@ import smtplib
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from werkzeug.security import generate_password_hash
 
 from readiness import create_app
@@ -275,3 +279,34 @@ def test_the_register_command_loads_a_file_or_lists_every_problem(app, runner, t
     assert stored.register_loads(db)[0]["loaded_from"] == "register.csv"
     shown = runner.invoke(args=["register", "show"]).output
     assert "KU905\tkunta\tVaasa\tVasa\t50000_99999\tvaasa.fi vasa.fi" in shown
+
+
+HOSTILE = st.one_of(
+    st.sampled_from(["", " ", "\x00", "<script>alert(1)</script>", "=1+1", "a@vaasa.fi", "a@b@vaasa.fi", "🙂" * 300]),
+    st.text(max_size=300),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=HOSTILE,
+    email=HOSTILE,
+    method=st.one_of(HOSTILE, st.sampled_from(["email", "operator"])),
+    band=st.one_of(HOSTILE, st.sampled_from(["50000_99999", "200000_plus", "under_50"])),
+    entry=st.one_of(HOSTILE, st.sampled_from(["KU905", "KU091", "HV90"])),
+    link=HOSTILE,
+)
+def test_random_values_in_the_claim_and_link_forms_never_break_them(lead, db, name, email, method, band, entry, link):
+    before = db.execute("select count(*) from claims").fetchone()[0]
+    token = csrf_token(lead, "/en/verify")
+    data = {"contact_name": name, "contact_email": email, "method": method, "size_band": band, "csrf_token": token}
+    with mail.record_messages():
+        response = lead.post("/en/organisation/verification/claim", query_string={"entry": entry}, data=data)
+    assert response.status_code in (302, 400), response.status_code
+    after = db.execute("select count(*) from claims").fetchone()[0]
+    if response.status_code == 400:
+        assert after == before
+    # Start from no claim each time, whatever happened.
+    db.execute("delete from claims")
+    posted = lead.post("/en/verify", data={"link": link, "csrf_token": csrf_token(lead, "/en/verify")})
+    assert posted.status_code in (400, 404, 429), posted.status_code
