@@ -42,6 +42,7 @@ from readiness.core import datasets
 from readiness.core import exports
 from readiness.core import peers
 from readiness.core import reference
+from readiness.core import register
 from readiness.core import scoring
 from readiness.core.questionnaire import load
 from readiness.store import datasets as stored_datasets
@@ -460,9 +461,10 @@ def allow_uploads():
 
 
 @bp.route("/console/verification")
-def verification_queue():
+def verification_queue(register_form=None, status=200):
     """Claims waiting for the operator (by choice, or because two organisations claim one register entry), each
-    with the organisation, the contact it gave and the date; and the organisations verified so far."""
+    with the organisation, the contact it gave and the date; the organisations verified so far; and the form
+    that loads register entries."""
     db = get_db()
     entries = stored_register.register_in_force(db)
     questionnaire = load()
@@ -478,7 +480,27 @@ def verification_queue():
             for o in questionnaire.profile_question(name).options
         },
         decided=request.args.get("decided"),
-    )
+        loaded=request.args.get("loaded", type=int),
+        register_form=register_form or ReferenceUploadForm(formdata=None),
+        register_loads=stored_register.register_loads(db),
+    ), status
+
+
+@bp.post("/console/verification/register")
+def load_register():
+    """Load register entries from an uploaded CSV (within the form size limit; larger files with
+    ``flask register load``): the same checks as the command, every problem listed, nothing loaded if any."""
+    form = ReferenceUploadForm()
+    if not form.validate_on_submit():
+        return verification_queue(form, 400)
+    try:
+        entries = register.parse(form.text, load(), source_label=form.file.data.filename)
+    except register.RegisterFileError as error:
+        form.file.errors = str(error).splitlines()
+        return verification_queue(form, 400)
+    label = f"{form.file.data.filename} ({g.operator['username']})"
+    stored_register.load_register_entries(get_db(), entries, label)
+    return redirect(url_for(".verification_queue", loaded=len(entries)))
 
 
 @bp.post("/console/verification")

@@ -2,6 +2,7 @@
 expiring, throttled), the operator's queue, two claims to one entry, and what unverified organisations are
 told, in Finnish, Swedish and English."""
 
+import io
 import re
 import smtplib
 
@@ -310,3 +311,30 @@ def test_random_values_in_the_claim_and_link_forms_never_break_them(lead, db, na
     db.execute("delete from claims")
     posted = lead.post("/en/verify", data={"link": link, "csrf_token": csrf_token(lead, "/en/verify")})
     assert posted.status_code in (400, 404, 429), posted.status_code
+
+
+def test_the_console_loads_register_entries_or_lists_every_problem(app, db):
+    operator = app.test_client()
+    url = "/fi/console/sign-in"
+    operator.post(url, data={"csrf_token": csrf_token(operator, url), "username": "operaattori", "password": PASSWORD})
+    token = csrf_token(operator, "/en/console/verification")
+    bad = REGISTER.replace("KU905", "KU9") + "0201256-6,yritys,,Bolag,,,,\n"
+    refused = operator.post(
+        "/en/console/verification/register",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "bad.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    problems = BeautifulSoup(refused.data, "html.parser").select_one("#file-error").get_text()
+    assert "row 2, column id" in problems and "row 3, column name_fi: missing" in problems
+    assert stored.register_in_force(db)["KU905"].email_domains == ("vaasa.fi",)
+    good = REGISTER.replace("vaasa.fi", "vaasa.fi vasa.fi")
+    loaded = operator.post(
+        "/en/console/verification/register",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "vaasa.csv")},
+        content_type="multipart/form-data",
+    )
+    assert loaded.status_code == 302
+    assert "1 register entry loaded." in text(operator.get(loaded.headers["Location"]))
+    assert stored.register_in_force(db)["KU905"].email_domains == ("vaasa.fi", "vasa.fi")
+    assert stored.register_loads(db)[0]["loaded_from"] == "vaasa.csv (operaattori)"
