@@ -73,6 +73,7 @@ def create_app(test_config=None):
     from .web import report
     from .web import results
     from .web import survey
+    from .web import verification
 
     hops = app.config.get("PROXY_HOPS") or int(os.environ.get("READINESS_PROXY_HOPS", 0))
     if hops:
@@ -101,6 +102,7 @@ def create_app(test_config=None):
     report.init_app(app)
     downloads.init_app(app)
     organisations.init_app(app)
+    verification.init_app(app)
     console.init_app(app)
     commands.init_app(app)
     api.init_app(app)

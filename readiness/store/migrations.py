@@ -236,3 +236,65 @@ def _add_failed_lookups(db):
     db["failed_lookups"].create({"client": str, "failed_at": float}, not_null={"client", "failed_at"}, strict=True)
     db["failed_lookups"].create_index(["client", "failed_at"])
     db["failed_lookups"].create_index(["failed_at"])
+
+
+@migrations(name="0010_register_and_verification")
+def _add_register_and_verification(db):
+    # The operator's register entries: they extend the packaged register.csv and replace its entries with the
+    # same id. Columns as in the file (core.register.COLUMNS); email_domains space-separated.
+    db["register_entries"].create(
+        {
+            "id": str,
+            "org_type": str,
+            "name_fi": str,
+            "name_sv": str,
+            "size_band": str,
+            "region": str,
+            "language": str,
+            "email_domains": str,
+        },
+        pk="id",
+        not_null={"org_type", "name_fi", "name_sv", "size_band", "region", "language", "email_domains"},
+        strict=True,
+    )
+    db["register_loads"].create(
+        {"id": int, "loaded_at": str, "loaded_from": str, "entries": int},
+        pk="id",
+        not_null={"loaded_at", "loaded_from", "entries"},
+        strict=True,
+    )
+    # A lead's claim that its organisation is a register entry, and how it is verified: by a link mailed to an
+    # address at the entry's domain (method "email") or by the operator ("operator"). Status: pending,
+    # verified, rejected, withdrawn. A claim to an entry that another organisation claims too is "contested"
+    # and only the operator decides it. The emailed token is stored only as its SHA-256 hash. Deleting the
+    # organisation deletes its claims (ON DELETE CASCADE).
+    db.execute(
+        """
+        create table claims (
+            id integer primary key,
+            organisation_id integer not null references organisations(id) on delete cascade,
+            entry_id text not null,
+            contact_name text not null,
+            contact_email text not null,
+            stated_size_band text not null,
+            method text not null check (method in ('email', 'operator')),
+            status text not null check (status in ('pending', 'verified', 'rejected', 'withdrawn')),
+            contested integer not null default 0,
+            created_at text not null,
+            decided_at text,
+            decided_by text,
+            token_hash text,
+            token_expires_at text,
+            email_sent_at text,
+            email_error text
+        ) strict
+        """
+    )
+    # One verified organisation per register entry; one open (pending or verified) claim per organisation.
+    db.execute("create unique index claims_verified_entry on claims(entry_id) where status = 'verified'")
+    db.execute(
+        "create unique index claims_open_organisation on claims(organisation_id) "
+        "where status in ('pending', 'verified')"
+    )
+    db.execute("create unique index claims_token on claims(token_hash) where token_hash is not null")
+    db.execute("create index claims_entry on claims(entry_id, status)")

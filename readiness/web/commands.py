@@ -14,12 +14,14 @@ from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
 from readiness.core import reference
+from readiness.core import register
 from readiness.core.questionnaire import load
 from readiness.store import aggregates
 from readiness.store import assessments
 from readiness.store import backup
 from readiness.store import operators
 from readiness.store import reference as stored_reference
+from readiness.store import register as stored_register
 from readiness.store.database import DamagedDatabase
 from readiness.store.database import check_sound
 from readiness.store.database import connect
@@ -202,6 +204,34 @@ def restore_backup(source, yes):
     click.echo(f"Restored {database} from {source}. Start the service again.")
 
 
+# The register of the sector's organisations (issue 12) ---------------------------------------------------
+
+register_cli = AppGroup("register", help="The register of the sector's organisations that may count for peers.")
+
+
+@register_cli.command("load")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_register(csv_file):
+    """Check a CSV file of register entries and load it: entries with the same id are replaced, the rest are
+    added. A file with any problem changes nothing."""
+    try:
+        entries = register.parse(csv_file, load(), source_label=csv_file.name)
+    except register.RegisterFileError as error:
+        raise click.ClickException(str(error)) from error
+    with service_database() as db:
+        stored_register.load_register_entries(db, entries, csv_file.name)
+    click.echo(f"Loaded {len(entries)} register entries from {csv_file.name}.")
+
+
+@register_cli.command("show")
+def show_register():
+    """List the register in force: id, type, Finnish and Swedish name, size band, email domains."""
+    with service_database() as db:
+        for entry in stored_register.register_in_force(db, load()).values():
+            domains = " ".join(entry.email_domains)
+            click.echo(f"{entry.id}\t{entry.org_type}\t{entry.name_fi}\t{entry.name_sv}\t{entry.size_band}\t{domains}")
+
+
 @click.command("init-db")
 def init_db_command():
     """Create the database, or bring its schema up to date."""
@@ -223,3 +253,4 @@ def init_app(app):
     app.cli.add_command(retention_cli)
     app.cli.add_command(operators_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(register_cli)

@@ -42,12 +42,14 @@ from readiness.core import datasets
 from readiness.core import exports
 from readiness.core import peers
 from readiness.core import reference
+from readiness.core import register
 from readiness.core import scoring
 from readiness.core.questionnaire import load
 from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
 from readiness.store import operators
 from readiness.store import reference as stored_reference
+from readiness.store import register as stored_register
 from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
@@ -453,6 +455,72 @@ def allow_uploads():
     """Let the reference upload be larger than a form; it must happen before CSRF protection reads the body."""
     if request.endpoint == "console.reference_tables" and request.method == "POST":
         request.max_content_length = UPLOAD_LIMIT
+
+
+# The verification queue (issue 12): claims that wait for the operator --------------------------------------
+
+
+@bp.route("/console/verification")
+def verification_queue(register_form=None, status=200):
+    """Claims waiting for the operator (by choice, or because two organisations claim one register entry), each
+    with the organisation, the contact it gave and the date; the organisations verified so far; and the form
+    that loads register entries."""
+    db = get_db()
+    entries = stored_register.register_in_force(db)
+    questionnaire = load()
+    return render_template(
+        "console/verification.html",
+        waiting=stored_register.pending_claims(db),
+        verified=stored_register.verified_claims(db),
+        entries=entries,
+        type_labels={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
+        band_labels={
+            o.id: o.label[g.lang_code]
+            for name in ("population", "staff")
+            for o in questionnaire.profile_question(name).options
+        },
+        decided=request.args.get("decided"),
+        loaded=request.args.get("loaded", type=int),
+        register_form=register_form or ReferenceUploadForm(formdata=None),
+        register_loads=stored_register.register_loads(db),
+    ), status
+
+
+@bp.post("/console/verification/register")
+def load_register():
+    """Load register entries from an uploaded CSV (within the form size limit; larger files with
+    ``flask register load``): the same checks as the command, every problem listed, nothing loaded if any."""
+    form = ReferenceUploadForm()
+    if not form.validate_on_submit():
+        return verification_queue(form, 400)
+    try:
+        entries = register.parse(form.text, load(), source_label=form.file.data.filename)
+    except register.RegisterFileError as error:
+        form.file.errors = str(error).splitlines()
+        return verification_queue(form, 400)
+    label = f"{form.file.data.filename} ({g.operator['username']})"
+    stored_register.load_register_entries(get_db(), entries, label)
+    return redirect(url_for(".verification_queue", loaded=len(entries)))
+
+
+@bp.post("/console/verification")
+def decide_claim():
+    """Approve or reject one waiting claim (``claim``, ``decision``); approving a claim to an entry verified for
+    another organisation moves the verification to this one."""
+    decision, claim = request.form.get("decision"), request.form.get("claim", "")
+    if decision not in ("approve", "reject") or not (claim.isascii() and claim.isdigit() and len(claim) <= 15):
+        return render_error(400)
+    claim_id = int(claim)
+    try:
+        stored_register.decide_claim(get_db(), claim_id, decision == "approve", g.operator["username"])
+    except stored_register.ClaimRefused:
+        return render_error(
+            409,
+            gettext("This claim has been decided already"),
+            gettext("Another operator decided it meanwhile. The queue shows what is still waiting."),
+            (url_for(".verification_queue"), gettext("Verification queue")),
+        )
+    return redirect(url_for(".verification_queue", decided=decision))
 
 
 def init_app(app):
