@@ -51,9 +51,15 @@ def add_respondents(path, questionnaire, count, seed=7):
     lead = records.find_assessment(db, database.hash_token(PROBE_TOKEN))
     for number in range(1, count):
         invite = f"invite-{number}"
-        organisations.create_invite(db, lead.id, database.hash_token(invite))
+        organisations.create_invite(db, lead.id, database.hash_token(invite), "other")
         assessment_id = organisations.join_by_invite(
-            db, database.hash_token(invite), database.hash_token(f"respondent-{number}"), questionnaire.version
+            db,
+            database.hash_token(invite),
+            database.hash_token(f"respondent-{number}"),
+            questionnaire.version,
+            "profile",
+            [],
+            "role",
         )
         choices = random_choices(questionnaire, rng)
         choices["org_type"], choices["population"] = ["kunta"], ["10000_19999"]

@@ -298,3 +298,10 @@ def _add_register_and_verification(db):
     )
     db.execute("create unique index claims_token on claims(token_hash) where token_hash is not null")
     db.execute("create index claims_entry on claims(entry_id, status)")
+
+
+@migrations(name="0013_invite_roles")
+def _add_invite_roles(db):
+    # An invite is made for one role (an option of the profile's role question): the link's label in the lead's
+    # list, and the invited colleague's role, filled in for them. Older invites have none.
+    db["invites"].add_column("role", str)

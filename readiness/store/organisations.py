@@ -26,8 +26,9 @@ class RoundRefused(Exception):
         self.reason = reason
 
 
-def create_invite(db, assessment_id, token_hash):
-    """Let the lead of an organisation invite one more respondent to its current round; return the invite id."""
+def create_invite(db, assessment_id, token_hash, role):
+    """Let the lead of an organisation invite one more respondent, in ``role`` (an option id of the profile's
+    role question), to its current round; return the invite id."""
     with write_transaction(db):
         lead = _lead_of_latest_round(db, assessment_id)
         bump_organisation(db, assessment_id)
@@ -39,6 +40,7 @@ def create_invite(db, assessment_id, token_hash):
                     "round": lead["round"],
                     "token_hash": token_hash,
                     "created_at": timestamp(),
+                    "role": role,
                 }
             )
             .last_pk
@@ -62,27 +64,40 @@ def invites(db, organisation_id, round_number):
     """Return the invites of an organisation's round, newest first."""
     return list(
         db.query(
-            "select id, created_at, revoked_at, used_at from invites where organisation_id = ? and round = ? "
+            "select id, created_at, revoked_at, used_at, role from invites where organisation_id = ? and round = ? "
             "order by id desc",
             [organisation_id, round_number],
         )
     )
 
 
-def join_by_invite(db, invite_hash, token_hash, questionnaire_version):
-    """Add a respondent to the invite's organisation and round; the invite is then used. Return the new id."""
+def join_by_invite(db, invite_hash, token_hash, questionnaire_version, carried_section, answer_keys, role_key):
+    """Add a respondent to the invite's organisation and round; the invite is then used. The lead's answers to
+    ``carried_section`` (the organisation's profile, keys ``answer_keys``) are carried over, but for the
+    person's own role (``role_key``), which is the invite's. Return the new assessment's id."""
     now = timestamp()
     with write_transaction(db):
         invite, refusal = _open_invite(db, invite_hash)
         if refusal:
             raise InviteRefused(refusal)
-        invite_id, organisation_id, round_number = invite
         assessment_id = insert_assessment(
-            db, token_hash, questionnaire_version, organisation_id, round_number, False, now
+            db, token_hash, questionnaire_version, invite["organisation_id"], invite["round"], False, now
         )
-        db.execute("update invites set used_at = ?, assessment_id = ? where id = ?", [now, assessment_id, invite_id])
+        db.execute("update invites set used_at = ?, assessment_id = ? where id = ?", [now, assessment_id, invite["id"]])
+        lead = load_answers(db, invite["lead_id"])
+        if carried_section in lead.saved_sections and invite["role"]:
+            choices = {key: options for key, options in lead.choices.items() if key in answer_keys}
+            texts = {key: text for key, text in lead.texts.items() if key in answer_keys}
+            choices[role_key] = [invite["role"]]
+            write_section(db, assessment_id, carried_section, answer_keys, choices, texts, now)
         bump_organisation(db, assessment_id)
         return assessment_id
+
+
+def open_invite(db, invite_hash):
+    """Return the invite that can add a respondent (its id, organisation, round, role and the id of the lead's
+    assessment in that round), or None."""
+    return _open_invite(db, invite_hash)[0]
 
 
 def invite_refusal(db, invite_hash):
@@ -92,18 +107,22 @@ def invite_refusal(db, invite_hash):
 
 def _open_invite(db, invite_hash):
     row = db.execute(
-        "select id, organisation_id, round, revoked_at, used_at from invites where token_hash = ?", [invite_hash]
+        "select i.id, i.organisation_id, i.round, i.revoked_at, i.used_at, i.role, a.id from invites i "
+        "left join assessments a on a.organisation_id = i.organisation_id and a.round = i.round and a.lead = 1 "
+        "where i.token_hash = ?",
+        [invite_hash],
     ).fetchone()
     if row is None:
         return None, "unknown"
-    invite_id, organisation_id, round_number, revoked_at, used_at = row
+    invite_id, organisation_id, round_number, revoked_at, used_at, role, lead_id = row
     if revoked_at:
         return None, "revoked"
     if used_at:
         return None, "used"
-    if latest_round(db, organisation_id) != round_number:
+    if latest_round(db, organisation_id) != round_number or lead_id is None:
         return None, "outdated"
-    return (invite_id, organisation_id, round_number), None
+    invite = {"id": invite_id, "organisation_id": organisation_id, "round": round_number, "role": role}
+    return {**invite, "lead_id": lead_id}, None
 
 
 def start_round(db, assessment_id, token_hash, questionnaire_version, carried_section, answer_keys):

@@ -21,6 +21,7 @@ from wtforms import StringField
 from wtforms.validators import InputRequired
 from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError
 
 from readiness.core import combined
 from readiness.core import peers
@@ -84,6 +85,7 @@ def organisation():
         invites_table = report.cached("invites", assessment, g.lang_code, lambda: _invites_table(db, assessment))
     # A refused withdrawal comes here by redirect (the cached invite table cannot show it): said once.
     invite_error = INVITE_CHOICE if session.pop("invite_error", None) and is_lead else None
+    invite_role_error = INVITE_ROLE if session.pop("invite_role_error", None) and is_lead else None
     return render_template(
         "organisations/organisation.html",
         assessment=assessment,
@@ -91,6 +93,8 @@ def organisation():
         is_lead=is_lead,
         invites_table=invites_table,
         invite_error=invite_error,
+        invite_role_error=invite_role_error,
+        role_question=load().profile_question("role"),
         new_invite=_invite_url(new_invite) if (new_invite := take_kept(NEW_INVITE_LINK)) else None,
     )
 
@@ -98,7 +102,10 @@ def organisation():
 def _invites_table(db, assessment):
     """The lead's invites of this round as a table, or nothing (an empty string) if there are none."""
     invites = organisations.invites(db, assessment.organisation_id, assessment.round)
-    return Markup(render_template("organisations/_invites_table.html", invites=invites) if invites else "")
+    if not invites:
+        return Markup("")
+    role_question = load().profile_question("role")
+    return Markup(render_template("organisations/_invites_table.html", invites=invites, role_question=role_question))
 
 
 def _organisation_body(db, assessment):
@@ -129,13 +136,30 @@ def _organisation_body(db, assessment):
     )
 
 
+INVITE_ROLE = _l("Choose whom the invite link is for.")
+
+
+class InviteForm(FlaskForm):
+    """Create an invite link for one role: the link's label in the lead's list, and the colleague's role."""
+
+    role = StringField(validators=[InputRequired(INVITE_ROLE)])
+
+    def validate_role(self, field):
+        if field.data not in {option.id for option in load().profile_question("role").options}:
+            raise ValidationError(str(INVITE_ROLE))
+
+
 @bp.post("/organisation/invites")
 def create_invite():
     """Create an invite link for one more respondent; it is shown once, on the organisation page."""
     assessment = _organisation_assessment()
+    form = InviteForm()
+    if not form.validate():
+        session["invite_role_error"] = True
+        return redirect(url_for(".organisation"))  # the error summary at the top, focused
     token, token_hash = new_token()
     try:
-        organisations.create_invite(get_db(), assessment.id, token_hash)
+        organisations.create_invite(get_db(), assessment.id, token_hash, form.role.data)
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
     keep_for_one_page(NEW_INVITE_LINK, token)
@@ -242,20 +266,44 @@ def accept_invite():
         return _invite_page(token)
     respondent_token, respondent_hash = new_token()
     try:
-        organisations.join_by_invite(get_db(), hash_token(token), respondent_hash, load().version)
+        questionnaire = load()
+        organisations.join_by_invite(
+            get_db(),
+            hash_token(token),
+            respondent_hash,
+            questionnaire.version,
+            PROFILE_SECTION,
+            _profile_keys(questionnaire),
+            questionnaire.profile_question("role").id,
+        )
     except organisations.InviteRefused as refusal:
         return _invite_refusal(refusal.reason)
     open_with_new_link(respondent_token, respondent_hash)
     return redirect(url_for("survey.saved"))
 
 
+def _profile_keys(questionnaire):
+    """The answer keys of the profile: what a new round or an invited colleague carries from the lead."""
+    return [key for question in questionnaire.profile_questions() for key in question.answer_keys()]
+
+
 def _invite_page(token):
     if token is None:
         return _invite_refusal("unknown")
-    refusal = organisations.invite_refusal(get_db(), hash_token(token))
+    db = get_db()
+    refusal = organisations.invite_refusal(db, hash_token(token))
     if refusal:
         return _invite_refusal(refusal)
-    return render_template("organisations/invite.html", token=token, other_open=current_assessment() is not None)
+    invite = organisations.open_invite(db, hash_token(token))
+    questionnaire = load()
+    role = questionnaire.profile_question("role")
+    return render_template(
+        "organisations/invite.html",
+        token=token,
+        other_open=current_assessment() is not None,
+        organisation_name=questionnaire.profile({}, records.load_answers(db, invite["lead_id"]).texts).name,
+        role=role.option(invite["role"]) if invite["role"] else None,
+    )
 
 
 def _invite_refusal(reason):
@@ -304,7 +352,7 @@ def start_round():
             token_hash,
             questionnaire.version,
             PROFILE_SECTION,
-            [key for question in questionnaire.profile_questions() for key in question.answer_keys()],
+            _profile_keys(questionnaire),
         )
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)

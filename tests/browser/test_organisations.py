@@ -60,11 +60,11 @@ def lead(live_app, request):
 
 
 def answer_everything(page, words):
-    expect(page).to_have_url(re.compile(r"/section/profile$"))
-    for _ in range(10):
+    """Answer every section from the one the page shows, then submit."""
+    expect(page).to_have_url(re.compile(r"/section/"))
+    while not page.url.endswith("/check"):
         fill_section(page)
         go_on(page, words["continue"])
-    expect(page).to_have_url(re.compile(r"/check$"))
     page.get_by_role("button", name=words["submit"]).click()
     expect(page).to_have_url(re.compile(r"/results$"))
 
@@ -78,6 +78,13 @@ def test_an_invited_respondent_answers_and_the_organisation_view_shows_the_diffe
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
     page.goto(f"/{lang}/organisation")
     assert_accessible(page)
+    # Without a role the link is not made: the page says what to choose.
+    page.get_by_role("button", name=words["invite"]).click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page)
+    page.locator(".error-summary a").click()
+    expect(page.locator("#role")).to_be_focused()
+    page.locator("label[for='role']").click()  # the first role, the lead's own is another
     page.get_by_role("button", name=words["invite"]).click()
     invite = page.locator("#invite-link").input_value()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/" + lang + r"/invite#[A-Za-z0-9_-]{43}", invite)
@@ -89,10 +96,13 @@ def test_an_invited_respondent_answers_and_the_organisation_view_shows_the_diffe
         assert open_link(other, invite).status == 200
         assert invite.rsplit("#", 1)[1] not in other.url
         assert_accessible(other)
+        expect(other.locator("h1")).to_contain_text("Vapaa vastaus: org_name")  # the organisation, named
         other.get_by_role("button", name=words["start"]).click()
         expect(other).to_have_url(re.compile(f"/{lang}/saved$"))
         assert other.locator("#resume-link").input_value() != invite
         other.get_by_role("link", name=words["continue"]).click()
+        # The profile came with the link: the colleague goes on from the second section.
+        expect(other).to_have_url(re.compile(f"/{lang}/section/{load().sections[1].id}$"))
         answer_everything(other, words)
         other.goto(f"/{lang}/organisation")
         expect(other.locator("tr.differ").first).to_be_visible()

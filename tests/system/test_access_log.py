@@ -76,7 +76,7 @@ def test_tokens_never_reach_the_access_log(tmp_path, questionnaire):
             if section is questionnaire.sections[0]:
                 link, tokens["lead resume"] = RESUME.search(lead.get("/fi/saved")[1]).groups()
         assert lead.post("/fi/submit", "/fi/check", {})[2] == "/fi/results"
-        assert lead.post("/fi/organisation/invites", "/fi/organisation", {})[0] == 302
+        assert lead.post("/fi/organisation/invites", "/fi/organisation", {"role": "other"})[0] == 302
         invite, tokens["invite"] = INVITE.search(lead.get("/fi/organisation")[1]).groups()
 
         # The resume link, opened the new way in another browser.

@@ -299,7 +299,8 @@ def test_a_deletion_without_a_choice_keeps_the_confirmation(respondent, db, lang
 @pytest.mark.parametrize("lang", LANGS)
 def test_withdrawing_an_invite_with_an_odd_id_says_what_to_do(respondent, db, lang):
     response = respondent.post(
-        f"/{lang}/organisation/invites", data={"csrf_token": csrf_token(respondent, f"/{lang}/organisation")}
+        f"/{lang}/organisation/invites",
+        data={"csrf_token": csrf_token(respondent, f"/{lang}/organisation"), "role": "other"},
     )
     assert response.status_code == 302
     invites = db.execute("select id, revoked_at from invites").fetchall()

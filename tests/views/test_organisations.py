@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from readiness.store import assessments
 from readiness.store import database
 from readiness.store import organisations
+from readiness.store import records
 from tests.conftest import csrf_token
 from tests.conftest import post_form
 from tests.conftest import submit_assessment
@@ -38,7 +39,8 @@ def answer_all(client, questionnaire, answers, changes=None, submit=True):
 
 def new_invite(client):
     """Create an invite as the lead and return its token (the link's part after #)."""
-    response = client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
+    data = {"csrf_token": csrf_token(client, "/fi/organisation"), "role": "ict_digital"}
+    response = client.post("/fi/organisation/invites", data=data)
     assert response.status_code == 302
     link = INVITE.search(client.get("/fi/organisation").get_data(as_text=True)).group(1)
     return re.fullmatch(r"http://localhost/fi/invite#([A-Za-z0-9_-]{43})", link).group(1)
@@ -167,7 +169,8 @@ def test_revoked_unknown_and_malformed_invites(app, lead, db):
 
 def test_only_the_lead_invites_and_a_foreign_invite_cannot_be_revoked(app, pair, questionnaire, answers, db):
     _, second = pair
-    response = second.post("/fi/organisation/invites", data={"csrf_token": csrf_token(second, "/fi/results")})
+    data = {"csrf_token": csrf_token(second, "/fi/results"), "role": "ict_digital"}
+    response = second.post("/fi/organisation/invites", data=data)
     assert response.status_code == 403
     # Another organisation's lead cannot withdraw this organisation's invites.
     lead, _ = pair
@@ -185,7 +188,8 @@ def test_an_organisation_never_sees_another(app, pair, questionnaire, answers):
     other = answer_all(app.test_client(), questionnaire, answers, {"own_use": {"attitude": "fairly_negative"}})
     page = soup(other.get("/en/organisation"))
     assert len(page.find(id="respondents").find_next("table").tbody.find_all("tr")) == 1
-    assert "HR management" not in page.get_text()
+    # The other organisation's HR lead is in no table (the invite form lists the role only as a choice).
+    assert "HR management" not in " ".join(table.get_text() for table in page.find_all("table"))
     assert app.test_client().get("/fi/organisation").status_code == 404
 
 
@@ -234,9 +238,16 @@ def test_two_respondents_saving_at_once_lose_nothing(app, lead, questionnaire, d
     lead_draft = db.execute("select id from assessments").fetchone()[0]
     lead.post("/fi/rounds", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
     lead_draft = db.execute("select id from assessments where round = 2").fetchone()[0]
-    organisations.create_invite(db, lead_draft, database.hash_token("i" * 43))
+    organisations.create_invite(db, lead_draft, database.hash_token("i" * 43), "ict_digital")
+    profile_keys = [key for question in questionnaire.profile_questions() for key in question.answer_keys()]
     invited = organisations.join_by_invite(
-        db, database.hash_token("i" * 43), database.hash_token("j" * 43), questionnaire.version
+        db,
+        database.hash_token("i" * 43),
+        database.hash_token("j" * 43),
+        questionnaire.version,
+        "profile",
+        profile_keys,
+        "role",
     )
     errors = []
 
@@ -448,3 +459,52 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
             shown = tr.find_all(["th", "td"])[column].get_text(strip=True)
             expected = stored[assessment_id].get(dimension.id)
             assert shown == (f"{expected:.0f}" if expected is not None else "no score"), (number, dimension.id)
+
+
+@pytest.mark.parametrize(("lang", "message"), [("fi", "Valitse, kenelle kutsulinkki on."), ("en", "Choose whom")])
+def test_an_invite_is_made_for_a_role_and_says_so_if_none_is_chosen(lead, db, lang, message):
+    for role in (None, "", "ceo<script>"):
+        data = {"csrf_token": csrf_token(lead, f"/{lang}/organisation")}
+        if role is not None:
+            data["role"] = role
+        response = lead.post(f"/{lang}/organisation/invites", data=data)
+        assert response.headers["Location"] == f"/{lang}/organisation"
+        page = soup(lead.get(f"/{lang}/organisation"))
+        assert message in page.select_one(".error-summary").get_text()
+        assert page.select_one(".error-summary a")["href"] == "#role"
+        assert page.find(id="role")  # the first radio button, where the summary's link leads
+    assert db["invites"].count == 0
+    new_invite(lead)
+    page = soup(lead.get(f"/{lang}/organisation"))
+    assert not page.select(".error-summary")
+    table = page.find("caption", string=re.compile("Invite links|kutsulinkit")).find_parent("table")
+    assert [th.get_text(strip=True) for th in table.thead.find_all("th")][0] in {"For", "Kenelle"}
+    assert table.tbody.th.get_text(strip=True) in {"ICT and digitalisation", "ICT ja digitalisaatio"}
+
+
+def test_the_invited_colleague_finds_the_organisation_named_and_its_profile_filled_in(app, lead, db, questionnaire):
+    lead_id = db.execute("select id from assessments").fetchone()[0]
+    lead_profile = records.load_answers(db, lead_id)
+    token = new_invite(lead)
+    page = soup(open_invite(app.test_client(), token, lang="en"))
+    name = lead_profile.texts["org_name"]
+    assert page.h1.get_text(strip=True) == f"You are invited to answer for {name}"
+    role_label = questionnaire.profile_question("role").option("ict_digital").label["en"]
+    assert f"The link was made for: {role_label}." in page.get_text(" ", strip=True)
+
+    colleague = join(app, token)
+    colleague_id = db.execute("select id from assessments where lead = 0").fetchone()[0]
+    carried = records.load_answers(db, colleague_id)
+    assert "profile" in carried.saved_sections
+    # The organisation's facts are the lead's; the role is the one the link was made for, not the lead's.
+    for question in questionnaire.profile_questions():
+        if question.id == "role":
+            assert carried.choices["role"] == ["ict_digital"] != lead_profile.choices["role"]
+        elif question.free_text:
+            assert carried.texts.get(question.id) == lead_profile.texts.get(question.id)
+        else:
+            assert carried.choices.get(question.id) == lead_profile.choices.get(question.id)
+    # So the colleague goes on from the second section, and can still change the profile.
+    continue_link = soup(colleague.get("/fi/saved")).find("a", string=re.compile("Jatka"))["href"]
+    assert continue_link == "/fi/section/" + questionnaire.sections[1].id
+    assert colleague.get("/fi/section/profile").status_code == 200

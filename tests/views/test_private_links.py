@@ -167,7 +167,9 @@ def test_invites_and_new_rounds_keep_their_tokens_out_of_the_cookie(app, client,
         post_form(client, f"/fi/section/{section.id}", answers[section.id])
     lead_token = shown_resume_token(client)
     client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
-    client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
+    client.post(
+        "/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation"), "role": "other"}
+    )
     hashes = [row[0] for row in db.execute("select token_hash from invites")]
     # Before the organisation page has shown the new invite, the cookie holds it sealed only.
     text = cookie_text(client)
@@ -248,7 +250,7 @@ def test_an_old_form_invite_link_shows_the_invite_with_a_button_posting_the_toke
     lead_token = "l" * 43
     lead_id = submit_assessment(db, questionnaire, lead_token)
     invite = "i" * 43
-    organisations.create_invite(db, lead_id, database.hash_token(invite))
+    organisations.create_invite(db, lead_id, database.hash_token(invite), "other")
     page = client.get(f"/fi/invite/{invite}")
     assert page.status_code == 200
     form = soup(page).select_one("form[action='/fi/invite']")
@@ -328,7 +330,7 @@ def test_an_invite_asks_before_switching_and_keeping_changes_nothing(app, db, vi
 
     lead_id = db.execute("select id from assessments where token_hash = ?", [database.hash_token(OTHER)]).fetchone()[0]
     invite = "i" * 43
-    organisations.create_invite(db, lead_id, database.hash_token(invite))
+    organisations.create_invite(db, lead_id, database.hash_token(invite), "other")
     own = open_assessment_id(app, victim, db)
     page = soup(open_invite(victim, f"http://localhost/fi/invite#{invite}"))
     warning = page.select_one(".warning")
@@ -349,7 +351,7 @@ def test_an_invite_in_an_empty_browser_shows_one_button(app, db, client, questio
 
     lead_id = submit_assessment(db, questionnaire, OTHER)
     invite = "i" * 43
-    organisations.create_invite(db, lead_id, database.hash_token(invite))
+    organisations.create_invite(db, lead_id, database.hash_token(invite), "other")
     page = soup(open_invite(client, invite))
     assert page.select_one(".warning") is None
     assert [b["value"] for b in page.select("button[name=choice]")] == ["accept"]

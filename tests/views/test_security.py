@@ -56,7 +56,9 @@ def test_resume_and_invite_tokens_carry_256_bits(client, db, questionnaire, answ
     client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
     invites = []
     for _ in range(2):
-        client.post("/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation")})
+        client.post(
+            "/fi/organisation/invites", data={"csrf_token": csrf_token(client, "/fi/organisation"), "role": "other"}
+        )
         page = client.get("/fi/organisation").get_data(as_text=True)
         invites.append(re.search(r'id="invite-link"[^>]*value="[^"]*/invite#([^"]+)"', page).group(1))
     tokens = {"resume": resume.group(1), "first invite": invites[0], "second invite": invites[1]}
