@@ -23,6 +23,7 @@ from flask import stream_with_context
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed
 from flask_wtf.file import FileField
@@ -43,6 +44,7 @@ from readiness.core import exports
 from readiness.core import peers
 from readiness.core import reference
 from readiness.core import scoring
+from readiness.core.formatting import format_number
 from readiness.core.questionnaire import load
 from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
@@ -269,99 +271,214 @@ def _result_filters(questionnaire):
 
 @bp.route("/console/exports")
 def exports_page():
-    """The exports: all answers (CSV, Excel) with the codebook, and the open-data aggregates."""
-    return render_template("console/exports.html")
+    """The exports: all answers (CSV, Finnish-Excel CSV, Excel) with the codebook, and the open-data aggregates."""
+    example = _file_name("answers", "csv", FILE_WORDS[g.lang_code]["without_names"], FILE_WORDS[g.lang_code]["latest"])
+    return render_template("console/exports.html", example_name=example)
 
 
-def _names_wanted():
-    """Whether an export should carry organisation names (?names=1); None if the request has unknown filters."""
-    if set(request.args) - {"names"} or request.args.get("names", "0") not in ("0", "1"):
+# The answers export's formats: (file extension, CSV dialect or None for the Excel workbook).
+EXPORT_FORMATS = {"csv": ("csv", "standard"), "excel-fi-csv": ("csv", "excel-fi"), "xlsx": ("xlsx", None)}
+# What a file name says of its content, in each language.
+FILE_WORDS = {
+    "fi": {
+        "answers": "vastaukset",
+        "with_names": "nimineen",
+        "without_names": "ilman-nimia",
+        "latest": "viimeisin-kierros",
+        "excel-fi": "excel-puolipiste",
+        "codebook": "koodikirja",
+        "open_data": "avoin-data",
+        "reference": "viiteluvut",
+    },
+    "sv": {
+        "answers": "svar",
+        "with_names": "med-namn",
+        "without_names": "utan-namn",
+        "latest": "senaste-omgangen",
+        "excel-fi": "excel-semikolon",
+        "codebook": "kodbok",
+        "open_data": "oppna-data",
+        "reference": "referensvarden",
+    },
+    "en": {
+        "answers": "answers",
+        "with_names": "with-names",
+        "without_names": "without-names",
+        "latest": "latest-round",
+        "excel-fi": "excel-semicolon",
+        "codebook": "codebook",
+        "open_data": "open-data",
+        "reference": "reference-figures",
+    },
+}
+
+
+def _export_choices():
+    """Return the answers export's choices from the query (format, names, latest round only), or None if
+    the request has anything else."""
+    args = request.args
+    if (
+        set(args) - {"format", "names", "latest"}
+        or args.get("format", "csv") not in EXPORT_FORMATS
+        or args.get("names", "0") not in ("0", "1")
+        or args.get("latest", "0") not in ("0", "1")
+    ):
         return None
-    return request.args.get("names") == "1"
+    return args.get("format", "csv"), args.get("names") == "1", args.get("latest") == "1"
 
 
 def _unknown_export_filter():
     return render_error(
         400,
         gettext("Unknown filter"),
-        gettext("The answers export takes one choice only: with or without organisation names."),
+        gettext("Choose the format, the organisation names and the rounds from the choices on the exports page."),
         (url_for(".exports_page"), gettext("Back to the exports")),
     )
 
 
-@bp.route("/console/exports/answers.csv")
-def answers_csv():
-    """Every submitted assessment as one CSV row, streamed from one consistent read."""
-    with_names = _names_wanted()
-    if with_names is None:
+@bp.route("/console/exports/answers")
+def answers_export():
+    """Every submitted assessment as one row (CSV, Finnish-Excel CSV or an Excel workbook with the codebook),
+    read in chunks from one consistent read: memory stays flat however many there are."""
+    choices = _export_choices()
+    if choices is None:
         return _unknown_export_filter()
+    export_format, with_names, latest = choices
+    extension, dialect = EXPORT_FORMATS[export_format]
     questionnaire = load()
     model = scoring.load(questionnaire)
+    lang = g.lang_code
+    layout = datasets.layout(questionnaire, model, with_names, lang)
+    words = [FILE_WORDS[lang]["with_names" if with_names else "without_names"]]
+    words += [FILE_WORDS[lang]["latest"]] if latest else []
+    words += [FILE_WORDS[lang]["excel-fi"]] if dialect == "excel-fi" else []
+    filename = _file_name("answers", extension, *words)
     path = current_app.config["DATABASE"]
+    if dialect is None:
+        db = get_db()
+        # Written row by row to a temporary file, then sent from it: memory stays flat.
+        spool = tempfile.TemporaryFile()
+        with read_snapshot(db):
+            datasets.write_excel(
+                layout.columns,
+                stored_datasets.assessment_rows(db, layout, latest),
+                datasets.codebook(questionnaire, model, lang),
+                spool,
+            )
+        spool.seek(0)
+        return send_file(
+            spool,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True,
+            download_name=filename,
+        )
 
     def generate():
         db = connect(path)
         try:
             with read_snapshot(db):
-                yield from datasets.csv_chunks(stored_datasets.assessment_frames(db, questionnaire, model, with_names))
+                yield from datasets.csv_chunks(
+                    layout.columns, stored_datasets.assessment_rows(db, layout, latest), dialect
+                )
         finally:
             db.conn.close()
 
     response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=_file_name("vastaukset", "csv"))
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
 
 
-@bp.route("/console/exports/answers.xlsx")
-def answers_xlsx():
-    """Every submitted assessment as one Excel row, with the codebook on a second sheet."""
-    with_names = _names_wanted()
-    if with_names is None:
-        return _unknown_export_filter()
-    questionnaire = load()
-    model = scoring.load(questionnaire)
-    db = get_db()
-    # Written row by row to a temporary file, then sent from it: memory stays flat.
-    spool = tempfile.TemporaryFile()
-    with read_snapshot(db):
-        datasets.write_excel(
-            stored_datasets.assessment_frames(db, questionnaire, model, with_names),
-            datasets.codebook(questionnaire, model),
-            spool,
-        )
-    spool.seek(0)
-    return send_file(
-        spool,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=_file_name("vastaukset", "xlsx"),
-    )
+def _dialect():
+    """Return the CSV dialect a small export asks for (?dialect=excel-fi), or None if the request has anything else."""
+    if set(request.args) - {"dialect"} or request.args.get("dialect", "standard") not in datasets.DIALECTS:
+        return None
+    return request.args.get("dialect", "standard")
 
 
 @bp.route("/console/exports/codebook.csv")
 def codebook_csv():
-    """The codebook of the answers export: every column with its question and option and their Finnish texts."""
+    """The codebook of the answers export: every column with its question and option and their texts."""
+    dialect = _dialect()
+    if dialect is None:
+        return _unknown_export_filter()
     questionnaire = load()
-    frame = datasets.codebook(questionnaire, scoring.load(questionnaire))
-    body = datasets.BOM + frame.map(exports.neutralise).to_csv(index=False)
-    return _csv_download(body, "koodikirja")
+    frame = datasets.codebook(questionnaire, scoring.load(questionnaire), g.lang_code)
+    return _csv_download(datasets.frame_csv(frame, dialect), "codebook", dialect)
 
 
 @bp.route("/console/exports/open-data.csv")
 def open_data_csv():
     """The published peer aggregates of every group that may be shown: fit to publish as open data."""
+    dialect = _dialect()
+    if dialect is None:
+        return _unknown_export_filter()
     frame = stored_datasets.open_data(get_db(), load(), peer_minimum())
-    return _csv_download(datasets.BOM + frame.to_csv(index=False), "avoin-data")
+    return _csv_download(datasets.frame_csv(frame, dialect), "open_data", dialect)
 
 
-def _csv_download(body, stem):
-    response = Response(body.encode("utf-8"), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=_file_name(stem, "csv"))
+def _csv_download(body, what, dialect="standard"):
+    words = [FILE_WORDS[g.lang_code]["excel-fi"]] if dialect == "excel-fi" else []
+    response = Response(body, mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=_file_name(what, "csv", *words))
     return response
 
 
-def _file_name(stem, extension):
-    return f"tekoalyvalmius-{stem}-{date.today().isoformat()}.{extension}"
+def _file_name(what, extension, *words):
+    """Return a download's name in the page's language: the service, what the file holds, the date."""
+    lang = g.lang_code
+    parts = [exports.FILE_STEM[lang], FILE_WORDS[lang][what], *words, date.today().isoformat()]
+    return "-".join(parts) + "." + extension
+
+
+# What each problem of a reference file says (``core.reference.PROBLEMS`` has the same codes, in English).
+PROBLEM_TEXTS = {
+    "missing": _l("missing"),
+    "unknown_column": _l("not a column of the reference file"),
+    "repeated_column": _l("appears %(count)s times"),
+    "field_count": _l("%(found)s fields where the header has %(expected)s"),
+    "field_too_long": _l("a field is longer than %(limit)s characters; nothing after it was read"),
+    "unreadable": _l("not readable as CSV (%(reason)s); nothing after it was read"),
+    "no_figures": _l("the file has no figures"),
+    "not_one_of": _l("%(value)s is not one of %(allowed)s"),
+    "value_needs_unit": _l("missing (a value needs a unit)"),
+    "value_needs_precision": _l("missing (a value needs a precision)"),
+    "share_bounds": _l("%(value)s: a share a/b needs 0 < a <= b"),
+    "unit_not_share": _l("%(unit)s does not fit the share %(value)s (use share)"),
+    "not_a_number": _l("%(value)s is not empty, a decimal number with a dot (40 or 40.5) or a share a/b (1/3)"),
+    "share_needs_fraction": _l("share needs a value a/b, not %(value)s"),
+    "percent_range": _l("%(value)s: a percent must be between 0 and 100"),
+    "count_whole": _l("%(value)s: a count must be a whole number"),
+    "survey_option": _l("%(value)s: a figure about the whole survey has no option"),
+    "unknown_question": _l("%(value)s is not a question of the questionnaire"),
+    "unknown_option": _l("%(value)s is not an option of %(question)s"),
+    "n_positive": _l("%(value)s is not a positive whole number (leave it empty when the base is not stated)"),
+    "year_range": _l("%(value)s is not a year between %(first)s and %(last)s"),
+    "not_https": _l("%(value)s does not start with https://"),
+    "repeated_id": _l("%(value)s is already used on row %(first)s"),
+}
+# A file with thousands of bad rows lists this many problems; the page says how many more there are.
+PROBLEMS_LISTED = 100
+
+
+def problem_text(problem):
+    """Return one problem of a reference file in the page's language: its row, its column and what is wrong."""
+    lang = g.lang_code
+    values = {name: format_number(v, lang) if isinstance(v, int) else v for name, v in problem.values.items()}
+    what = PROBLEM_TEXTS[problem.code] % values
+    if problem.row == 1 and problem.column:
+        return gettext("Row 1 (header), column %(column)s: %(what)s", column=problem.column, what=what)
+    if problem.column:
+        return gettext("Row %(row)s, column %(column)s: %(what)s", row=problem.row, column=problem.column, what=what)
+    return gettext("Row %(row)s: %(what)s", row=problem.row, what=what)
+
+
+def problem_list(error):
+    """Return the lines that tell an operator what is wrong with a refused reference file."""
+    count = len(error.problems)
+    lines = [problem_text(problem) for problem in error.problems[:PROBLEMS_LISTED]]
+    if count > PROBLEMS_LISTED:
+        lines.append(gettext("… and %(num)s more problems.", num=count - PROBLEMS_LISTED))
+    return lines
 
 
 class ReferenceUploadForm(FlaskForm):
@@ -407,11 +524,17 @@ def reference_tables():
     try:
         figures = reference.parse(form.text, load(), source_label=upload.filename)
     except reference.ReferenceFileError as error:
-        form.file.errors.extend(str(error).splitlines())
-        return _reference_page(db, form, status=400)
+        return _reference_page(db, form, status=400, problems=error)
     upload_id = stored_reference.stage_reference_upload(db, g.operator["id"], upload.filename, form.text)
     preview = {"id": upload_id, "filename": upload.filename, "figures": figures}
     return _reference_page(db, ReferenceUploadForm(formdata=None), preview, ApplyReferenceForm(formdata=None))
+
+
+@bp.route("/console/reference/figures.csv")
+def reference_csv():
+    """The reference figures in force as a reference file: what the service shows now, a template to edit."""
+    figures = stored_reference.figures_in_force(get_db(), load())
+    return _csv_download(reference.to_csv(figures).encode("utf-8"), "reference")
 
 
 @bp.post("/console/reference/<int:upload_id>/apply")
@@ -424,9 +547,7 @@ def apply_reference(upload_id):
     try:
         figures = reference.parse(staged["content"], load(), source_label=staged["filename"])
     except reference.ReferenceFileError as error:  # the questionnaire changed since the preview
-        upload_form = ReferenceUploadForm(formdata=None)
-        upload_form.file.errors = str(error).splitlines()
-        return _reference_page(db, upload_form, status=400)
+        return _reference_page(db, ReferenceUploadForm(formdata=None), status=400, problems=error)
     form = ApplyReferenceForm()
     if not form.validate():
         preview = {"id": upload_id, "filename": staged["filename"], "figures": figures}
@@ -438,13 +559,23 @@ def apply_reference(upload_id):
     return redirect(url_for(".reference_tables", loaded=len(figures)))
 
 
-def _reference_page(db, upload_form, preview=None, apply_form=None, status=200):
+def _reference_page(db, upload_form, preview=None, apply_form=None, status=200, problems=None):
+    if problems is not None:
+        count = len(problems.problems)
+        # The summary names the file and the count; the field lists every problem.
+        upload_form.file.errors = [
+            ngettext(
+                "%(num)s problem in %(file)s:", "%(num)s problems in %(file)s:", count, file=problems.source_label
+            ),
+            *problem_list(problems),
+        ]
     page = render_template(
         "console/reference.html",
         loads=stored_reference.reference_loads(db),
         upload_form=upload_form,
         preview=preview,
         apply_form=apply_form,
+        columns=reference.COLUMNS,
     )
     return page, status
 

@@ -163,7 +163,7 @@ def test_unknown_filters_are_refused_clearly(console, query):
 
 
 def test_the_csv_export_round_trips(console, db, questionnaire, submitted_many):
-    response = console.get("/fi/console/exports/answers.csv")
+    response = console.get("/fi/console/exports/answers")
     assert response.status_code == 200
     frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert len(frame) == 6
@@ -184,22 +184,23 @@ def test_the_csv_export_round_trips(console, db, questionnaire, submitted_many):
     hostile = frame[frame["assessment"] == str(submitted_many[-1])].iloc[0]
     assert hostile["future"].startswith("'@")
     named = pd.read_csv(
-        io.BytesIO(console.get("/fi/console/exports/answers.csv?names=1").data), encoding="utf-8-sig", dtype=str
+        io.BytesIO(console.get("/fi/console/exports/answers?names=1").data), encoding="utf-8-sig", dtype=str
     )
     assert named["organisation_name"].tolist()[-1] == "'" + HOSTILE_NAME
     assert named["organisation_name"].tolist()[0] == "Vapaa vastaus: org_name"
 
 
-@pytest.mark.parametrize("query", ["?names=yes", "?org_type=kunta", "?names=1&limit=5"])
+@pytest.mark.parametrize(
+    "query", ["?names=yes", "?org_type=kunta", "?names=1&limit=5", "?format=ods", "?latest=2", "?format=xlsx&x=1"]
+)
 def test_an_export_with_unknown_filters_is_refused(console, query):
-    for name in ("answers.csv", "answers.xlsx"):
-        response = console.get(f"/en/console/exports/{name}{query}")
-        assert response.status_code == 400
-        assert "Unknown filter" in soup(response).h1.get_text()
+    response = console.get(f"/en/console/exports/answers{query}")
+    assert response.status_code == 400
+    assert "Unknown filter" in soup(response).h1.get_text()
 
 
 def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_many):
-    response = console.get("/fi/console/exports/answers.xlsx")
+    response = console.get("/fi/console/exports/answers?format=xlsx")
     assert response.status_code == 200
     workbook = response.data
     response.close()
@@ -210,7 +211,7 @@ def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_man
     row = codebook[codebook["column"] == "attitude"].iloc[0]
     assert row["question_fi"] == questionnaire.question("attitude").text["fi"]
     # Hostile text is a neutralised string in Excel too, never a formula.
-    named = console.get("/fi/console/exports/answers.xlsx?names=1")
+    named = console.get("/fi/console/exports/answers?format=xlsx&names=1")
     sheet = openpyxl.load_workbook(io.BytesIO(named.data))["vastaukset"]
     named.close()
     header = [cell.value for cell in sheet[1]]
@@ -349,3 +350,94 @@ def test_a_reference_file_larger_than_a_form_is_taken(console, db):
     response = upload(console, text)
     assert response.status_code == 200
     assert "800 figures in the file" in soup(response).get_text()
+
+
+def export(console, lang="fi", **query):
+    response = console.get(f"/{lang}/console/exports/answers", query_string=query)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_finnish_excel_csv_has_semicolons_decimal_commas_and_a_bom(console, db, submitted_many):
+    body = export(console, format="excel-fi-csv").data
+    assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").splitlines()[0].startswith('"assessment";')
+    finnish = pd.read_csv(io.BytesIO(body), sep=";", decimal=",", encoding="utf-8-sig")
+    standard = pd.read_csv(io.BytesIO(export(console).data), encoding="utf-8-sig")
+    assert list(finnish.columns) == list(standard.columns) and len(finnish) == 6
+    # The scores are numbers in both, the same numbers as stored.
+    stored = dict(
+        db.execute(
+            "select assessment_id, value from assessment_scores where dimension = 'adoption' and assessment_id = ?",
+            [submitted_many[0]],
+        ).fetchall()
+    )
+    first = finnish[finnish["assessment"] == submitted_many[0]].iloc[0]
+    assert first["score.adoption"] == pytest.approx(stored[submitted_many[0]])
+    assert finnish["score.adoption"].tolist() == pytest.approx(standard["score.adoption"].tolist())
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fi", "Kunta"), ("sv", "Kommun"), ("en", "Municipality")])
+def test_single_choice_answers_carry_their_label_in_the_chosen_language(
+    console, questionnaire, submitted_many, lang, label
+):
+    frame = pd.read_csv(io.BytesIO(export(console, lang).data), encoding="utf-8-sig", dtype=str)
+    assert set(frame["org_type"]) == {"kunta"}
+    assert set(frame["org_type_label"]) == {label}
+    option = questionnaire.question("attitude").option(frame["attitude"].iloc[0])
+    assert frame["attitude_label"].iloc[0] == option.label[lang]
+
+
+def test_latest_round_only_keeps_each_organisations_newest_round(console, db, questionnaire, submitted_many):
+    from readiness.store import organisations
+
+    profile = questionnaire.sections[0]
+    keys = [key for q in profile.questions for key in q.answer_keys()]
+    second = organisations.start_round(db, submitted_many[0], "f" * 64, questionnaire.version, profile.id, keys)
+    for section in questionnaire.sections[1:]:
+        section_keys = [key for q in section.questions for key in q.answer_keys()]
+        assessments.save_section(db, second, section.id, section_keys, {}, {})
+    from tests.conftest import peer_rule
+
+    assessments.submit(db, second, [s.id for s in questionnaire.sections], peer_rule(), 5)
+    every = pd.read_csv(io.BytesIO(export(console).data), encoding="utf-8-sig")
+    latest = pd.read_csv(io.BytesIO(export(console, latest="1").data), encoding="utf-8-sig")
+    assert len(every) == 7 and len(latest) == 6
+    assert submitted_many[0] not in set(latest["assessment"]) and second in set(latest["assessment"])
+    assert latest["organisation"].is_unique
+
+
+def test_each_export_has_a_file_name_that_says_what_it_holds(console, submitted_many):
+    names = set()
+    for query in (
+        {},
+        {"names": "1"},
+        {"latest": "1"},
+        {"format": "excel-fi-csv"},
+        {"format": "xlsx"},
+        {"format": "xlsx", "names": "1"},
+    ):
+        response = export(console, **query)
+        names.add(response.headers["Content-Disposition"])
+        response.close()
+    for path in ("codebook.csv", "open-data.csv", "open-data.csv?dialect=excel-fi"):
+        names.add(console.get(f"/fi/console/exports/{path}").headers["Content-Disposition"])
+    assert len(names) == 9
+    named = export(console, names="1").headers["Content-Disposition"]
+    assert "vastaukset-nimineen" in named
+    assert "vastaukset-ilman-nimia" in export(console).headers["Content-Disposition"]
+    assert "avoin-data" in console.get("/fi/console/exports/open-data.csv").headers["Content-Disposition"]
+    assert "answers-with-names" in export(console, "en", names="1").headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("text", [";=1+1", "ok, =HYPERLINK(1)", "a\t@SUM(1)", "x;  -2+3", "=1+1"])
+def test_a_formula_after_any_separator_is_neutralised_in_both_csvs(console, db, questionnaire, text):
+    submit_assessment(db, questionnaire, "kaava", {"outlook": {"future": text}})
+    for fmt, separator in (("csv", ","), ("excel-fi-csv", ";")):
+        body = export(console, format=fmt).data.decode("utf-8-sig")
+        # The cell is quoted whole, and no formula character follows a separator or starts it unescaped.
+        assert '"' + text.replace("=", "'=").replace("@", "'@").replace("-2", "'-2") in body
+        frame = pd.read_csv(io.StringIO(body), sep=separator, dtype=str)
+        value = frame["future"].iloc[0]
+        for start in [value, *value.replace(";", ",").replace("\t", ",").split(",")]:
+            assert not start.lstrip(" ").startswith(("=", "+", "-", "@")), (fmt, value)
+        assert value.replace("'", "") == text
