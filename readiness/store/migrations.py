@@ -236,3 +236,13 @@ def _add_failed_lookups(db):
     db["failed_lookups"].create({"client": str, "failed_at": float}, not_null={"client", "failed_at"}, strict=True)
     db["failed_lookups"].create_index(["client", "failed_at"])
     db["failed_lookups"].create_index(["failed_at"])
+
+
+@migrations(name="0012_operator_accounts")
+def _disable_operators_and_throttle_per_client(db):
+    # An operator can be disabled (and enabled again) without deleting the account: ``disabled_at`` is set.
+    # Failed sign-ins count per name and client (the look-up throttle's keyed hash of the address), so that
+    # nobody elsewhere can lock an operator out by failing with her name; rows from before have no client.
+    db["operators"].add_column("disabled_at", str)
+    db.execute("alter table sign_in_failures add column client text not null default ''")
+    db["sign_in_failures"].create_index(["username", "client", "failed_at"])

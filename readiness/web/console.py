@@ -54,6 +54,7 @@ from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
 from .helpers import get_db
+from .helpers import lookup_client
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import no_store
@@ -64,7 +65,8 @@ from .i18n import localized_blueprint
 
 bp = localized_blueprint("console", __name__)
 
-# Failed sign-ins of one account within this window, beyond this many, lock it until the window passes.
+# Failed sign-ins with one name from one client within this window, beyond this many, lock that name for that
+# client until the window passes (other clients, the operator's own among them, are not locked out).
 FAILURE_WINDOW = 15 * 60
 FAILURES_ALLOWED = 5
 # Console figures are recomputed at most this often: operators read trends, not the last second.
@@ -96,8 +98,8 @@ def _signed_in_operator():
     if operator_id is None:
         return None
     operator = operators.find_operator(get_db(), operator_id=operator_id)
-    # A session from before a sign-out carries an older version: it no longer counts.
-    if operator is None or operator["session_version"] != version:
+    # A session from before a sign-out carries an older version: it no longer counts; nor does a disabled account.
+    if operator is None or operator["session_version"] != version or operator["disabled_at"]:
         session.pop("operator", None)
         session.pop("operator_version", None)
         return None
@@ -133,8 +135,9 @@ def _sign_in_page(form, status):
 
 @bp.route("/console/sign-in", methods=["GET", "POST"])
 def sign_in():
-    """The operators' sign-in: a wrong password or an unknown name get the same message; after
-    FAILURES_ALLOWED failures in FAILURE_WINDOW the account is locked until the window has passed."""
+    """The operators' sign-in: a wrong password, an unknown name or a disabled account get the same message;
+    after FAILURES_ALLOWED failures with one name from one client in FAILURE_WINDOW, that client may not try
+    the name again until the window has passed."""
     form = SignInForm()
     if request.method == "POST":
         wait = lookups_refused()
@@ -146,14 +149,15 @@ def sign_in():
     db = get_db()
     username, password = form.username.data, form.password.data
     # The attempt is counted before the password is checked, so that parallel guesses count too.
-    if not operators.start_sign_in(db, username, FAILURE_WINDOW, FAILURES_ALLOWED):
+    client = lookup_client()
+    if not operators.start_sign_in(db, username, client, FAILURE_WINDOW, FAILURES_ALLOWED):
         form.username.errors.append(gettext("Too many failed attempts. Try again in 15 minutes."))
         return _sign_in_page(form, 429)
     operator = operators.find_operator(db, username=username)
     # An unknown name costs the same hash check as a wrong password: the answer time tells nothing.
     stored = operator["password_hash"] if operator else DUMMY_HASH
-    if check_password_hash(stored, password) and operator:
-        operators.clear_failures(db, username)
+    if check_password_hash(stored, password) and operator and not operator["disabled_at"]:
+        operators.clear_failures(db, username, client)
         # A new session for the signed-in operator: nothing from before it carries over.
         session.clear()
         session["operator"] = operator["id"]

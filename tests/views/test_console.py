@@ -119,6 +119,35 @@ def test_wrong_passwords_get_one_message_and_then_a_lock(client, operator):
     assert client.get("/en/console/").status_code == 302
 
 
+def test_a_stranger_failing_with_her_name_does_not_lock_the_operator_out(app, operator):
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "192.0.2.66"
+    for attempt in range(6):
+        sign_in(stranger, password=f"arvaus-{attempt}", lang="en")
+    assert sign_in(stranger, lang="en").status_code == 429  # the stranger is locked out of the name
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert sign_in(own).status_code == 302  # the operator, from her own machine, is not
+    assert own.get("/fi/console/").status_code == 200
+
+
+def test_operators_are_listed_disabled_and_enabled_from_the_command_line(app, db, runner, operator):
+    listed = runner.invoke(args=["operators", "list"])
+    assert listed.exit_code == 0 and "operaattori" in listed.output and "enabled" in listed.output
+    signed_in = app.test_client()
+    assert sign_in(signed_in).status_code == 302
+    assert runner.invoke(args=["operators", "disable", "operaattori"]).exit_code == 0
+    assert "disabled since" in runner.invoke(args=["operators", "list"]).output
+    # Her open session ends at once, and the right password no longer signs her in.
+    assert signed_in.get("/fi/console/").status_code == 302
+    refused = sign_in(app.test_client(), lang="en")
+    assert refused.status_code == 401 and "user name or password is wrong" in refused.get_data(as_text=True)
+    assert runner.invoke(args=["operators", "enable", "operaattori"]).exit_code == 0
+    assert sign_in(app.test_client()).status_code == 302
+    unknown = runner.invoke(args=["operators", "disable", "nobody"])
+    assert unknown.exit_code != 0 and "no operator called 'nobody'" in unknown.output
+
+
 def test_a_forged_csrf_token_is_refused(client, operator):
     response = client.post(
         "/fi/console/sign-in", data={"csrf_token": "forged", "username": "operaattori", "password": PASSWORD}
