@@ -39,17 +39,20 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import StopValidation
 
+from readiness.core import charts
 from readiness.core import datasets
 from readiness.core import exports
 from readiness.core import peers
 from readiness.core import reference
 from readiness.core import scoring
 from readiness.core.formatting import format_number
+from readiness.core.formatting import format_percent
 from readiness.core.questionnaire import load
 from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
 from readiness.store import operators
 from readiness.store import reference as stored_reference
+from readiness.store.aggregates import peers_published_at
 from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
@@ -72,8 +75,6 @@ FAILURES_ALLOWED = 5
 # Console figures are recomputed at most this often: operators read trends, not the last second.
 FIGURES_TTL = 60
 UPLOAD_LIMIT = 2 * 1024 * 1024
-# The dates the results filters take: the service did not exist before, and no one plans past this.
-EARLIEST, LATEST = date(2024, 1, 1), date(2100, 12, 31)
 PUBLIC_ENDPOINTS = {"console.sign_in"}
 # Where a sign-in may send the operator on: a console page of this service, nothing else.
 SAFE_NEXT = re.compile(r"/(fi|sv|en)/console/[a-z0-9/_.-]*")
@@ -208,8 +209,9 @@ def dashboard():
 
 @bp.route("/console/results")
 def results():
-    """The current round beside 2024: every question's distribution among the service's submitted
-    assessments (each organisation once), beside the published 2024 figure, and the six dimensions."""
+    """The service's released figures beside 2024: per question a chart of the released peer group's answers
+    with the published 2024 figures, and the six dimensions. Filters choose a released peer group; a group
+    that may not be shown (too small, or it would isolate organisations by difference) shows nothing."""
     questionnaire = load()
     model = scoring.load(questionnaire)
     filters = _result_filters(questionnaire)
@@ -217,23 +219,94 @@ def results():
         return render_error(
             400,
             gettext("Unknown filter"),
-            gettext("Choose the filters from the lists on the page."),
-            (url_for(".results"), gettext("Show every submitted assessment")),
+            gettext("Choose the filters from the lists on the page: a size band together with its organisation type."),
+            (url_for(".results"), gettext("Show every organisation")),
         )
     db = get_db()
-    figures = cached_figures(
-        ("results", current_app.config["DATABASE"], g.lang_code, *filters.values()),
-        lambda: console_figures.round_figures(db, questionnaire, model, g.lang_code, **filters),
+    minimum = peer_minimum()
+    released = console_figures.released_figures(
+        db, questionnaire, model, filters["org_type"] or peers.ANY, filters["size_band"] or peers.ANY, minimum
     )
+    reference_figures = _figures_by_option(stored_reference.figures_in_force(db, questionnaire))
+    lang = g.lang_code
+    questions = (
+        _question_charts(questionnaire, released["figures"], reference_figures, lang) if released["figures"] else []
+    )
+    dimensions = _dimension_rows(model, released["figures"], lang) if released["figures"] else None
     return render_template(
         "console/results.html",
         questionnaire=questionnaire,
         model=model,
         filters=filters,
-        figures=figures,
-        minimum=peer_minimum(),
-        reference=_figures_by_option(stored_reference.figures_in_force(db, questionnaire)),
+        released=released,
+        questions=questions,
+        dimensions=dimensions,
+        minimum=minimum,
+        published_at=peers_published_at(db),
     )
+
+
+def _question_charts(questionnaire, figures, reference_figures, lang):
+    """Return, per question of the released figures, (question, SVG chart, table rows, whether any 2024
+    figure was published for it): the released group's share per option as bars, and the published 2024
+    percentage of the same option as a diamond where one was published."""
+    profile = questionnaire.profile_question_ids()
+    found = []
+    for question in questionnaire.questions():
+        if question.free_text or question.id in profile:
+            continue
+        bars, markers, rows, any_published = [], [], [], False
+        for key in question.answer_keys():
+            row = question.row(key)
+            shares = figures.shares(key, [option.id for option in question.options])
+            for option in question.options:
+                label = (f"{row.label[lang]}: " if row else "") + option.label[lang]
+                published = reference_figures.get((key if row else question.id, option.id), [])
+                any_published = any_published or bool(published)
+                share = shares[option.id]
+                bars.append((label, share, True, format_percent(share, lang)))
+                markers.append(_percent_of(published))
+                rows.append((label, format_percent(share, lang), published))
+        legend = (gettext("Released peer figures"), gettext("2024 survey, as published"))
+        svg = charts.svg_bars(
+            f"q-{question.id}",
+            bars,
+            100,
+            markers=markers if any(marker is not None for marker in markers) else None,
+            legend=legend,
+            ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
+        )
+        found.append((question, svg, rows, any_published))
+    return found
+
+
+def _percent_of(published):
+    """Return the first published figure of an option as a percentage to draw, or None (a count has none)."""
+    for figure in published:
+        if figure.number is not None and figure.unit == "percent":
+            return figure.number
+        if figure.number is not None and figure.unit == "share":
+            return 100 * figure.number
+    return None
+
+
+def _dimension_rows(model, figures, lang):
+    """Return (SVG chart, rows) of the released group's median and band counts per dimension."""
+    rows = []
+    for dimension in model.dimensions:
+        median = figures.median(dimension.id)
+        bands = figures.band_counts(dimension.id, model)
+        rows.append((dimension, median, bands))
+    svg = charts.svg_bars(
+        "console-dimensions",
+        [
+            (d.name[lang], median, False, format_number(median, lang) if median is not None else "–")
+            for d, median, _ in rows
+        ],
+        100,
+        ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
+    )
+    return svg, rows
 
 
 def _figures_by_option(figures):
@@ -244,33 +317,20 @@ def _figures_by_option(figures):
 
 
 def _result_filters(questionnaire):
-    """Return the results page's filters from the query, or None if any is unknown."""
-    allowed = {"org_type", "size_band", "since", "until"}
+    """Return the results page's filters from the query, or None if any is unknown (or a size band comes
+    without its organisation type, a group no one releases)."""
+    allowed = {"org_type", "size_band"}
     if set(request.args) - allowed:
         return None
     org_type = request.args.get("org_type", "")
     size_band = request.args.get("size_band", "")
     choices = peers.filter_choices(questionnaire)
-    bands = {band for type_bands in choices.values() for band in type_bands}
-    if (org_type and (org_type == peers.ANY or org_type not in choices)) or (size_band and size_band not in bands):
+    if org_type and (org_type == peers.ANY or org_type not in choices):
         return None
-    period = {}
-    for name in ("since", "until"):
-        value = request.args.get(name, "")
-        if value:
-            try:
-                day = date.fromisoformat(value)
-            except ValueError:
-                return None
-            if not EARLIEST <= day <= LATEST:
-                return None
-            period[name] = day.isoformat()
-    return {
-        "org_type": org_type,
-        "size_band": size_band,
-        "since": period.get("since", ""),
-        "until": period.get("until", ""),
-    }
+    bands = {band for type_bands in choices.values() for band in type_bands}
+    if size_band and (not org_type or size_band not in bands):
+        return None
+    return {"org_type": org_type, "size_band": size_band}
 
 
 @bp.route("/console/exports")

@@ -166,7 +166,8 @@ def test_participation(console, db, questionnaire, submitted_many):
     assessments.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
     page = soup(console.get("/en/console/"))
     totals = [dd.get_text() for dd in page.select(".totals dd")]
-    assert totals == ["7", "6", "6"]
+    # Organisations started, with a submitted assessment; assessments started, submitted.
+    assert totals == ["7", "6", "7", "6"]
     sections = page.find(id="sections").find_next("table").tbody.find_all("tr")
     first = [td.get_text() for td in sections[0].find_all("td")]
     assert first[0] == "7"
@@ -174,17 +175,70 @@ def test_participation(console, db, questionnaire, submitted_many):
     assert second[0] == "6" and second[2] == "1"  # the draft stopped before the second section
 
 
-def test_results_beside_2024_need_the_minimum(console, db, questionnaire, submitted_many):
+def table_rows(page, heading_id):
+    table = page.find(id=heading_id).find_next("table")
+    return [[cell.get_text(strip=True) for cell in row.find_all(["th", "td"])] for row in table.tbody.find_all("tr")]
+
+
+def test_participation_counts_organisations_once_with_labelled_bands(console, db, questionnaire, submitted_many):
+    from readiness.store import organisations
+
+    profile = questionnaire.sections[0]
+    keys = [key for q in profile.questions for key in q.answer_keys()]
+    # A second round of one organisation: one more assessment, not one more organisation.
+    organisations.start_round(db, submitted_many[0], "e" * 64, questionnaire.version, profile.id, keys)
+    assessments.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
+    page = soup(console.get("/en/console/"))
+    assert [dd.get_text() for dd in page.select(".totals dd")] == ["7", "6", "8", "6"]
+    assert table_rows(page, "by-org_type") == [["Municipality", "6", "6"], ["Not answered yet", "1", "0"]]
+    bands = table_rows(page, "by-size_band")
+    assert bands[0][0].startswith("Population: ") and bands[-1][0] == "Not answered yet"
+    assert sum(int(row[1]) for row in bands) == 7
+    assert "Finnish time" in page.find(class_="hint").get_text()
+
+
+def test_results_beside_2024_show_released_figures_with_charts(console, db, questionnaire, submitted_many):
     page = soup(console.get("/en/console/results"))
-    assert "6 organisations match" in page.get_text()
-    assert page.find(id="q-own_use").find_next("table").find(string="not published") or page.select(".figure-source")
-    assert page.select(".figure-source")
+    # Six submitted, five released: the sixth waits until enough has changed to release the figures again.
+    assert "5 organisations in this group" in page.get_text()
+    # One chart per question, the published 2024 figures beside the question they describe.
+    own_use = page.find(id="q-own_use").find_parent("section")
+    assert own_use.find("svg") and own_use.select(".figure-source")
+    assert "not published" not in page.get_text()
     narrow = soup(console.get("/en/console/results?org_type=yritys"))
-    assert "Fewer than 5 organisations match" in narrow.get_text()
+    assert "may not be shown" in narrow.get_text()
     assert narrow.find(id="questions") is None
 
 
-@pytest.mark.parametrize("query", ["?colour=red", "?org_type=planet", "?since=yesterday", "?size_band=huge"])
+def test_result_filters_cannot_isolate_an_organisation(console, db, questionnaire):
+    """Five small municipalities and one larger: everyone (6) and the type (6) less the five would give the
+    sixth's answers, so only the five may be shown, whatever the filters."""
+    submit_assessment(db, questionnaire, "alone", {"profile": {"org_type": "kunta", "population": "5000_9999"}})
+    for i in range(5):
+        submit_assessment(
+            db, questionnaire, f"small-{i}", {"profile": {"org_type": "kunta", "population": "under_5000"}}
+        )
+    for query in ("", "?org_type=kunta", "?org_type=kunta&size_band=5000_9999"):
+        page = soup(console.get("/en/console/results" + query))
+        assert "may not be shown" in page.get_text(), query
+        assert page.find(id="questions") is None, query
+    shown = soup(console.get("/en/console/results?org_type=kunta&size_band=under_5000"))
+    assert "5 organisations in this group" in shown.get_text()
+    assert shown.find(id="questions")
+
+
+def test_results_read_only_released_figures(console, db, questionnaire, submitted_many):
+    """A submission that the release rule holds back (one new organisation is fewer than the minimum of
+    changes) does not reach the console's figures."""
+    before = soup(console.get("/en/console/results")).get_text()
+    submit_assessment(db, questionnaire, "late", {"profile": {"org_type": "kunta"}})
+    after = soup(console.get("/en/console/results")).get_text()
+    assert "5 organisations in this group" in before and "5 organisations in this group" in after
+
+
+@pytest.mark.parametrize(
+    "query", ["?colour=red", "?org_type=planet", "?since=2026-01-01", "?size_band=huge", "?size_band=under_5000"]
+)
 def test_unknown_filters_are_refused_clearly(console, query):
     response = console.get("/en/console/results" + query)
     assert response.status_code == 400
