@@ -174,10 +174,10 @@ def _code(column, lang, question_id="", option_id="", question="", option=""):
     }
 
 
-def csv_chunks(columns, row_chunks, dialect="standard"):
+def csv_chunks(columns, row_chunks, dialect="standard", decimal_columns=None):
     """Yield rows (lists in the order of ``columns``) as CSV in UTF-8, the byte-order mark first so that Excel
     reads the letters right. Every text cell is quoted; numbers are not, written with the dialect's decimal
-    mark."""
+    mark: in ``decimal_columns`` (indexes) only, if given, else wherever a cell holds a float."""
     separator, decimal = DIALECTS[dialect]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
@@ -186,8 +186,13 @@ def csv_chunks(columns, row_chunks, dialect="standard"):
     for rows in row_chunks:
         buffer.seek(0)
         buffer.truncate()
-        if decimal == ",":
+        if decimal == "," and decimal_columns is None:
             rows = [[DecimalComma(v) if type(v) is float else v for v in row] for row in rows]
+        elif decimal == ",":
+            for row in rows:
+                for index in decimal_columns:
+                    if row[index] is not None:
+                        row[index] = DecimalComma(row[index])
         writer.writerows(rows)
         yield buffer.getvalue().encode("utf-8")
 

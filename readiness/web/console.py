@@ -442,7 +442,10 @@ def answers_export():
         try:
             with read_snapshot(db):
                 yield from datasets.csv_chunks(
-                    layout.columns, stored_datasets.assessment_rows(db, layout, latest), dialect
+                    layout.columns,
+                    stored_datasets.assessment_rows(db, layout, latest),
+                    dialect,
+                    decimal_columns=tuple(layout.scores.values()),
                 )
         finally:
             db.conn.close()
