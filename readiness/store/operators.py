@@ -78,7 +78,7 @@ def start_sign_in(db, username, client, window_seconds, allowed):
         ).fetchone()[0]
         if failures >= allowed:
             return False
-        db.execute("delete from sign_in_failures where failed_at < ?", [now - 86400])
+        db.execute("delete from sign_in_failures where failed_at < ?", [now - window_seconds])
         db.execute(
             "insert into sign_in_failures (username, client, failed_at) values (?, ?, ?)", [username, client, now]
         )
