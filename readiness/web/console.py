@@ -247,36 +247,70 @@ def results():
 
 
 def _question_charts(questionnaire, figures, reference_figures, lang):
-    """Return, per question of the released figures, (question, SVG chart, table rows, whether any 2024
-    figure was published for it): the released group's share per option as bars, and the published 2024
-    percentage of the same option as a diamond where one was published."""
+    """Return one chart per question of the released figures, as dicts for the page: ``svg``, the table
+    (``columns``, ``rows``; a published 2024 figure as a list of figures in a row's last cell), and the
+    question's published figures that no single answer of it states (``other_published``).
+
+    A question with options: the released group's share per option as bars, the published 2024 percentage
+    of the same option as a diamond where one was published. A matrix: one 100 % bar per row, split by option.
+    """
     profile = questionnaire.profile_question_ids()
+    legend = (gettext("Released peer figures"), gettext("2024 survey, as published"))
     found = []
     for question in questionnaire.questions():
         if question.free_text or question.id in profile:
             continue
-        bars, markers, rows, any_published = [], [], [], False
-        for key in question.answer_keys():
-            row = question.row(key)
-            shares = figures.shares(key, [option.id for option in question.options])
-            for option in question.options:
-                label = (f"{row.label[lang]}: " if row else "") + option.label[lang]
-                published = reference_figures.get((key if row else question.id, option.id), [])
-                any_published = any_published or bool(published)
+        option_ids = [option.id for option in question.options]
+        labels = [option.label[lang] for option in question.options]
+        drawn = set()
+        if question.rows:
+            rows = []
+            for key in question.answer_keys():
+                shares = figures.shares(key, option_ids)
+                rows.append((question.row(key).label[lang], [shares[option_id] for option_id in option_ids]))
+                drawn |= {(key, option_id) for option_id in option_ids}
+            svg = charts.svg_stacked(f"q-{question.id}", rows, labels)
+            columns = [gettext("Row"), *labels]
+            table = [[label, *(format_percent(share, lang) for share in shares)] for label, shares in rows]
+        else:
+            shares = figures.shares(question.id, option_ids)
+            bars, markers, table = [], [], []
+            for option, label in zip(question.options, labels, strict=True):
+                published = reference_figures.get((question.id, option.id), [])
+                drawn.add((question.id, option.id))
                 share = shares[option.id]
                 bars.append((label, share, True, format_percent(share, lang)))
                 markers.append(_percent_of(published))
-                rows.append((label, format_percent(share, lang), published))
-        legend = (gettext("Released peer figures"), gettext("2024 survey, as published"))
-        svg = charts.svg_bars(
-            f"q-{question.id}",
-            bars,
-            100,
-            markers=markers if any(marker is not None for marker in markers) else None,
-            legend=legend,
-            ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
+                table.append([label, format_percent(share, lang), published])
+            svg = charts.svg_bars(
+                f"q-{question.id}",
+                bars,
+                100,
+                markers=markers if any(marker is not None for marker in markers) else None,
+                legend=legend,
+                ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
+            )
+            columns = [gettext("Answer"), legend[0], "2024"]
+        keys = {question.id, *question.answer_keys()}
+        other = [
+            figure
+            for (key, option_id), published in reference_figures.items()
+            if key in keys and (key, option_id) not in drawn
+            for figure in published
+        ]
+        any_published = bool(other) or any(row[-1] for row in table if isinstance(row[-1], list))
+        if not question.rows and not any_published:
+            columns, table = columns[:2], [row[:2] for row in table]
+        found.append(
+            {
+                "question": question,
+                "svg": svg,
+                "columns": columns,
+                "rows": table,
+                "other_published": other,
+                "any_published": any_published,
+            }
         )
-        found.append((question, svg, rows, any_published))
     return found
 
 

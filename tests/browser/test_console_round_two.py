@@ -40,7 +40,7 @@ WORDS = {
         "with_names": "Organisaatioiden antamin nimin",
         "latest": "Vain viimeisin kierros",
         "codebook": "Koodikirja CSV-tiedostona",
-        "open_data": "Koosteet CSV-tiedostona suomenkieliselle Excelille",
+        "open_data": "Yhteenlasketut luvut CSV-tiedostona suomenkieliselle Excelille",
     },
     "sv": {
         "user": "Användarnamn",
@@ -61,7 +61,7 @@ WORDS = {
         "with_names": "Med de namn organisationerna angav",
         "latest": "Endast den senaste omgången",
         "codebook": "Kodboken som CSV-fil",
-        "open_data": "Sammanställningarna som CSV för finskspråkigt Excel",
+        "open_data": "Sammanräknade siffror som CSV-fil för finskspråkigt Excel",
     },
     "en": {
         "user": "User name",

@@ -202,7 +202,7 @@ def test_results_beside_2024_show_released_figures_with_charts(console, db, ques
     # Six submitted, five released: the sixth waits until enough has changed to release the figures again.
     assert "5 organisations in this group" in page.get_text()
     # One chart per question, the published 2024 figures beside the question they describe.
-    own_use = page.find(id="q-own_use").find_parent("section")
+    own_use = page.find(id="q-own_use").find_parent(class_="console-question")
     assert own_use.find("svg") and own_use.select(".figure-source")
     assert "not published" not in page.get_text()
     narrow = soup(console.get("/en/console/results?org_type=yritys"))
