@@ -163,11 +163,10 @@ def main():
     p50 = {name: statistics.median(values) * 1000 for name, values in timings.items()}
     ratio = p50["dashboard"] / p50["floor"]
     csv_largest = exports[largest]["csv"] if len(exports[largest]["csv"]) > 2 else (float("nan"),) * 6
-    csv_met = all(
-        len(exports[size][fmt]) > 2 and exports[size][fmt][0] <= 8 and exports[size][fmt][4] <= 150
-        for size in args.sizes
-        for fmt in ("csv", "excel-fi-csv")
-    )
+    csv_exports = [exports[size][fmt] for size in args.sizes for fmt in ("csv", "excel-fi-csv")]
+    memory_met = all(len(found) > 2 and found[4] <= 150 for found in csv_exports)
+    cpu_met = memory_met and all(found[5] <= 8 for found in csv_exports)
+    csv_met = memory_met and all(found[0] <= 8 for found in csv_exports)
     met = csv_met and ratio <= 5
     load_average = os.getloadavg()
     lines = [
@@ -210,7 +209,9 @@ def main():
         "",
         "Targets: each CSV export (standard and Finnish Excel) of every size within 8 s with the worker's peak memory "
         f"at most 150 MB, memory flat in the number of assessments; the dashboard within 5× the floor at p50 "
-        f"({ratio:.2f}×): **{'met' if met else 'NOT met'}**. The Excel workbook has no time target: it is written to "
+        f"({ratio:.2f}×): **{'met' if met else 'NOT met'}** (the exports' peak memory: "
+        f"{'met' if memory_met else 'NOT met'}; their wall-clock time: {'met' if csv_met else 'NOT met'}; the "
+        f"worker's CPU time within 8 s: {'met' if cpu_met else 'NOT met'}). The Excel workbook has no time target: it is written to "
         "a temporary file first (xlsxwriter's constant-memory mode, memory flat) and sent from there, at about "
         "100,000 cells a second, so a workbook of much more than 10,000 assessments outlasts gunicorn's 30-second "
         "worker timeout: for large exports use the CSV files.",

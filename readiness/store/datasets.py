@@ -18,10 +18,16 @@ def assessment_rows(db, layout, latest_round_only=False, chunk=CHUNK):
     ``core.datasets.layout``), at most ``chunk`` at a time, in id order; with ``latest_round_only``, only
     each organisation's latest submitted round."""
     width = len(layout.columns)
-    # "question<RS>option" -> (the multiple-choice columns set to 0 once answered, or (), then what to set).
-    answers = {
-        f"{key}\x1e{option}": (layout.unchosen.get(key, ()), *cells) for (key, option), cells in layout.answers.items()
-    }
+    # "question<RS>option" -> where it goes: a single choice sets its code and label columns; a multiple
+    # choice sets its option's column to 1, and first every option's column to 0 (the question was answered).
+    singles, multiples = {}, {}
+    for (key, option), cells in layout.answers.items():
+        pair = f"{key}\x1e{option}"
+        if key in layout.unchosen:
+            multiples[pair] = (layout.unchosen[key], cells[0][0])
+        else:
+            (code_index, code), (label_index, label) = cells
+            singles[pair] = (code_index, code, label_index, label)
     single = layout.single
     free_texts, scores, name = layout.free_texts, layout.scores, layout.name
     type_labels, band_labels = layout.labels.values()
@@ -67,18 +73,23 @@ def assessment_rows(db, layout, latest_round_only=False, chunk=CHUNK):
             if row is None:
                 continue
             for pair in pairs.split("\x1f"):
-                found = answers.get(pair)
-                if found is None:
-                    key, _, option = pair.partition("\x1e")
-                    if key in single:  # an option the questionnaire no longer has: its id, without a label
-                        row[single[key]] = option
+                found = singles.get(pair)
+                if found is not None:
+                    code_index, code, label_index, label = found
+                    row[code_index] = code
+                    row[label_index] = label
                     continue
-                unanswered = found[0]
-                if unanswered and row[unanswered[0]] is None:
-                    for index in unanswered:
-                        row[index] = 0
-                for index, value in found[1:]:
-                    row[index] = value
+                found = multiples.get(pair)
+                if found is not None:
+                    unanswered, index = found
+                    if row[unanswered[0]] is None:
+                        for other in unanswered:
+                            row[other] = 0
+                    row[index] = 1
+                    continue
+                key, _, option = pair.partition("\x1e")
+                if key in single:  # an option the questionnaire no longer has: its id, without a label
+                    row[single[key]] = option
         for assessment_id, key, text in db.execute(
             "select assessment_id, question_id, text from free_texts where assessment_id between ? and ?",
             [first, last],
