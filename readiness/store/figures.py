@@ -21,6 +21,12 @@ ORGANISATIONS = (
     "row_number() over (partition by organisation_id order by counted desc, status = 'submitted' desc, "
     "round desc, id) as rank from assessments) "
 )
+# Organisations (started, submitted) per answer of the region question: one pass over the index on
+# (question, option) joined to each organisation's one assessment.
+REGION_COUNTS = (
+    ORGANISATIONS + "select answers.option_id, count(*), sum(ranked.submitted) from answers join ranked "
+    "on ranked.id = answers.assessment_id where ranked.rank = 1 and answers.question_id = ? group by 1"
+)
 
 
 def participation(db, questionnaire, lang):
@@ -53,11 +59,7 @@ def participation(db, questionnaire, lang):
     organisations, submitted_organisations = db.execute(
         ORGANISATIONS + "select count(*), coalesce(sum(submitted), 0) from ranked where rank = 1"
     ).fetchone()
-    region = db.execute(
-        ORGANISATIONS + "select answers.option_id, count(*), sum(ranked.submitted) from answers join ranked "
-        "on ranked.id = answers.assessment_id where ranked.rank = 1 and answers.question_id = ? group by 1",
-        [questionnaire.profile_question("region").id],
-    ).fetchall()
+    region = db.execute(REGION_COUNTS, [questionnaire.profile_question("region").id]).fetchall()
     unanswered = (
         organisations - sum(row[1] for row in region),
         submitted_organisations - sum(row[2] or 0 for row in region),
