@@ -9,6 +9,7 @@ from readiness.core import peers
 from readiness.core.formatting import format_number
 
 from .aggregates import group_figures
+from .aggregates import peers_published_at
 from .aggregates import published_sizes
 
 # Times are shown as the operators live them: in Finnish time, summer time included.
@@ -142,20 +143,20 @@ def _stopped_before(db, questionnaire):
     return stopped
 
 
-def released_figures(db, questionnaire, model, org_type, size_band, minimum):
+def released_figures(db, org_type, size_band, minimum):
     """Return the released (published) peer figures of one group (``core.peers.ANY`` for any), under the
-    same rules as the peers page, as {"group", "figures", "nearest"}: ``figures`` (core.peers.GroupFigures)
-    is None when the group may not be shown, and ``nearest`` then names the nearest larger group that may.
+    same rules as the peers page, as {"group", "figures", "nearest", "released_at"}: ``figures``
+    (core.peers.GroupFigures) is None when the group may not be shown, and ``nearest`` then names the nearest
+    larger group that may; ``released_at`` is when the figures were released (ISO), or None if never.
 
     The console reads only what has been released, never the live answers, so that no choice of filters can
     show a group smaller than the minimum or isolate an organisation by difference.
     """
     sizes = published_sizes(db)
     group = peers.shown_group(sizes, org_type, size_band, minimum)
+    found = {"group": (org_type, size_band), "figures": None, "nearest": None, "released_at": peers_published_at(db)}
     if group is None:
-        return {
-            "group": (org_type, size_band),
-            "figures": None,
-            "nearest": peers.nearest_shown_group(sizes, org_type, size_band, minimum),
-        }
-    return {"group": (org_type, size_band), "figures": group_figures(db, group, minimum), "nearest": None}
+        found["nearest"] = peers.nearest_shown_group(sizes, org_type, size_band, minimum)
+    else:
+        found["figures"] = group_figures(db, group, minimum)
+    return found

@@ -52,7 +52,6 @@ from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
 from readiness.store import operators
 from readiness.store import reference as stored_reference
-from readiness.store.aggregates import peers_published_at
 from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
@@ -225,7 +224,7 @@ def results():
     db = get_db()
     minimum = peer_minimum()
     released = console_figures.released_figures(
-        db, questionnaire, model, filters["org_type"] or peers.ANY, filters["size_band"] or peers.ANY, minimum
+        db, filters["org_type"] or peers.ANY, filters["size_band"] or peers.ANY, minimum
     )
     reference_figures = _figures_by_option(stored_reference.figures_in_force(db, questionnaire))
     lang = g.lang_code
@@ -242,7 +241,6 @@ def results():
         questions=questions,
         dimensions=dimensions,
         minimum=minimum,
-        published_at=peers_published_at(db),
     )
 
 
