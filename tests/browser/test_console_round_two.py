@@ -157,7 +157,6 @@ def test_participation_and_the_layout_at_1366(console, lang):
     assert int(council.locator("td").first.inner_text()) >= 6
     bands = page.locator("#by-size_band").locator("xpath=following::table[1]")
     expect(bands.locator("th", has_text=words["staff"])).to_be_visible()
-    page.screenshot(path=f"/tmp/console-participation-{lang}.png", full_page=True)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -179,7 +178,6 @@ def test_a_bad_then_a_good_reference_upload(console, lang, tmp_path):
     expect(problems.first).to_contain_text("neljäkymmentä")
     assert "Traceback" not in page.content() and "(" + "'" not in summary.inner_text()
     assert_accessible(page)
-    page.screenshot(path=f"/tmp/console-reference-bad-{lang}.png", full_page=True)
     good = tmp_path / "kt-good.csv"
     good.write_text(GOOD, encoding="utf-8")
     page.set_input_files("#file", str(good))
@@ -208,7 +206,6 @@ def test_filtered_results_show_only_groups_that_may_be_shown(console, lang):
     expect(page.locator("#questions")).to_be_visible()
     assert page.locator(".console-questions .console-question svg").count() >= 10
     assert_accessible(page)
-    page.screenshot(path=f"/tmp/console-results-{lang}.png", full_page=False)
     # The council of 1,000–4,999 staff is alone in its group: no filter shows it.
     page.select_option("#size_band", "1000_4999")
     page.get_by_role("button", name=words["show"], exact=True).click()
