@@ -291,3 +291,65 @@ def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
 
 def _cell(value, lang, missing):
     return missing if value is None else format_number(value, lang)
+
+
+# Shades for the options of a matrix question, light to dark, each with its own pattern, so that neighbouring
+# segments differ in more than colour; the table beside the chart carries the same numbers.
+STACK_FILLS = ("#d9e6f2", "#a9c6e3", "#6f9fcf", "#3f77b3", "#1d4f91", "#0b2f5a", "#6b6b6b", "#b3b3b3")
+STACK_PATTERNS = ("", "dots", "", "lines", "", "cross", "", "dots")
+
+
+def svg_stacked(chart_id, rows, options):
+    """Draw a matrix question as one 100 % bar per row, split by option, as a static SVG.
+
+    ``rows`` is a list of (row label, [share 0–100 per option, in the order of ``options``]); ``options`` are the
+    option labels, drawn as a legend above the bars. Each segment of 8 % or more carries its rounded share.
+    """
+    width, left, right, row_height = 680, 8, 8, 40
+    plot = width - left - right
+    legend_rows = (len(options) + 2) // 3
+    top = 8 + 20 * legend_rows
+    height = top + row_height * len(rows) + 6
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-hidden="true" focusable="false" '
+        'font-family="DejaVu Sans, system-ui, sans-serif" font-size="12"><defs>',
+    ]
+    for index, fill in enumerate(STACK_FILLS):
+        pattern, ink = STACK_PATTERNS[index], "#ffffff" if index >= 3 and index != 7 else "#1a1a1a"
+        mark = {
+            "dots": f'<circle cx="3" cy="3" r="1.2" fill="{ink}"/>',
+            "lines": f'<line x1="0" y1="0" x2="0" y2="6" stroke="{ink}" stroke-width="1.5"/>',
+            "cross": f'<path d="M0 0 L6 6 M6 0 L0 6" stroke="{ink}" stroke-width="1"/>',
+        }.get(pattern, "")
+        parts.append(
+            f'<pattern id="{chart_id}-fill-{index}" patternUnits="userSpaceOnUse" width="6" height="6" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{fill}"/>{mark}</pattern>'
+        )
+    parts.append("</defs>")
+    for index, label in enumerate(options):
+        x, y = left + (index % 3) * (plot / 3), 8 + 20 * (index // 3)
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="14" height="14" fill="url(#{chart_id}-fill-{index % len(STACK_FILLS)})" '
+            f'stroke="#1a1a1a" stroke-width="0.5"/><text x="{x + 20:.1f}" y="{y + 12}">{escape(label)}</text>'
+        )
+    for number, (label, shares) in enumerate(rows):
+        y = top + number * row_height
+        parts.append(f'<text x="{left}" y="{y + 12}" fill="#1a1a1a">{escape(label)}</text>')
+        x = left
+        for index, share in enumerate(shares):
+            segment = plot * share / 100
+            fill_index = index % len(STACK_FILLS)
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 16}" width="{segment:.1f}" height="18" '
+                f'fill="url(#{chart_id}-fill-{fill_index})" stroke="#ffffff" stroke-width="1"/>'
+            )
+            if share >= 8:
+                ink = "#ffffff" if 3 <= fill_index < 7 else "#1a1a1a"
+                parts.append(
+                    f'<text x="{x + segment / 2:.1f}" y="{y + 29}" text-anchor="middle" fill="{ink}" '
+                    f'font-weight="700">{round(share)}</text>'
+                )
+            x += segment
+    parts.append("</svg>")
+    return "".join(parts)

@@ -13,6 +13,10 @@ from functools import cache
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet program that splits a line at another separator than the file's (Excel in Finnish splits at
+# semicolons, elsewhere at commas or tabs) sees a new cell after each of them: one starting like a formula
+# (after any spaces) is neutralised too, with an apostrophe before its first character.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)(?=[=+\-@])")
 FILE_STEM = {"fi": "tekoalyvalmius", "sv": "ai-beredskap", "en": "ai-readiness"}
 
 
@@ -48,10 +52,12 @@ def _row(number, section, question, key, row, option_id, answer, lang):
 
 
 def neutralise(value):
-    """Return a cell value that no spreadsheet will run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Return a cell value that no spreadsheet will run as a formula, at its start or after any separator."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip(" ").startswith(FORMULA_START):
+        value = "'" + value
+    return FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
 
 
 def answers_csv(rows):

@@ -60,12 +60,58 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
 
+# What each problem of a reference file says, by code, in English (the command line's language); the console
+# says the same in the page's language (``web/console.py``, PROBLEM_TEXTS has the same codes).
+PROBLEMS = {
+    "missing": "missing",
+    "unknown_column": "not a column of the reference file",
+    "repeated_column": "appears %(count)s times",
+    "field_count": "%(found)s fields where the header has %(expected)s",
+    "field_too_long": "a field is longer than %(limit)s characters; nothing after it was read",
+    "unreadable": "not readable as CSV (%(reason)s); nothing after it was read",
+    "no_figures": "the file has no figures",
+    "not_one_of": "%(value)s is not one of %(allowed)s",
+    "value_needs_unit": "missing (a value needs a unit)",
+    "value_needs_precision": "missing (a value needs a precision)",
+    "share_bounds": "%(value)s: a share a/b needs 0 < a <= b",
+    "unit_not_share": "%(unit)s does not fit the share %(value)s (use share)",
+    "not_a_number": "%(value)s is not empty, a decimal number with a dot (40 or 40.5) or a share a/b (1/3)",
+    "share_needs_fraction": "share needs a value a/b, not %(value)s",
+    "percent_range": "%(value)s: a percent must be between 0 and 100",
+    "count_whole": "%(value)s: a count must be a whole number",
+    "survey_option": "%(value)s: a figure about the whole survey has no option",
+    "unknown_question": "%(value)s is not a question of the questionnaire",
+    "unknown_option": "%(value)s is not an option of %(question)s",
+    "n_positive": "%(value)s is not a positive whole number (leave it empty when the base is not stated)",
+    "year_range": "%(value)s is not a year between %(first)s and %(last)s",
+    "not_https": "%(value)s does not start with https://",
+    "repeated_id": "%(value)s is already used on row %(first)s",
+}
+
+
+class Problem(str):
+    """One problem of a reference file: reads as its English sentence ("row 3, column unit: missing"), and
+    keeps its row, column (None for a whole row), code (a key of PROBLEMS) and values, so that a page can say
+    it in its own language."""
+
+    row: int
+    column: str | None
+    code: str
+    values: dict
+
+    def __new__(cls, row: int, column: str | None, code: str, **values):
+        where = f"row {row}" + (" (header)" if row == 1 else "") + (f", column {column}" if column else "")
+        problem = super().__new__(cls, f"{where}: {PROBLEMS[code] % values}")
+        problem.row, problem.column, problem.code, problem.values = row, column, code, values
+        return problem
+
+
 # The name the brief and callers use; it shadows Python's built-in ReferenceFileError (a weakref error) only inside
 # modules that import it by name.
 class ReferenceFileError(ValueError):
     """A reference file breaks its rules; ``problems`` lists every one, each naming its row and column."""
 
-    def __init__(self, problems: list[str], source_label: str | None = None):
+    def __init__(self, problems: list[Problem], source_label: str | None = None):
         self.problems = list(problems)
         self.source_label = source_label
         where = f" in {source_label}" if source_label else ""
@@ -123,38 +169,38 @@ def _read_text(text_or_file) -> str:
 
 def _check_value(value: str, unit: str, precision: str, problem) -> None:
     if unit and unit not in UNITS:
-        problem("unit", f"{unit!r} is not one of {', '.join(UNITS)}")
+        problem("unit", "not_one_of", value=repr(unit), allowed=", ".join(UNITS))
     if precision and precision not in PRECISIONS:
-        problem("precision", f"{precision!r} is not one of {', '.join(PRECISIONS)}")
+        problem("precision", "not_one_of", value=repr(precision), allowed=", ".join(PRECISIONS))
     if not value:
         # A row without a number (a finding in words) needs no unit or precision, but may name them.
         return
     if not unit:
-        problem("unit", "missing (a value needs a unit)")
+        problem("unit", "value_needs_unit")
     if not precision:
-        problem("precision", "missing (a value needs a precision)")
+        problem("precision", "value_needs_precision")
     share = SHARE.fullmatch(value)
     if share:
         numerator, denominator = int(share.group(1)), int(share.group(2))
         if not 0 < numerator <= denominator:
-            problem("value", f"{value!r}: a share a/b needs 0 < a <= b")
+            problem("value", "share_bounds", value=repr(value))
         if unit in UNITS and unit != "share":
-            problem("unit", f"{unit!r} does not fit the share {value!r} (use share)")
+            problem("unit", "unit_not_share", unit=repr(unit), value=repr(value))
         return
     if not DECIMAL.fullmatch(value):
-        problem("value", f"{value!r} is not empty, a decimal number with a dot (40 or 40.5) or a share a/b (1/3)")
+        problem("value", "not_a_number", value=repr(value))
         return
     number = float(value)
     if unit == "share":
-        problem("unit", f"share needs a value a/b, not {value!r}")
+        problem("unit", "share_needs_fraction", value=repr(value))
     elif unit == "percent" and number > 100:
-        problem("value", f"{value!r}: a percent must be between 0 and 100")
+        problem("value", "percent_range", value=repr(value))
     elif unit == "count" and not number.is_integer():
-        problem("value", f"{value!r}: a count must be a whole number")
+        problem("value", "count_whole", value=repr(value))
 
 
 def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> None:
-    """Check one row's cells (only the columns the header has), reporting through ``problem(column, what)``."""
+    """Check one row's cells (only the columns the header has), reporting through ``problem(column, code, **values)``."""
 
     def has(column: str) -> bool:
         return column in cells
@@ -167,7 +213,7 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
         option_id = cells.get("option_id", "")
         if question_id == SURVEY:
             if option_id:
-                problem("option_id", f"{option_id!r}: a figure about the whole survey has no option")
+                problem("option_id", "survey_option", value=repr(option_id))
         else:
             question = questionnaire.question(question_id)
             # A matrix row's answer key (org_use.hr) is allowed, so that full per-row tables can be loaded.
@@ -176,66 +222,88 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
                 if question is not None and question.row(question_id) is None:
                     question = None
             if question is None:
-                what = "missing" if not question_id else f"{question_id!r} is not a question of the questionnaire"
-                problem("question_id", what)
+                if question_id:
+                    problem("question_id", "unknown_question", value=repr(question_id))
+                else:
+                    problem("question_id", "missing")
             elif option_id and question.option(option_id) is None and (question.id, option_id) not in DERIVED_OPTIONS:
-                problem("option_id", f"{option_id!r} is not an option of {question.id}")
+                problem("option_id", "unknown_option", value=repr(option_id), question=question.id)
 
     if has("value") or has("unit") or has("precision"):
         _check_value(cells.get("value", ""), cells.get("unit", ""), cells.get("precision", ""), problem)
 
     if has("n") and cells["n"] and not (cells["n"].isascii() and cells["n"].isdigit() and int(cells["n"]) > 0):
-        problem("n", f"{cells['n']!r} is not a positive whole number (leave it empty when the base is not stated)")
+        problem("n", "n_positive", value=repr(cells["n"]))
 
     if has("year"):
         year = cells["year"]
         if not YEAR.fullmatch(year) or not FIRST_YEAR <= int(year) <= LAST_YEAR:
-            problem("year", f"{year!r} is not a year between {FIRST_YEAR} and {LAST_YEAR}")
+            problem("year", "year_range", value=repr(year), first=str(FIRST_YEAR), last=str(LAST_YEAR))
 
     if has("source_url"):
         if not cells["source_url"]:
             problem("source_url", "missing")
         elif not cells["source_url"].startswith("https://"):
-            problem("source_url", f"{cells['source_url']!r} does not start with https://")
+            problem("source_url", "not_https", value=repr(cells["source_url"]))
 
     for column in ("source_name", "quote", "text_fi", "text_sv", "text_en"):
         if has(column) and not cells[column]:
             problem(column, "missing")
 
 
+def _read_rows(text: str, problems: list[Problem]) -> list[list[str]]:
+    """Return the CSV's records; a record the csv module cannot read (a field over its limit, a NUL byte)
+    becomes a problem on that row, and reading stops there."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:
+            row_number = len(rows) + 1
+            if "field larger than field limit" in str(error):
+                problems.append(Problem(row_number, None, "field_too_long", limit=csv.field_size_limit()))
+            else:
+                problems.append(Problem(row_number, None, "unreadable", reason=str(error)))
+            return rows
+        rows.append(row)
+
+
 def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | None = None) -> list[Figure]:
     """Read and check reference figures from CSV; raise ReferenceFileError listing every problem found."""
-    rows = list(csv.reader(io.StringIO(_read_text(text_or_file), newline="")))
-    problems: list[str] = []
+    problems: list[Problem] = []
+    rows = _read_rows(_read_text(text_or_file), problems)
     # Row numbers count the header as row 1, as a spreadsheet shows them.
     header = [cell.strip().lstrip("\ufeff") for cell in rows[0]] if rows else []
     for column in COLUMNS:
         if column not in header:
-            problems.append(f"row 1 (header), column {column}: missing")
+            problems.append(Problem(1, column, "missing"))
     for column in dict.fromkeys(header):
         if column not in COLUMNS:
-            problems.append(f"row 1 (header), column {column or '(empty)'}: not a column of the reference file")
+            problems.append(Problem(1, column or "(empty)", "unknown_column"))
         elif header.count(column) > 1:
-            problems.append(f"row 1 (header), column {column}: appears {header.count(column)} times")
+            problems.append(Problem(1, column, "repeated_column", count=header.count(column)))
 
     figures = []
     first_row_of_id: dict[str, int] = {}
     for row_number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        row_problems = []
+        row_problems: list[Problem] = []
 
-        def problem(column: str, what: str, row_number=row_number, row_problems=row_problems) -> None:
-            row_problems.append(f"row {row_number}, column {column}: {what}")
+        def problem(column: str, code: str, row_number=row_number, row_problems=row_problems, **values) -> None:
+            row_problems.append(Problem(row_number, column, code, **values))
 
         if len(row) != len(header):
-            row_problems.append(f"row {row_number}: {len(row)} fields where the header has {len(header)}")
+            row_problems.append(Problem(row_number, None, "field_count", found=len(row), expected=len(header)))
         cells = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column in COLUMNS}
         _check_row(cells, questionnaire, problem)
         figure_id = cells.get("id", "")
         if figure_id:
             if figure_id in first_row_of_id:
-                problem("id", f"{figure_id!r} is already used on row {first_row_of_id[figure_id]}")
+                problem("id", "repeated_id", value=repr(figure_id), first=str(first_row_of_id[figure_id]))
             else:
                 first_row_of_id[figure_id] = row_number
         problems.extend(row_problems)
@@ -244,10 +312,21 @@ def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | Non
                 Figure(**{**cells, "n": int(cells["n"]) if cells["n"] else None, "year": int(cells["year"])})
             )
     if not figures and not problems:
-        problems.append("row 2: the file has no figures")
+        problems.append(Problem(2, None, "no_figures"))
     if problems:
-        raise ReferenceFileError(problems, source_label)
+        # In the order of the file: a row that could not be read comes after the header's problems.
+        raise ReferenceFileError(sorted(problems, key=lambda problem: problem.row), source_label)
     return figures
+
+
+def to_csv(figures: list[Figure]) -> str:
+    """Return figures as a reference file (UTF-8 text with a byte-order mark): ``parse`` reads it back."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for figure in figures:
+        writer.writerow(["" if getattr(figure, column) is None else getattr(figure, column) for column in COLUMNS])
+    return "\ufeff" + buffer.getvalue()
 
 
 @cache

@@ -1,55 +1,81 @@
 """The figures of the operator's console: participation, and the current round beside 2024, read with
 aggregate queries only."""
 
-from datetime import UTC
-from datetime import date
 from datetime import datetime
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from readiness.core import charts
-from readiness.core import scoring
+from readiness.core import peers
 from readiness.core.formatting import format_number
 
-# Assessments started and submitted per option of one question: one pass over the index on (question, option).
-OPTION_COUNTS = (
-    "select answers.option_id, count(*), sum(assessments.status = 'submitted') from answers join assessments "
-    "on assessments.id = answers.assessment_id where answers.question_id = ? group by 1"
+from .aggregates import group_figures
+from .aggregates import peers_published_at
+from .aggregates import published_sizes
+
+# Times are shown as the operators live them: in Finnish time, summer time included.
+HELSINKI = ZoneInfo("Europe/Helsinki")
+# One assessment stands for each organisation: the one counted for peers if any, else its latest round's
+# submitted one, else its first; ``submitted`` says whether the organisation has submitted any assessment.
+ORGANISATIONS = (
+    "with ranked as (select id, organisation_id, org_type, size_band, "
+    "max(status = 'submitted') over (partition by organisation_id) as submitted, "
+    "row_number() over (partition by organisation_id order by counted desc, status = 'submitted' desc, "
+    "round desc, id) as rank from assessments) "
+)
+# Organisations (started, submitted) per answer of the region question: one pass over the index on
+# (question, option) joined to each organisation's one assessment.
+REGION_COUNTS = (
+    ORGANISATIONS + "select answers.option_id, count(*), sum(ranked.submitted) from answers join ranked "
+    "on ranked.id = answers.assessment_id where ranked.rank = 1 and answers.question_id = ? group by 1"
 )
 
 
 def participation(db, questionnaire, lang):
-    """Return assessments started and submitted per ISO week, type, size band and region, and per section
-    how many saved it and how many unsubmitted assessments stopped just before it."""
+    """Return organisations (each once) started and with a submitted assessment per type, size band and
+    region; assessments started and submitted per ISO week (Helsinki time); and per section how many saved
+    it and how many unsubmitted assessments stopped just before it."""
     weeks = {}
-    for day, started, submitted in db.execute(
-        "select substr(created_at, 1, 10), count(*), sum(status = 'submitted') from assessments group by 1"
-    ):
-        year, week, _ = date.fromisoformat(day).isocalendar()
-        key = f"{year}-W{week:02d}"
-        before = weeks.get(key, (0, 0))
-        weeks[key] = (before[0] + started, before[1] + submitted)
+    for column, slot in (("created_at", 0), ("submitted_at", 1)):
+        # Per UTC hour, so that each hour falls into its week in Helsinki time.
+        for hour, count in db.execute(
+            f"select substr({column}, 1, 13), count(*) from assessments where {column} is not null group by 1"
+        ):
+            local = datetime.fromisoformat(hour + ":00:00+00:00").astimezone(HELSINKI)
+            year, week, _ = local.isocalendar()
+            key = f"{year}-W{week:02d}"
+            counts = weeks.setdefault(key, [0, 0])
+            counts[slot] += count
     week_rows = [(key, *weeks[key]) for key in sorted(weeks)]
     by_column = {
         key: _labelled(
-            db.execute(f"select {key}, count(*), sum(status = 'submitted') from assessments group by 1"),
+            db.execute(
+                ORGANISATIONS + f"select {key}, count(*), sum(submitted) from ranked where rank = 1 group by 1"
+            ).fetchall(),
             questionnaire,
             key,
             lang,
         )
         for key in ("org_type", "size_band")
     }
-    region = db.execute(OPTION_COUNTS, [questionnaire.profile_question("region").id])
+    organisations, submitted_organisations = db.execute(
+        ORGANISATIONS + "select count(*), coalesce(sum(submitted), 0) from ranked where rank = 1"
+    ).fetchone()
+    region = db.execute(REGION_COUNTS, [questionnaire.profile_question("region").id]).fetchall()
+    unanswered = (
+        organisations - sum(row[1] for row in region),
+        submitted_organisations - sum(row[2] or 0 for row in region),
+    )
+    region_rows = region + ([(None, *unanswered)] if unanswered[0] else [])
     started = db.execute("select count(*) from assessments").fetchone()[0]
     saved = dict(db.execute("select section_id, count(*) from saved_sections group by 1").fetchall())
     stopped = _stopped_before(db, questionnaire)
     return {
-        "computed_at": datetime.now(UTC).strftime("%H:%M UTC"),
+        "computed_at": datetime.now(HELSINKI).strftime("%H.%M" if lang == "fi" else "%H:%M"),
         "totals": {
+            "organisations": organisations,
+            "submitted_organisations": submitted_organisations,
             "started": started,
             "submitted": db.execute("select count(*) from assessments where status = 'submitted'").fetchone()[0],
-            "organisations": db.execute(
-                "select count(distinct organisation_id) from assessments where status = 'submitted'"
-            ).fetchone()[0],
         },
         "weeks": week_rows,
         "weeks_svg": charts.svg_bars(
@@ -59,7 +85,7 @@ def participation(db, questionnaire, lang):
         ),
         "org_type": by_column["org_type"],
         "size_band": by_column["size_band"],
-        "region": _labelled(region, questionnaire, "region", lang),
+        "region": _labelled(region_rows, questionnaire, "region", lang),
         "sections": [
             (
                 number,
@@ -74,15 +100,28 @@ def participation(db, questionnaire, lang):
 
 
 def _labelled(rows, questionnaire, key, lang):
-    """Name each value of a profile column in ``lang``; unknown ones (not yet chosen) as "–"."""
+    """Name each value of a profile column in ``lang``: a size band with its kind (population or staff),
+    a value not chosen yet as None (the page names it). In the questionnaire's order, the unnamed last."""
     names = {"org_type": ["org_type"], "size_band": ["population", "staff"], "region": ["region"]}[key]
-    questions = [questionnaire.profile_question(name).id for name in names]
+    questions = [questionnaire.profile_question(name) for name in names]
+    order = {
+        (name, option.id): n
+        for n, (name, option) in enumerate((n, o) for n, q in zip(names, questions, strict=True) for o in q.options)
+    }
     found = []
-    for value, started, submitted in rows:
-        options = (questionnaire.question(q).option(value) for q in questions) if value else ()
-        option = next((found_option for found_option in options if found_option), None)
-        found.append((option.label[lang] if option else "–", started, submitted or 0))
-    return sorted(found, key=lambda row: -row[1])
+    for value, organisations, submitted in rows:
+        kind, option = next(
+            ((name, q.option(value)) for name, q in zip(names, questions, strict=True) if value and q.option(value)),
+            (None, None),
+        )
+        label = option.label[lang] if option else None
+        position = order[(kind, option.id)] if option else len(order)
+        found.append((position, kind if key == "size_band" else None, label, organisations, submitted or 0))
+    named = sorted(row for row in found if row[2] is not None)
+    unnamed = [row for row in found if row[2] is None]  # never chosen: NULL before the profile, "*" after it
+    if unnamed:
+        named.append((len(order), None, None, sum(row[3] for row in unnamed), sum(row[4] for row in unnamed)))
+    return [row[1:] for row in named]
 
 
 def _stopped_before(db, questionnaire):
@@ -104,70 +143,20 @@ def _stopped_before(db, questionnaire):
     return stopped
 
 
-def round_figures(db, questionnaire, model, lang, org_type="", size_band="", since="", until=""):
-    """Return the distribution of every question and dimension among the organisations counted for peers
-    (one per organisation) that match the filters: type, size band, submitted between two dates."""
-    conditions, parameters = ["a.status = 'submitted'", "a.counted = 1"], []
-    for column, value in (("org_type", org_type), ("size_band", size_band)):
-        if value:
-            conditions.append(f"a.{column} = ?")
-            parameters.append(value)
-    if since:
-        conditions.append("a.submitted_at >= ?")
-        parameters.append(since)
-    if until:
-        conditions.append("a.submitted_at < ?")
-        parameters.append((date.fromisoformat(until) + timedelta(days=1)).isoformat())
-    where = " and ".join(conditions)
-    organisations = db.execute(f"select count(*) from assessments a where {where}", parameters).fetchone()[0]
-    counts = {}
-    for key, option, count in db.execute(
-        f"select answers.question_id, answers.option_id, count(*) from answers join assessments a "
-        f"on a.id = answers.assessment_id where {where} group by 1, 2",
-        parameters,
-    ):
-        counts[(key, option)] = count
-    profile = questionnaire.profile_question_ids()
-    questions = []
-    for question in questionnaire.questions():
-        if question.free_text or question.id in profile:
-            continue
-        rows = [
-            (
-                key,
-                question.row(key).label[lang] if question.row(key) else None,
-                option,
-                counts.get((key, option.id), 0),
-                100 * counts.get((key, option.id), 0) / organisations if organisations else 0,
-            )
-            for key in question.answer_keys()
-            for option in question.options
-        ]
-        questions.append((question, rows))
-    dimensions = []
-    for dimension in model.dimensions:
-        values = sorted(
-            value
-            for (value,) in db.execute(
-                f"select s.value from assessment_scores s join assessments a on a.id = s.assessment_id "
-                f"where {where} and s.dimension = ?",
-                [*parameters, dimension.id],
-            )
-        )
-        median = (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2 if values else None
-        bands = [(band, sum(1 for v in values if scoring.band_for(model, v) is band)) for band in model.bands]
-        dimensions.append((dimension, median, bands))
-    return {
-        "organisations": organisations,
-        "questions": questions,
-        "dimensions": dimensions,
-        "dimensions_svg": charts.svg_bars(
-            "console-dimensions",
-            [
-                (d.name[lang], median, False, format_number(median, lang) if median is not None else "–")
-                for d, median, _ in dimensions
-            ],
-            100,
-            ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
-        ),
-    }
+def released_figures(db, org_type, size_band, minimum):
+    """Return the released (published) peer figures of one group (``core.peers.ANY`` for any), under the
+    same rules as the peers page, as {"group", "figures", "nearest", "released_at"}: ``figures``
+    (core.peers.GroupFigures) is None when the group may not be shown, and ``nearest`` then names the nearest
+    larger group that may; ``released_at`` is when the figures were released (ISO), or None if never.
+
+    The console reads only what has been released, never the live answers, so that no choice of filters can
+    show a group smaller than the minimum or isolate an organisation by difference.
+    """
+    sizes = published_sizes(db)
+    group = peers.shown_group(sizes, org_type, size_band, minimum)
+    found = {"group": (org_type, size_band), "figures": None, "nearest": None, "released_at": peers_published_at(db)}
+    if group is None:
+        found["nearest"] = peers.nearest_shown_group(sizes, org_type, size_band, minimum)
+    else:
+        found["figures"] = group_figures(db, group, minimum)
+    return found

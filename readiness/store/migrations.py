@@ -300,6 +300,16 @@ def _add_register_and_verification(db):
     db.execute("create index claims_entry on claims(entry_id, status)")
 
 
+@migrations(name="0012_operator_accounts")
+def _disable_operators_and_throttle_per_client(db):
+    # An operator can be disabled (and enabled again) without deleting the account: ``disabled_at`` is set.
+    # Failed sign-ins count per name and client (the look-up throttle's keyed hash of the address), so that
+    # nobody elsewhere can lock an operator out by failing with her name; rows from before have no client.
+    db["operators"].add_column("disabled_at", str)
+    db.execute("alter table sign_in_failures add column client text not null default ''")
+    db["sign_in_failures"].create_index(["username", "client", "failed_at"])
+
+
 @migrations(name="0013_invite_roles")
 def _add_invite_roles(db):
     # An invite is made for one role (an option of the profile's role question): the link's label in the lead's

@@ -137,6 +137,38 @@ def change_password(username, password):
     click.echo(f"Password of {username} changed; their sessions have ended.")
 
 
+@operators_cli.command("list")
+def list_operators():
+    """List the operator accounts: name, created, and whether disabled."""
+    with service_database() as db:
+        accounts = operators.list_operators(db)
+    if not accounts:
+        click.echo("No operators yet: flask operators create NAME")
+    for account in accounts:
+        state = f"disabled since {account['disabled_at']}" if account["disabled_at"] else "enabled"
+        click.echo(f"{account['username']}\tcreated {account['created_at']}\t{state}")
+
+
+@operators_cli.command("disable")
+@click.argument("username")
+def disable_operator(username):
+    """Disable an operator: she can no longer sign in, and her open sessions end at once."""
+    with service_database() as db:
+        if not operators.set_operator_disabled(db, username, True):
+            raise click.ClickException(f"There is no operator called {username!r}.")
+    click.echo(f"Operator {username} disabled; their sessions have ended.")
+
+
+@operators_cli.command("enable")
+@click.argument("username")
+def enable_operator(username):
+    """Enable a disabled operator again (with the password she had)."""
+    with service_database() as db:
+        if not operators.set_operator_disabled(db, username, False):
+            raise click.ClickException(f"There is no operator called {username!r}.")
+    click.echo(f"Operator {username} enabled.")
+
+
 @backup_cli.command("create")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def create_backup(target):

@@ -23,6 +23,7 @@ from flask import stream_with_context
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed
 from flask_wtf.file import FileField
@@ -38,12 +39,15 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import StopValidation
 
+from readiness.core import charts
 from readiness.core import datasets
 from readiness.core import exports
 from readiness.core import peers
 from readiness.core import reference
 from readiness.core import register
 from readiness.core import scoring
+from readiness.core.formatting import format_number
+from readiness.core.formatting import format_percent
 from readiness.core.questionnaire import load
 from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
@@ -54,6 +58,7 @@ from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
 from .helpers import get_db
+from .helpers import lookup_client
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import no_store
@@ -64,14 +69,13 @@ from .i18n import localized_blueprint
 
 bp = localized_blueprint("console", __name__)
 
-# Failed sign-ins of one account within this window, beyond this many, lock it until the window passes.
+# Failed sign-ins with one name from one client within this window, beyond this many, lock that name for that
+# client until the window passes (other clients, the operator's own among them, are not locked out).
 FAILURE_WINDOW = 15 * 60
 FAILURES_ALLOWED = 5
 # Console figures are recomputed at most this often: operators read trends, not the last second.
 FIGURES_TTL = 60
 UPLOAD_LIMIT = 2 * 1024 * 1024
-# The dates the results filters take: the service did not exist before, and no one plans past this.
-EARLIEST, LATEST = date(2024, 1, 1), date(2100, 12, 31)
 PUBLIC_ENDPOINTS = {"console.sign_in"}
 # Where a sign-in may send the operator on: a console page of this service, nothing else.
 SAFE_NEXT = re.compile(r"/(fi|sv|en)/console/[a-z0-9/_.-]*")
@@ -96,8 +100,8 @@ def _signed_in_operator():
     if operator_id is None:
         return None
     operator = operators.find_operator(get_db(), operator_id=operator_id)
-    # A session from before a sign-out carries an older version: it no longer counts.
-    if operator is None or operator["session_version"] != version:
+    # A session from before a sign-out carries an older version: it no longer counts; nor does a disabled account.
+    if operator is None or operator["session_version"] != version or operator["disabled_at"]:
         session.pop("operator", None)
         session.pop("operator_version", None)
         return None
@@ -133,8 +137,9 @@ def _sign_in_page(form, status):
 
 @bp.route("/console/sign-in", methods=["GET", "POST"])
 def sign_in():
-    """The operators' sign-in: a wrong password or an unknown name get the same message; after
-    FAILURES_ALLOWED failures in FAILURE_WINDOW the account is locked until the window has passed."""
+    """The operators' sign-in: a wrong password, an unknown name or a disabled account get the same message;
+    after FAILURES_ALLOWED failures with one name from one client in FAILURE_WINDOW, that client may not try
+    the name again until the window has passed."""
     form = SignInForm()
     if request.method == "POST":
         wait = lookups_refused()
@@ -146,14 +151,15 @@ def sign_in():
     db = get_db()
     username, password = form.username.data, form.password.data
     # The attempt is counted before the password is checked, so that parallel guesses count too.
-    if not operators.start_sign_in(db, username, FAILURE_WINDOW, FAILURES_ALLOWED):
+    client = lookup_client()
+    if not operators.start_sign_in(db, username, client, FAILURE_WINDOW, FAILURES_ALLOWED):
         form.username.errors.append(gettext("Too many failed attempts. Try again in 15 minutes."))
         return _sign_in_page(form, 429)
     operator = operators.find_operator(db, username=username)
     # An unknown name costs the same hash check as a wrong password: the answer time tells nothing.
     stored = operator["password_hash"] if operator else DUMMY_HASH
-    if check_password_hash(stored, password) and operator:
-        operators.clear_failures(db, username)
+    if check_password_hash(stored, password) and operator and not operator["disabled_at"]:
+        operators.clear_failures(db, username, client)
         # A new session for the signed-in operator: nothing from before it carries over.
         session.clear()
         session["operator"] = operator["id"]
@@ -204,8 +210,9 @@ def dashboard():
 
 @bp.route("/console/results")
 def results():
-    """The current round beside 2024: every question's distribution among the service's submitted
-    assessments (each organisation once), beside the published 2024 figure, and the six dimensions."""
+    """The service's released figures beside 2024: per question a chart of the released peer group's answers
+    with the published 2024 figures, and the six dimensions. Filters choose a released peer group; a group
+    that may not be shown (too small, or it would isolate organisations by difference) shows nothing."""
     questionnaire = load()
     model = scoring.load(questionnaire)
     filters = _result_filters(questionnaire)
@@ -213,23 +220,127 @@ def results():
         return render_error(
             400,
             gettext("Unknown filter"),
-            gettext("Choose the filters from the lists on the page."),
-            (url_for(".results"), gettext("Show every submitted assessment")),
+            gettext("Choose the filters from the lists on the page: a size band together with its organisation type."),
+            (url_for(".results"), gettext("Show every organisation")),
         )
     db = get_db()
-    figures = cached_figures(
-        ("results", current_app.config["DATABASE"], g.lang_code, *filters.values()),
-        lambda: console_figures.round_figures(db, questionnaire, model, g.lang_code, **filters),
+    minimum = peer_minimum()
+    released = console_figures.released_figures(
+        db, filters["org_type"] or peers.ANY, filters["size_band"] or peers.ANY, minimum
     )
+    reference_figures = _figures_by_option(stored_reference.figures_in_force(db, questionnaire))
+    lang = g.lang_code
+    questions = (
+        _question_charts(questionnaire, released["figures"], reference_figures, lang) if released["figures"] else []
+    )
+    dimensions = _dimension_rows(model, released["figures"], lang) if released["figures"] else None
     return render_template(
         "console/results.html",
         questionnaire=questionnaire,
         model=model,
         filters=filters,
-        figures=figures,
-        minimum=peer_minimum(),
-        reference=_figures_by_option(stored_reference.figures_in_force(db, questionnaire)),
+        released=released,
+        questions=questions,
+        dimensions=dimensions,
+        minimum=minimum,
     )
+
+
+def _question_charts(questionnaire, figures, reference_figures, lang):
+    """Return one chart per question of the released figures, as dicts for the page: ``svg``, the table
+    (``columns``, ``rows``; a published 2024 figure as a list of figures in a row's last cell), and the
+    question's published figures that no single answer of it states (``other_published``).
+
+    A question with options: the released group's share per option as bars, the published 2024 percentage
+    of the same option as a diamond where one was published. A matrix: one 100 % bar per row, split by option.
+    """
+    profile = questionnaire.profile_question_ids()
+    legend = (gettext("Released peer figures"), gettext("2024 survey, as published"))
+    found = []
+    for question in questionnaire.questions():
+        if question.free_text or question.id in profile:
+            continue
+        option_ids = [option.id for option in question.options]
+        labels = [option.label[lang] for option in question.options]
+        drawn = set()
+        if question.rows:
+            rows = []
+            for key in question.answer_keys():
+                shares = figures.shares(key, option_ids)
+                rows.append((question.row(key).label[lang], [shares[option_id] for option_id in option_ids]))
+                drawn |= {(key, option_id) for option_id in option_ids}
+            svg = charts.svg_stacked(f"q-{question.id}", rows, labels)
+            columns = [gettext("Row"), *labels]
+            table = [[label, *(format_percent(share, lang) for share in shares)] for label, shares in rows]
+        else:
+            shares = figures.shares(question.id, option_ids)
+            bars, markers, table = [], [], []
+            for option, label in zip(question.options, labels, strict=True):
+                published = reference_figures.get((question.id, option.id), [])
+                drawn.add((question.id, option.id))
+                share = shares[option.id]
+                bars.append((label, share, True, format_percent(share, lang)))
+                markers.append(_percent_of(published))
+                table.append([label, format_percent(share, lang), published])
+            svg = charts.svg_bars(
+                f"q-{question.id}",
+                bars,
+                100,
+                markers=markers if any(marker is not None for marker in markers) else None,
+                legend=legend,
+                ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
+            )
+            columns = [gettext("Answer"), legend[0], "2024"]
+        keys = {question.id, *question.answer_keys()}
+        other = [
+            figure
+            for (key, option_id), published in reference_figures.items()
+            if key in keys and (key, option_id) not in drawn
+            for figure in published
+        ]
+        any_published = bool(other) or any(row[-1] for row in table if isinstance(row[-1], list))
+        if not question.rows and not any_published:
+            columns, table = columns[:2], [row[:2] for row in table]
+        found.append(
+            {
+                "question": question,
+                "svg": svg,
+                "columns": columns,
+                "rows": table,
+                "other_published": other,
+                "any_published": any_published,
+            }
+        )
+    return found
+
+
+def _percent_of(published):
+    """Return the first published figure of an option as a percentage to draw, or None (a count has none)."""
+    for figure in published:
+        if figure.number is not None and figure.unit == "percent":
+            return figure.number
+        if figure.number is not None and figure.unit == "share":
+            return 100 * figure.number
+    return None
+
+
+def _dimension_rows(model, figures, lang):
+    """Return (SVG chart, rows) of the released group's median and band counts per dimension."""
+    rows = []
+    for dimension in model.dimensions:
+        median = figures.median(dimension.id)
+        bands = figures.band_counts(dimension.id, model)
+        rows.append((dimension, median, bands))
+    svg = charts.svg_bars(
+        "console-dimensions",
+        [
+            (d.name[lang], median, False, format_number(median, lang) if median is not None else "–")
+            for d, median, _ in rows
+        ],
+        100,
+        ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
+    )
+    return svg, rows
 
 
 def _figures_by_option(figures):
@@ -240,130 +351,235 @@ def _figures_by_option(figures):
 
 
 def _result_filters(questionnaire):
-    """Return the results page's filters from the query, or None if any is unknown."""
-    allowed = {"org_type", "size_band", "since", "until"}
+    """Return the results page's filters from the query, or None if any is unknown (or a size band comes
+    without its organisation type, a group no one releases)."""
+    allowed = {"org_type", "size_band"}
     if set(request.args) - allowed:
         return None
     org_type = request.args.get("org_type", "")
     size_band = request.args.get("size_band", "")
     choices = peers.filter_choices(questionnaire)
-    bands = {band for type_bands in choices.values() for band in type_bands}
-    if (org_type and (org_type == peers.ANY or org_type not in choices)) or (size_band and size_band not in bands):
+    if org_type and (org_type == peers.ANY or org_type not in choices):
         return None
-    period = {}
-    for name in ("since", "until"):
-        value = request.args.get(name, "")
-        if value:
-            try:
-                day = date.fromisoformat(value)
-            except ValueError:
-                return None
-            if not EARLIEST <= day <= LATEST:
-                return None
-            period[name] = day.isoformat()
-    return {
-        "org_type": org_type,
-        "size_band": size_band,
-        "since": period.get("since", ""),
-        "until": period.get("until", ""),
-    }
+    bands = {band for type_bands in choices.values() for band in type_bands}
+    if size_band and (not org_type or size_band not in bands):
+        return None
+    return {"org_type": org_type, "size_band": size_band}
 
 
 @bp.route("/console/exports")
 def exports_page():
-    """The exports: all answers (CSV, Excel) with the codebook, and the open-data aggregates."""
-    return render_template("console/exports.html")
+    """The exports: all answers (CSV, Finnish-Excel CSV, Excel) with the codebook, and the open-data aggregates."""
+    example = _file_name("answers", "csv", FILE_WORDS[g.lang_code]["without_names"], FILE_WORDS[g.lang_code]["latest"])
+    return render_template("console/exports.html", example_name=example)
 
 
-def _names_wanted():
-    """Whether an export should carry organisation names (?names=1); None if the request has unknown filters."""
-    if set(request.args) - {"names"} or request.args.get("names", "0") not in ("0", "1"):
+# The answers export's formats: (file extension, CSV dialect or None for the Excel workbook).
+EXPORT_FORMATS = {"csv": ("csv", "standard"), "excel-fi-csv": ("csv", "excel-fi"), "xlsx": ("xlsx", None)}
+# What a file name says of its content, in each language.
+FILE_WORDS = {
+    "fi": {
+        "answers": "vastaukset",
+        "with_names": "nimineen",
+        "without_names": "ilman-nimia",
+        "latest": "viimeisin-kierros",
+        "excel-fi": "excel-puolipiste",
+        "codebook": "koodikirja",
+        "open_data": "avoin-data",
+        "reference": "viiteluvut",
+    },
+    "sv": {
+        "answers": "svar",
+        "with_names": "med-namn",
+        "without_names": "utan-namn",
+        "latest": "senaste-omgangen",
+        "excel-fi": "excel-semikolon",
+        "codebook": "kodbok",
+        "open_data": "oppna-data",
+        "reference": "referensvarden",
+    },
+    "en": {
+        "answers": "answers",
+        "with_names": "with-names",
+        "without_names": "without-names",
+        "latest": "latest-round",
+        "excel-fi": "excel-semicolon",
+        "codebook": "codebook",
+        "open_data": "open-data",
+        "reference": "reference-figures",
+    },
+}
+
+
+def _export_choices():
+    """Return the answers export's choices from the query (format, names, latest round only), or None if
+    the request has anything else."""
+    args = request.args
+    if (
+        set(args) - {"format", "names", "latest"}
+        or args.get("format", "csv") not in EXPORT_FORMATS
+        or args.get("names", "0") not in ("0", "1")
+        or args.get("latest", "0") not in ("0", "1")
+    ):
         return None
-    return request.args.get("names") == "1"
+    return args.get("format", "csv"), args.get("names") == "1", args.get("latest") == "1"
 
 
 def _unknown_export_filter():
     return render_error(
         400,
         gettext("Unknown filter"),
-        gettext("The answers export takes one choice only: with or without organisation names."),
+        gettext("Choose the format, the organisation names and the rounds from the choices on the exports page."),
         (url_for(".exports_page"), gettext("Back to the exports")),
     )
 
 
-@bp.route("/console/exports/answers.csv")
-def answers_csv():
-    """Every submitted assessment as one CSV row, streamed from one consistent read."""
-    with_names = _names_wanted()
-    if with_names is None:
+@bp.route("/console/exports/answers")
+def answers_export():
+    """Every submitted assessment as one row (CSV, Finnish-Excel CSV or an Excel workbook with the codebook),
+    read in chunks from one consistent read: memory stays flat however many there are."""
+    choices = _export_choices()
+    if choices is None:
         return _unknown_export_filter()
+    export_format, with_names, latest = choices
+    extension, dialect = EXPORT_FORMATS[export_format]
     questionnaire = load()
     model = scoring.load(questionnaire)
+    lang = g.lang_code
+    layout = datasets.layout(questionnaire, model, with_names, lang)
+    words = [FILE_WORDS[lang]["with_names" if with_names else "without_names"]]
+    words += [FILE_WORDS[lang]["latest"]] if latest else []
+    words += [FILE_WORDS[lang]["excel-fi"]] if dialect == "excel-fi" else []
+    filename = _file_name("answers", extension, *words)
     path = current_app.config["DATABASE"]
+    if dialect is None:
+        db = get_db()
+        # Written row by row to a temporary file, then sent from it: memory stays flat.
+        spool = tempfile.TemporaryFile()
+        with read_snapshot(db):
+            datasets.write_excel(
+                layout.columns,
+                stored_datasets.assessment_rows(db, layout, latest),
+                datasets.codebook(questionnaire, model, lang),
+                spool,
+            )
+        spool.seek(0)
+        return send_file(
+            spool,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True,
+            download_name=filename,
+        )
 
     def generate():
         db = connect(path)
         try:
             with read_snapshot(db):
-                yield from datasets.csv_chunks(stored_datasets.assessment_frames(db, questionnaire, model, with_names))
+                yield from datasets.csv_chunks(
+                    layout.columns,
+                    stored_datasets.assessment_rows(db, layout, latest),
+                    dialect,
+                    decimal_columns=tuple(layout.scores.values()),
+                )
         finally:
             db.conn.close()
 
     response = Response(stream_with_context(generate()), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=_file_name("vastaukset", "csv"))
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
 
 
-@bp.route("/console/exports/answers.xlsx")
-def answers_xlsx():
-    """Every submitted assessment as one Excel row, with the codebook on a second sheet."""
-    with_names = _names_wanted()
-    if with_names is None:
-        return _unknown_export_filter()
-    questionnaire = load()
-    model = scoring.load(questionnaire)
-    db = get_db()
-    # Written row by row to a temporary file, then sent from it: memory stays flat.
-    spool = tempfile.TemporaryFile()
-    with read_snapshot(db):
-        datasets.write_excel(
-            stored_datasets.assessment_frames(db, questionnaire, model, with_names),
-            datasets.codebook(questionnaire, model),
-            spool,
-        )
-    spool.seek(0)
-    return send_file(
-        spool,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=_file_name("vastaukset", "xlsx"),
-    )
+def _dialect():
+    """Return the CSV dialect a small export asks for (?dialect=excel-fi), or None if the request has anything else."""
+    if set(request.args) - {"dialect"} or request.args.get("dialect", "standard") not in datasets.DIALECTS:
+        return None
+    return request.args.get("dialect", "standard")
 
 
 @bp.route("/console/exports/codebook.csv")
 def codebook_csv():
-    """The codebook of the answers export: every column with its question and option and their Finnish texts."""
+    """The codebook of the answers export: every column with its question and option and their texts."""
+    dialect = _dialect()
+    if dialect is None:
+        return _unknown_export_filter()
     questionnaire = load()
-    frame = datasets.codebook(questionnaire, scoring.load(questionnaire))
-    body = datasets.BOM + frame.map(exports.neutralise).to_csv(index=False)
-    return _csv_download(body, "koodikirja")
+    frame = datasets.codebook(questionnaire, scoring.load(questionnaire), g.lang_code)
+    return _csv_download(datasets.frame_csv(frame, dialect), "codebook", dialect)
 
 
 @bp.route("/console/exports/open-data.csv")
 def open_data_csv():
     """The published peer aggregates of every group that may be shown: fit to publish as open data."""
+    dialect = _dialect()
+    if dialect is None:
+        return _unknown_export_filter()
     frame = stored_datasets.open_data(get_db(), load(), peer_minimum())
-    return _csv_download(datasets.BOM + frame.to_csv(index=False), "avoin-data")
+    return _csv_download(datasets.frame_csv(frame, dialect), "open_data", dialect)
 
 
-def _csv_download(body, stem):
-    response = Response(body.encode("utf-8"), mimetype="text/csv")
-    response.headers.set("Content-Disposition", "attachment", filename=_file_name(stem, "csv"))
+def _csv_download(body, what, dialect="standard"):
+    words = [FILE_WORDS[g.lang_code]["excel-fi"]] if dialect == "excel-fi" else []
+    response = Response(body, mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=_file_name(what, "csv", *words))
     return response
 
 
-def _file_name(stem, extension):
-    return f"tekoalyvalmius-{stem}-{date.today().isoformat()}.{extension}"
+def _file_name(what, extension, *words):
+    """Return a download's name in the page's language: the service, what the file holds, the date."""
+    lang = g.lang_code
+    parts = [exports.FILE_STEM[lang], FILE_WORDS[lang][what], *words, date.today().isoformat()]
+    return "-".join(parts) + "." + extension
+
+
+# What each problem of a reference file says (``core.reference.PROBLEMS`` has the same codes, in English).
+PROBLEM_TEXTS = {
+    "missing": _l("missing"),
+    "unknown_column": _l("not a column of the reference file"),
+    "repeated_column": _l("appears %(count)s times"),
+    "field_count": _l("%(found)s fields where the header has %(expected)s"),
+    "field_too_long": _l("a field is longer than %(limit)s characters; nothing after it was read"),
+    "unreadable": _l("not readable as CSV (%(reason)s); nothing after it was read"),
+    "no_figures": _l("the file has no figures"),
+    "not_one_of": _l("%(value)s is not one of %(allowed)s"),
+    "value_needs_unit": _l("missing (a value needs a unit)"),
+    "value_needs_precision": _l("missing (a value needs a precision)"),
+    "share_bounds": _l("%(value)s: a share a/b needs 0 < a <= b"),
+    "unit_not_share": _l("%(unit)s does not fit the share %(value)s (use share)"),
+    "not_a_number": _l("%(value)s is not empty, a decimal number with a dot (40 or 40.5) or a share a/b (1/3)"),
+    "share_needs_fraction": _l("share needs a value a/b, not %(value)s"),
+    "percent_range": _l("%(value)s: a percent must be between 0 and 100"),
+    "count_whole": _l("%(value)s: a count must be a whole number"),
+    "survey_option": _l("%(value)s: a figure about the whole survey has no option"),
+    "unknown_question": _l("%(value)s is not a question of the questionnaire"),
+    "unknown_option": _l("%(value)s is not an option of %(question)s"),
+    "n_positive": _l("%(value)s is not a positive whole number (leave it empty when the base is not stated)"),
+    "year_range": _l("%(value)s is not a year between %(first)s and %(last)s"),
+    "not_https": _l("%(value)s does not start with https://"),
+    "repeated_id": _l("%(value)s is already used on row %(first)s"),
+}
+# A file with thousands of bad rows lists this many problems; the page says how many more there are.
+PROBLEMS_LISTED = 100
+
+
+def problem_text(problem):
+    """Return one problem of a reference file in the page's language: its row, its column and what is wrong."""
+    lang = g.lang_code
+    values = {name: format_number(v, lang) if isinstance(v, int) else v for name, v in problem.values.items()}
+    what = PROBLEM_TEXTS[problem.code] % values
+    if problem.row == 1 and problem.column:
+        return gettext("Row 1 (header), column %(column)s: %(what)s", column=problem.column, what=what)
+    if problem.column:
+        return gettext("Row %(row)s, column %(column)s: %(what)s", row=problem.row, column=problem.column, what=what)
+    return gettext("Row %(row)s: %(what)s", row=problem.row, what=what)
+
+
+def problem_list(error):
+    """Return the lines that tell an operator what is wrong with a refused reference file."""
+    count = len(error.problems)
+    lines = [problem_text(problem) for problem in error.problems[:PROBLEMS_LISTED]]
+    if count > PROBLEMS_LISTED:
+        lines.append(gettext("… and %(num)s more problems.", num=count - PROBLEMS_LISTED))
+    return lines
 
 
 class ReferenceUploadForm(FlaskForm):
@@ -409,11 +625,17 @@ def reference_tables():
     try:
         figures = reference.parse(form.text, load(), source_label=upload.filename)
     except reference.ReferenceFileError as error:
-        form.file.errors.extend(str(error).splitlines())
-        return _reference_page(db, form, status=400)
+        return _reference_page(db, form, status=400, problems=error)
     upload_id = stored_reference.stage_reference_upload(db, g.operator["id"], upload.filename, form.text)
     preview = {"id": upload_id, "filename": upload.filename, "figures": figures}
     return _reference_page(db, ReferenceUploadForm(formdata=None), preview, ApplyReferenceForm(formdata=None))
+
+
+@bp.route("/console/reference/figures.csv")
+def reference_csv():
+    """The reference figures in force as a reference file: what the service shows now, a template to edit."""
+    figures = stored_reference.figures_in_force(get_db(), load())
+    return _csv_download(reference.to_csv(figures).encode("utf-8"), "reference")
 
 
 @bp.post("/console/reference/<int:upload_id>/apply")
@@ -426,9 +648,7 @@ def apply_reference(upload_id):
     try:
         figures = reference.parse(staged["content"], load(), source_label=staged["filename"])
     except reference.ReferenceFileError as error:  # the questionnaire changed since the preview
-        upload_form = ReferenceUploadForm(formdata=None)
-        upload_form.file.errors = str(error).splitlines()
-        return _reference_page(db, upload_form, status=400)
+        return _reference_page(db, ReferenceUploadForm(formdata=None), status=400, problems=error)
     form = ApplyReferenceForm()
     if not form.validate():
         preview = {"id": upload_id, "filename": staged["filename"], "figures": figures}
@@ -440,13 +660,23 @@ def apply_reference(upload_id):
     return redirect(url_for(".reference_tables", loaded=len(figures)))
 
 
-def _reference_page(db, upload_form, preview=None, apply_form=None, status=200):
+def _reference_page(db, upload_form, preview=None, apply_form=None, status=200, problems=None):
+    if problems is not None:
+        count = len(problems.problems)
+        # The summary names the file and the count; the field lists every problem.
+        upload_form.file.errors = [
+            ngettext(
+                "%(num)s problem in %(file)s:", "%(num)s problems in %(file)s:", count, file=problems.source_label
+            ),
+            *problem_list(problems),
+        ]
     page = render_template(
         "console/reference.html",
         loads=stored_reference.reference_loads(db),
         upload_form=upload_form,
         preview=preview,
         apply_form=apply_form,
+        columns=reference.COLUMNS,
     )
     return page, status
 

@@ -250,3 +250,18 @@ def test_bar_labels_stand_above_their_bars_wrapped_for_a_phone():
     row_height = 3 * LABEL_LINE_HEIGHT + BAR_HEIGHT + 12
     assert -layout["yaxis"]["range"][1] * row_height >= 3 * LABEL_LINE_HEIGHT + BAR_HEIGHT / 2
     assert layout["xaxis"]["tickvals"] == [0, 25, 50, 75, 100]
+def test_a_matrix_is_drawn_as_one_full_bar_per_row_split_by_option():
+    import re as regex
+
+    from readiness.core.charts import svg_stacked
+
+    svg = svg_stacked("m", [("HR <hallinto>", [50.0, 25.0, 25.0]), ("Talous", [5.0, 0.0, 95.0])], ["A", "B", "C"])
+    assert "HR &lt;hallinto&gt;" in svg and "<hallinto>" not in svg
+    widths = [float(w) for w in regex.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)" height="18"', svg)]
+    # Two rows of three segments, each row the whole plot width (664 px), each segment its share of it.
+    assert len(widths) == 6
+    assert widths[:3] == pytest.approx([332, 166, 166], abs=0.1)
+    assert sum(widths[3:]) == pytest.approx(664, abs=0.2)
+    # Segments of 8 % or more carry their share; the 5 % one does not.
+    labels = regex.findall(r'font-weight="700">(\d+)</text>', svg)
+    assert labels == ["50", "25", "25", "95"]

@@ -360,3 +360,30 @@ def test_files_bytes_and_a_byte_order_mark_are_read():
 def test_a_quoted_field_may_hold_commas():
     [figure] = parse(to_csv([valid_row(quote="Yli 70 prosenttia … uskoo, että tekoäly parantaa")]), load())
     assert figure.quote == "Yli 70 prosenttia … uskoo, että tekoäly parantaa"
+
+
+def test_a_field_over_the_csv_limit_is_a_problem_on_its_row_not_a_crash():
+    text = to_csv([valid_row(id="t.first"), valid_row(id="t.long", quote="x" * 200_000)])
+    problems = problems_of(text)
+    assert problems == ["row 3: a field is longer than 131072 characters; nothing after it was read"]
+    assert (problems[0].row, problems[0].column, problems[0].code) == (3, None, "field_too_long")
+
+
+def test_each_problem_keeps_its_row_column_and_code_for_the_pages_language():
+    problems = problems_of(to_csv([valid_row(), valid_row(year="1999", unit="litres")]))
+    found = {(p.row, p.column, p.code) for p in problems}
+    assert found == {(3, "id", "repeated_id"), (3, "year", "year_range"), (3, "unit", "not_one_of")}
+
+
+def test_problems_come_in_the_order_of_the_file():
+    text = "id,value\n" + "\n".join(to_csv([valid_row(question_id="nope")]).splitlines()[1:])
+    rows = [p.row for p in problems_of(text)]
+    assert rows == sorted(rows) and rows[0] == 1
+
+
+def test_the_figures_in_force_written_as_a_reference_file_read_back_the_same(figures):
+    from readiness.core.reference import to_csv as figures_csv
+
+    text = figures_csv(list(figures.values()))
+    assert text.startswith("\ufeff" + ",".join(COLUMNS))
+    assert {f.id: f for f in parse(text, load())} == figures

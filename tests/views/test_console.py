@@ -119,6 +119,35 @@ def test_wrong_passwords_get_one_message_and_then_a_lock(client, operator):
     assert client.get("/en/console/").status_code == 302
 
 
+def test_a_stranger_failing_with_her_name_does_not_lock_the_operator_out(app, operator):
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "192.0.2.66"
+    for attempt in range(6):
+        sign_in(stranger, password=f"arvaus-{attempt}", lang="en")
+    assert sign_in(stranger, lang="en").status_code == 429  # the stranger is locked out of the name
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert sign_in(own).status_code == 302  # the operator, from her own machine, is not
+    assert own.get("/fi/console/").status_code == 200
+
+
+def test_operators_are_listed_disabled_and_enabled_from_the_command_line(app, db, runner, operator):
+    listed = runner.invoke(args=["operators", "list"])
+    assert listed.exit_code == 0 and "operaattori" in listed.output and "enabled" in listed.output
+    signed_in = app.test_client()
+    assert sign_in(signed_in).status_code == 302
+    assert runner.invoke(args=["operators", "disable", "operaattori"]).exit_code == 0
+    assert "disabled since" in runner.invoke(args=["operators", "list"]).output
+    # Her open session ends at once, and the right password no longer signs her in.
+    assert signed_in.get("/fi/console/").status_code == 302
+    refused = sign_in(app.test_client(), lang="en")
+    assert refused.status_code == 401 and "user name or password is wrong" in refused.get_data(as_text=True)
+    assert runner.invoke(args=["operators", "enable", "operaattori"]).exit_code == 0
+    assert sign_in(app.test_client()).status_code == 302
+    unknown = runner.invoke(args=["operators", "disable", "nobody"])
+    assert unknown.exit_code != 0 and "no operator called 'nobody'" in unknown.output
+
+
 def test_a_forged_csrf_token_is_refused(client, operator):
     response = client.post(
         "/fi/console/sign-in", data={"csrf_token": "forged", "username": "operaattori", "password": PASSWORD}
@@ -137,7 +166,8 @@ def test_participation(console, db, questionnaire, submitted_many):
     assessments.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
     page = soup(console.get("/en/console/"))
     totals = [dd.get_text() for dd in page.select(".totals dd")]
-    assert totals == ["7", "6", "6"]
+    # Organisations started, with a submitted assessment; assessments started, submitted.
+    assert totals == ["7", "6", "7", "6"]
     sections = page.find(id="sections").find_next("table").tbody.find_all("tr")
     first = [td.get_text() for td in sections[0].find_all("td")]
     assert first[0] == "7"
@@ -145,17 +175,70 @@ def test_participation(console, db, questionnaire, submitted_many):
     assert second[0] == "6" and second[2] == "1"  # the draft stopped before the second section
 
 
-def test_results_beside_2024_need_the_minimum(console, db, questionnaire, submitted_many):
+def table_rows(page, heading_id):
+    table = page.find(id=heading_id).find_next("table")
+    return [[cell.get_text(strip=True) for cell in row.find_all(["th", "td"])] for row in table.tbody.find_all("tr")]
+
+
+def test_participation_counts_organisations_once_with_labelled_bands(console, db, questionnaire, submitted_many):
+    from readiness.store import organisations
+
+    profile = questionnaire.sections[0]
+    keys = [key for q in profile.questions for key in q.answer_keys()]
+    # A second round of one organisation: one more assessment, not one more organisation.
+    organisations.start_round(db, submitted_many[0], "e" * 64, questionnaire.version, profile.id, keys)
+    assessments.create_assessment(db, "d" * 64, questionnaire.version, "profile", [], {}, {})
+    page = soup(console.get("/en/console/"))
+    assert [dd.get_text() for dd in page.select(".totals dd")] == ["7", "6", "8", "6"]
+    assert table_rows(page, "by-org_type") == [["Municipality", "6", "6"], ["Not answered yet", "1", "0"]]
+    bands = table_rows(page, "by-size_band")
+    assert bands[0][0].startswith("Population: ") and bands[-1][0] == "Not answered yet"
+    assert sum(int(row[1]) for row in bands) == 7
+    assert "Finnish time" in page.find(class_="hint").get_text()
+
+
+def test_results_beside_2024_show_released_figures_with_charts(console, db, questionnaire, submitted_many):
     page = soup(console.get("/en/console/results"))
-    assert "6 organisations match" in page.get_text()
-    assert page.find(id="q-own_use").find_next("table").find(string="not published") or page.select(".figure-source")
-    assert page.select(".figure-source")
+    # Six submitted, five released: the sixth waits until enough has changed to release the figures again.
+    assert "5 organisations in this group" in page.get_text()
+    # One chart per question, the published 2024 figures beside the question they describe.
+    own_use = page.find(id="q-own_use").find_parent(class_="console-question")
+    assert own_use.find("svg") and own_use.select(".figure-source")
+    assert "not published" not in page.get_text()
     narrow = soup(console.get("/en/console/results?org_type=yritys"))
-    assert "Fewer than 5 organisations match" in narrow.get_text()
+    assert "may not be shown" in narrow.get_text()
     assert narrow.find(id="questions") is None
 
 
-@pytest.mark.parametrize("query", ["?colour=red", "?org_type=planet", "?since=yesterday", "?size_band=huge"])
+def test_result_filters_cannot_isolate_an_organisation(console, db, questionnaire):
+    """Five small municipalities and one larger: everyone (6) and the type (6) less the five would give the
+    sixth's answers, so only the five may be shown, whatever the filters."""
+    submit_assessment(db, questionnaire, "alone", {"profile": {"org_type": "kunta", "population": "5000_9999"}})
+    for i in range(5):
+        submit_assessment(
+            db, questionnaire, f"small-{i}", {"profile": {"org_type": "kunta", "population": "under_5000"}}
+        )
+    for query in ("", "?org_type=kunta", "?org_type=kunta&size_band=5000_9999"):
+        page = soup(console.get("/en/console/results" + query))
+        assert "may not be shown" in page.get_text(), query
+        assert page.find(id="questions") is None, query
+    shown = soup(console.get("/en/console/results?org_type=kunta&size_band=under_5000"))
+    assert "5 organisations in this group" in shown.get_text()
+    assert shown.find(id="questions")
+
+
+def test_results_read_only_released_figures(console, db, questionnaire, submitted_many):
+    """A submission that the release rule holds back (one new organisation is fewer than the minimum of
+    changes) does not reach the console's figures."""
+    before = soup(console.get("/en/console/results")).get_text()
+    submit_assessment(db, questionnaire, "late", {"profile": {"org_type": "kunta"}})
+    after = soup(console.get("/en/console/results")).get_text()
+    assert "5 organisations in this group" in before and "5 organisations in this group" in after
+
+
+@pytest.mark.parametrize(
+    "query", ["?colour=red", "?org_type=planet", "?since=2026-01-01", "?size_band=huge", "?size_band=under_5000"]
+)
 def test_unknown_filters_are_refused_clearly(console, query):
     response = console.get("/en/console/results" + query)
     assert response.status_code == 400
@@ -163,7 +246,7 @@ def test_unknown_filters_are_refused_clearly(console, query):
 
 
 def test_the_csv_export_round_trips(console, db, questionnaire, submitted_many):
-    response = console.get("/fi/console/exports/answers.csv")
+    response = console.get("/fi/console/exports/answers")
     assert response.status_code == 200
     frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert len(frame) == 6
@@ -184,22 +267,23 @@ def test_the_csv_export_round_trips(console, db, questionnaire, submitted_many):
     hostile = frame[frame["assessment"] == str(submitted_many[-1])].iloc[0]
     assert hostile["future"].startswith("'@")
     named = pd.read_csv(
-        io.BytesIO(console.get("/fi/console/exports/answers.csv?names=1").data), encoding="utf-8-sig", dtype=str
+        io.BytesIO(console.get("/fi/console/exports/answers?names=1").data), encoding="utf-8-sig", dtype=str
     )
     assert named["organisation_name"].tolist()[-1] == "'" + HOSTILE_NAME
     assert named["organisation_name"].tolist()[0] == "Vapaa vastaus: org_name"
 
 
-@pytest.mark.parametrize("query", ["?names=yes", "?org_type=kunta", "?names=1&limit=5"])
+@pytest.mark.parametrize(
+    "query", ["?names=yes", "?org_type=kunta", "?names=1&limit=5", "?format=ods", "?latest=2", "?format=xlsx&x=1"]
+)
 def test_an_export_with_unknown_filters_is_refused(console, query):
-    for name in ("answers.csv", "answers.xlsx"):
-        response = console.get(f"/en/console/exports/{name}{query}")
-        assert response.status_code == 400
-        assert "Unknown filter" in soup(response).h1.get_text()
+    response = console.get(f"/en/console/exports/answers{query}")
+    assert response.status_code == 400
+    assert "Unknown filter" in soup(response).h1.get_text()
 
 
 def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_many):
-    response = console.get("/fi/console/exports/answers.xlsx")
+    response = console.get("/fi/console/exports/answers?format=xlsx")
     assert response.status_code == 200
     workbook = response.data
     response.close()
@@ -210,7 +294,7 @@ def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_man
     row = codebook[codebook["column"] == "attitude"].iloc[0]
     assert row["question_fi"] == questionnaire.question("attitude").text["fi"]
     # Hostile text is a neutralised string in Excel too, never a formula.
-    named = console.get("/fi/console/exports/answers.xlsx?names=1")
+    named = console.get("/fi/console/exports/answers?format=xlsx&names=1")
     sheet = openpyxl.load_workbook(io.BytesIO(named.data))["vastaukset"]
     named.close()
     header = [cell.value for cell in sheet[1]]
@@ -349,3 +433,94 @@ def test_a_reference_file_larger_than_a_form_is_taken(console, db):
     response = upload(console, text)
     assert response.status_code == 200
     assert "800 figures in the file" in soup(response).get_text()
+
+
+def export(console, lang="fi", **query):
+    response = console.get(f"/{lang}/console/exports/answers", query_string=query)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_finnish_excel_csv_has_semicolons_decimal_commas_and_a_bom(console, db, submitted_many):
+    body = export(console, format="excel-fi-csv").data
+    assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").splitlines()[0].startswith('"assessment";')
+    finnish = pd.read_csv(io.BytesIO(body), sep=";", decimal=",", encoding="utf-8-sig")
+    standard = pd.read_csv(io.BytesIO(export(console).data), encoding="utf-8-sig")
+    assert list(finnish.columns) == list(standard.columns) and len(finnish) == 6
+    # The scores are numbers in both, the same numbers as stored.
+    stored = dict(
+        db.execute(
+            "select assessment_id, value from assessment_scores where dimension = 'adoption' and assessment_id = ?",
+            [submitted_many[0]],
+        ).fetchall()
+    )
+    first = finnish[finnish["assessment"] == submitted_many[0]].iloc[0]
+    assert first["score.adoption"] == pytest.approx(stored[submitted_many[0]])
+    assert finnish["score.adoption"].tolist() == pytest.approx(standard["score.adoption"].tolist())
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fi", "Kunta"), ("sv", "Kommun"), ("en", "Municipality")])
+def test_single_choice_answers_carry_their_label_in_the_chosen_language(
+    console, questionnaire, submitted_many, lang, label
+):
+    frame = pd.read_csv(io.BytesIO(export(console, lang).data), encoding="utf-8-sig", dtype=str)
+    assert set(frame["org_type"]) == {"kunta"}
+    assert set(frame["org_type_label"]) == {label}
+    option = questionnaire.question("attitude").option(frame["attitude"].iloc[0])
+    assert frame["attitude_label"].iloc[0] == option.label[lang]
+
+
+def test_latest_round_only_keeps_each_organisations_newest_round(console, db, questionnaire, submitted_many):
+    from readiness.store import organisations
+
+    profile = questionnaire.sections[0]
+    keys = [key for q in profile.questions for key in q.answer_keys()]
+    second = organisations.start_round(db, submitted_many[0], "f" * 64, questionnaire.version, profile.id, keys)
+    for section in questionnaire.sections[1:]:
+        section_keys = [key for q in section.questions for key in q.answer_keys()]
+        assessments.save_section(db, second, section.id, section_keys, {}, {})
+    from tests.conftest import peer_rule
+
+    assessments.submit(db, second, [s.id for s in questionnaire.sections], peer_rule(), 5)
+    every = pd.read_csv(io.BytesIO(export(console).data), encoding="utf-8-sig")
+    latest = pd.read_csv(io.BytesIO(export(console, latest="1").data), encoding="utf-8-sig")
+    assert len(every) == 7 and len(latest) == 6
+    assert submitted_many[0] not in set(latest["assessment"]) and second in set(latest["assessment"])
+    assert latest["organisation"].is_unique
+
+
+def test_each_export_has_a_file_name_that_says_what_it_holds(console, submitted_many):
+    names = set()
+    for query in (
+        {},
+        {"names": "1"},
+        {"latest": "1"},
+        {"format": "excel-fi-csv"},
+        {"format": "xlsx"},
+        {"format": "xlsx", "names": "1"},
+    ):
+        response = export(console, **query)
+        names.add(response.headers["Content-Disposition"])
+        response.close()
+    for path in ("codebook.csv", "open-data.csv", "open-data.csv?dialect=excel-fi"):
+        names.add(console.get(f"/fi/console/exports/{path}").headers["Content-Disposition"])
+    assert len(names) == 9
+    named = export(console, names="1").headers["Content-Disposition"]
+    assert "vastaukset-nimineen" in named
+    assert "vastaukset-ilman-nimia" in export(console).headers["Content-Disposition"]
+    assert "avoin-data" in console.get("/fi/console/exports/open-data.csv").headers["Content-Disposition"]
+    assert "answers-with-names" in export(console, "en", names="1").headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("text", [";=1+1", "ok, =HYPERLINK(1)", "a\t@SUM(1)", "x;  -2+3", "=1+1"])
+def test_a_formula_after_any_separator_is_neutralised_in_both_csvs(console, db, questionnaire, text):
+    submit_assessment(db, questionnaire, "kaava", {"outlook": {"future": text}})
+    for fmt, separator in (("csv", ","), ("excel-fi-csv", ";")):
+        body = export(console, format=fmt).data.decode("utf-8-sig")
+        # The cell is quoted whole, and no formula character follows a separator or starts it unescaped.
+        assert '"' + text.replace("=", "'=").replace("@", "'@").replace("-2", "'-2") in body
+        frame = pd.read_csv(io.StringIO(body), sep=separator, dtype=str)
+        value = frame["future"].iloc[0]
+        for start in [value, *value.replace(";", ",").replace("\t", ",").split(",")]:
+            assert not start.lstrip(" ").startswith(("=", "+", "-", "@")), (fmt, value)
+        assert value.replace("'", "") == text

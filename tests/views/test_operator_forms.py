@@ -207,14 +207,47 @@ def test_an_upload_that_is_not_a_utf8_csv_file(console, db, lang):
     assert db.execute("select count(*) from reference_uploads").fetchone() == (0,)
 
 
-def test_every_problem_of_a_refused_file_is_listed(console, db):
-    response = upload(console, "en", {"file": (io.BytesIO(b"a,b\n1,2\n"), "taulukot.csv")})
+# A file with two unknown columns and none of the right ones: the heading and the first and last problem,
+# in each language (the translations read independently of the code's English).
+REFUSED = {
+    "fi": (
+        "16 virhettä tiedostossa taulukot.csv:",
+        "Rivi 1 (otsikkorivi), sarake id: puuttuu",
+        "Rivi 1 (otsikkorivi), sarake b: ei ole viitetiedoston sarake",
+    ),
+    "sv": (
+        "16 fel i filen taulukot.csv:",
+        "Rad 1 (rubrikrad), kolumn id: saknas",
+        "Rad 1 (rubrikrad), kolumn b: är inte en kolumn i referensfilen",
+    ),
+    "en": (
+        "16 problems in taulukot.csv:",
+        "Row 1 (header), column id: missing",
+        "Row 1 (header), column b: not a column of the reference file",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_problem_of_a_refused_file_is_listed_in_the_pages_language(console, db, lang):
+    response = upload(console, lang, {"file": (io.BytesIO(b"a,b\n1,2\n"), "taulukot.csv")})
     assert response.status_code == 400
     page = soup(response)
-    assert summary(page)[0] == ("16 problems in taulukot.csv:", "#file")
+    heading, first, last = REFUSED[lang]
+    assert summary(page)[0] == (heading, "#file")
     lines = [li.get_text(strip=True) for li in page.find(id="file-error").find_all("li")]
-    assert len(lines) == 17 and "column id: missing" in lines[1]
+    assert len(lines) == 16 and lines[0] == first and lines[-1] == last
     assert db.execute("select count(*) from reference_uploads").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_field_over_the_csv_limit_is_a_listed_problem_not_an_error_page(console, db, lang):
+    text = REFERENCE.splitlines()[0] + "\nx," + "a" * 140_000 + ",,1\n"
+    response = upload(console, lang, {"file": (io.BytesIO(text.encode()), "iso.csv")})
+    assert response.status_code == 400
+    lines = [li.get_text(strip=True) for li in soup(response).find(id="file-error").find_all("li")]
+    assert lines[-1].startswith({"fi": "Rivi 2:", "sv": "Rad 2:", "en": "Row 2:"}[lang])
+    assert "131" in lines[-1]
 
 
 @pytest.mark.parametrize("lang", LANGS)

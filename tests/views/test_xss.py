@@ -82,7 +82,7 @@ def test_a_payload_in_every_free_text_field_stays_text_everywhere(
         },
     )
     export = pd.read_csv(
-        io.BytesIO(operator.get("/fi/console/exports/answers.csv?names=1").data), encoding="utf-8-sig", dtype=str
+        io.BytesIO(operator.get("/fi/console/exports/answers?names=1").data), encoding="utf-8-sig", dtype=str
     )
     for field in ["organisation_name", *[f for f in TEXT_FIELDS if f != "org_name"]]:
         assert export[field].iloc[0] == expected_cell, field
