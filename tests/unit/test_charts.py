@@ -250,6 +250,8 @@ def test_bar_labels_stand_above_their_bars_wrapped_for_a_phone():
     row_height = 3 * LABEL_LINE_HEIGHT + BAR_HEIGHT + 12
     assert -layout["yaxis"]["range"][1] * row_height >= 3 * LABEL_LINE_HEIGHT + BAR_HEIGHT / 2
     assert layout["xaxis"]["tickvals"] == [0, 25, 50, 75, 100]
+
+
 def test_a_matrix_is_drawn_as_one_full_bar_per_row_split_by_option():
     import re as regex
 
