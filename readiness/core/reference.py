@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .questionnaire import ID_PATTERN
 from .questionnaire import LANGUAGES
 from .questionnaire import Questionnaire
 
@@ -34,6 +35,12 @@ COLUMNS = (
     "text_sv",
     "text_en",
 )
+# Columns a file may leave out (older files and operators' tables have none of them): the survey a figure comes
+# from (empty: KT's own survey, 2024 or its 2025 follow-up) and the source as KT's Swedish release names it.
+OPTIONAL_COLUMNS = ("survey", "source_name_sv", "source_url_sv")
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+# The survey of KT's figures; any other value in the survey column names another survey, shown only as context.
+KT_SURVEY = "kt"
 PRECISIONS = ("exact", "approximate", "lower-bound")
 # share: a fraction as the source says it in words ("about one in three" is 1/3), never turned into a decimal.
 UNITS = ("count", "percent", "share")
@@ -41,17 +48,8 @@ DATA_FILE = Path(__file__).parent.parent / "data" / "reference_2024.csv"
 
 # Figures about the survey as a whole (respondents, organisations) rather than about one question.
 SURVEY = "survey"
-# Published measures that no single option of the questionnaire states.
-DERIVED_OPTIONS = frozenset(
-    {
-        # Organisations that use AI at least somewhat: KT's 2025 press release measure (70 % in 2024, 85 % in
-        # 2025); our reading is "somewhat" or "a lot" in some row of the org_use matrix.
-        ("org_use", "at_least_somewhat"),
-        # Believes AI improves the sector's services and raises productivity: asked in KT's 2025 follow-up, not
-        # by this questionnaire; filed under benefits as the nearest question.
-        ("benefits", "productivity_belief"),
-    }
-)
+# A published measure that no option of the questionnaire states (KT's "at least somewhat" of 2024 and 2025) is
+# filed under its question with no option: it is shown as a figure about the question, never on an invented option.
 
 DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 SHARE = re.compile(r"(\d+)/(\d+)")
@@ -92,16 +90,32 @@ class Figure:
     text_fi: str
     text_sv: str
     text_en: str
+    survey: str = ""
+    source_name_sv: str = ""
+    source_url_sv: str = ""
 
     @property
     def number(self) -> float | None:
-        """Return the value as a float (a share a/b divided out), or None when no number was published."""
-        if not self.value:
+        """Return a count or percent as a float, or None: when no number was published, and for a share, which
+        the source says in words ("joka kolmas") and which is never turned into a decimal (0.333…)."""
+        if not self.value or SHARE.fullmatch(self.value):
             return None
-        share = SHARE.fullmatch(self.value)
-        if share:
-            return int(share.group(1)) / int(share.group(2))
         return float(self.value)
+
+    @property
+    def is_context(self) -> bool:
+        """Whether the figure comes from another survey than KT's: context beside an answer, never KT's result."""
+        return bool(self.survey) and self.survey != KT_SURVEY
+
+    def source_name_in(self, lang: str) -> str:
+        """Return the source's name as the page's language has it (KT's Swedish release for sv, where given)."""
+        return self.source_name_sv if lang == "sv" and self.source_name_sv else self.source_name
+
+    def source_url_in(self, lang: str) -> str:
+        """Return the source's address in the page's language, or "" when the source is not online."""
+        if lang == "sv" and self.source_name_sv:
+            return self.source_url_sv
+        return self.source_url
 
     def text(self, lang: str) -> str:
         """Return how the service says this figure in ``lang`` (completing "In 2024, …")."""
@@ -178,7 +192,7 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
             if question is None:
                 what = "missing" if not question_id else f"{question_id!r} is not a question of the questionnaire"
                 problem("question_id", what)
-            elif option_id and question.option(option_id) is None and (question.id, option_id) not in DERIVED_OPTIONS:
+            elif option_id and question.option(option_id) is None:
                 problem("option_id", f"{option_id!r} is not an option of {question.id}")
 
     if has("value") or has("unit") or has("precision"):
@@ -192,11 +206,14 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
         if not YEAR.fullmatch(year) or not FIRST_YEAR <= int(year) <= LAST_YEAR:
             problem("year", f"{year!r} is not a year between {FIRST_YEAR} and {LAST_YEAR}")
 
-    if has("source_url"):
-        if not cells["source_url"]:
-            problem("source_url", "missing")
-        elif not cells["source_url"].startswith("https://"):
-            problem("source_url", f"{cells['source_url']!r} does not start with https://")
+    # An empty address is a source that is not online (KT's results presentation): it is named, never linked.
+    for column in ("source_url", "source_url_sv"):
+        if has(column) and cells[column] and not cells[column].startswith("https://"):
+            problem(column, f"{cells[column]!r} does not start with https://")
+    if has("source_url_sv") and cells["source_url_sv"] and not cells.get("source_name_sv"):
+        problem("source_name_sv", "missing (a Swedish address needs the Swedish name)")
+    if has("survey") and cells["survey"] and not ID_PATTERN.fullmatch(cells["survey"].replace("-", "_")):
+        problem("survey", f"{cells['survey']!r} is not a plain id (letters, digits, - and _)")
 
     for column in ("source_name", "quote", "text_fi", "text_sv", "text_en"):
         if has(column) and not cells[column]:
@@ -213,7 +230,7 @@ def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | Non
         if column not in header:
             problems.append(f"row 1 (header), column {column}: missing")
     for column in dict.fromkeys(header):
-        if column not in COLUMNS:
+        if column not in ALL_COLUMNS:
             problems.append(f"row 1 (header), column {column or '(empty)'}: not a column of the reference file")
         elif header.count(column) > 1:
             problems.append(f"row 1 (header), column {column}: appears {header.count(column)} times")
@@ -230,7 +247,7 @@ def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | Non
 
         if len(row) != len(header):
             row_problems.append(f"row {row_number}: {len(row)} fields where the header has {len(header)}")
-        cells = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column in COLUMNS}
+        cells = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column in ALL_COLUMNS}
         _check_row(cells, questionnaire, problem)
         figure_id = cells.get("id", "")
         if figure_id:

@@ -67,6 +67,15 @@ class Dimension:
     questions: tuple[QuestionWeight, ...]
 
 
+@dataclass(frozen=True)
+class Change:
+    """One version of the model in its changelog: what changed, and when."""
+
+    version: str
+    date: str
+    text: Text
+
+
 @dataclass(frozen=True, eq=False)
 class Model:
     """The whole readiness model."""
@@ -76,6 +85,7 @@ class Model:
     intro: Text
     bands: tuple[Band, ...]
     dimensions: tuple[Dimension, ...]
+    changelog: tuple[Change, ...] = ()
 
     def dimension(self, dimension_id: str) -> Dimension | None:
         """Return the dimension with this id, or None."""
@@ -284,13 +294,33 @@ def parse(data: dict, questionnaire: Questionnaire) -> Model:
     twice = sorted({q for q in scored if scored.count(q) > 1})
     if twice:
         raise ModelError(f"questions {twice} are scored more than once")
+    changelog = _changelog(data.get("changelog"))
+    if changelog[0].version != version:
+        raise ModelError(f"changelog: the newest entry must be this version, {version}, not {changelog[0].version}")
     return Model(
         version=version,
         title=_text(data.get("title"), "title"),
         intro=_text(data.get("intro"), "intro"),
         bands=bands,
         dimensions=dimensions,
+        changelog=changelog,
     )
+
+
+def _changelog(raw) -> tuple[Change, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ModelError("changelog: at least one entry, the current version, is needed")
+    entries = []
+    for i, entry in enumerate(raw):
+        where = f"changelog[{i}]"
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("version"), str)
+            or not isinstance(entry.get("date"), str)
+        ):
+            raise ModelError(f"{where}: a version, a date (YYYY-MM-DD) and a text are needed")
+        entries.append(Change(entry["version"], entry["date"], _text(entry.get("text"), f"{where}.text")))
+    return tuple(entries)
 
 
 @cache

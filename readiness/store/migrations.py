@@ -236,3 +236,13 @@ def _add_failed_lookups(db):
     db["failed_lookups"].create({"client": str, "failed_at": float}, not_null={"client", "failed_at"}, strict=True)
     db["failed_lookups"].create_index(["client", "failed_at"])
     db["failed_lookups"].create_index(["failed_at"])
+
+
+@migrations(name="0009_reference_survey_and_swedish_sources")
+def _add_reference_provenance(db):
+    # Reference figures name the survey they come from (empty: KT's own; any other id: another survey, shown only
+    # as context) and the source as KT's Swedish release names it. Older rows read as KT's, without Swedish names.
+    # Answers stored in an option the questionnaire has since retired (own use "occasionally", not a category of
+    # the 2024 survey) are left exactly as stored: pages show them as not comparable, never as another option.
+    for column in ("survey", "source_name_sv", "source_url_sv"):
+        db["reference_figures"].add_column(column, str)

@@ -79,7 +79,14 @@ def figure_json(figure):
         "precision": figure.precision or None,
         "n": figure.n,
         "year": figure.year,
-        "source": {"url": figure.source_url, "name": figure.source_name, "quote": figure.quote},
+        "survey": figure.survey or None,
+        "source": {
+            "url": figure.source_url or None,
+            "name": figure.source_name,
+            "quote": figure.quote,
+            "name_sv": figure.source_name_sv or None,
+            "url_sv": figure.source_url_sv or None,
+        },
         "text": {"fi": figure.text_fi, "sv": figure.text_sv, "en": figure.text_en},
     }
 

@@ -18,7 +18,7 @@ DIMENSIONS = {
     "own_use": {"own_use"},
     "attitude": {"attitude"},
     "support": {"support"},
-    "governance": {"guidelines", "risks"},
+    "governance": {"guidelines", "risk_management"},
     "outlook": {"change", "benefits"},
 }
 
@@ -41,14 +41,15 @@ def scores(model, questionnaire, choices):
 
 
 def test_the_packaged_model_loads_against_the_real_questionnaire(model, questionnaire):
-    assert model.version == "readiness-model.1"
+    assert model.version == "readiness-model.2"
+    assert [c.version for c in model.changelog] == ["readiness-model.2", "readiness-model.1"]
     assert load(questionnaire) is model
     assert {d.id: {q.question for q in d.questions} for d in model.dimensions} == DIMENSIONS
 
 
 def test_competence_and_challenges_are_not_scored(model):
     scored = {q.question for d in model.dimensions for q in d.questions}
-    assert not {"competence_top", "competence_needs", "challenges"} & scored
+    assert not {"competence_top", "competence_needs", "challenges", "risks"} & scored
     description = model.dimension("own_use").description
     assert "not scored" in description.en
 
@@ -163,13 +164,33 @@ def test_support_counts_up_to_its_cap(model, questionnaire, chosen, expected):
     assert scores(model, questionnaire, {"support": chosen})["support"].value == expected
 
 
-def test_governance_weighs_guidelines_twice_and_rounds_to_one_decimal(model, questionnaire):
-    choices = {"guidelines": ["in_preparation"], "risks": ["security", "privacy"]}
-    guidelines = 50  # weight 2
-    risks = 100 * 2 / 3  # 66.67, weight 1
-    assert scores(model, questionnaire, choices)["governance"].value == round((2 * guidelines + risks) / 3, 1) == 55.6
-    choices = {"guidelines": ["no"], "risks": ["ethics"]}
-    assert scores(model, questionnaire, choices)["governance"].value == round((2 * 0 + 100 / 3) / 3, 1) == 11.1
+def test_governance_scores_guidelines_and_risk_management_equally(model, questionnaire):
+    # model.toml: guidelines yes 100, in_preparation 50, no 0; risk_management assessed_managed 100, assessed 50,
+    # not_assessed 0; both weight 1.
+    choices = {"guidelines": ["in_preparation"], "risk_management": ["assessed_managed"]}
+    assert scores(model, questionnaire, choices)["governance"].value == (50 + 100) / 2 == 75.0
+    choices = {"guidelines": ["no"], "risk_management": ["assessed"]}
+    assert scores(model, questionnaire, choices)["governance"].value == (0 + 50) / 2 == 25.0
+
+
+def test_naming_more_risks_never_changes_a_score(model, questionnaire):
+    base = {"guidelines": ["yes"], "risk_management": ["not_assessed"]}
+    expected = scores(model, questionnaire, base)["governance"].value
+    assert expected == 50.0
+    for risks in (["no_risks"], ["security"], ["security", "privacy", "ethics", "correctness", "bias"], ["dont_know"]):
+        for result in score(model, questionnaire, {**base, "risks": risks}):
+            assert result.value == scores(model, questionnaire, base)[result.dimension.id].value, risks
+
+
+def test_the_retired_own_use_option_keeps_its_old_score(model, questionnaire):
+    # Answers stored before kt2024.2 in "occasionally" score 60 as before; don't know is left out.
+    assert scores(model, questionnaire, {"own_use": ["occasionally"]})["own_use"].value == 60.0
+    assert scores(model, questionnaire, {"own_use": ["dont_know"]})["own_use"].value is None
+
+
+def test_the_model_says_it_is_the_services_not_kts(model):
+    assert "not KT's" in model.intro.en and "ei KT:n" in model.intro.fi and "inte KT:s" in model.intro.sv
+    assert model.dimension("own_use").name.en == "The respondent's own use"
 
 
 def test_a_dont_know_leaves_the_question_out_of_its_dimension(model, questionnaire):
@@ -181,8 +202,8 @@ def test_a_dont_know_leaves_the_question_out_of_its_dimension(model, questionnai
 
 def test_dont_know_everywhere_gives_no_score_and_no_band(model, questionnaire):
     choices = dont_know_everywhere(questionnaire)
-    # own_use and support have no don't-know option: left unanswered, they must not score either.
-    assert "own_use" not in choices and "support" not in choices
+    # support has no don't-know option: left unanswered, it must not score either.
+    assert "support" not in choices
     for result in score(model, questionnaire, choices):
         assert result.value is None, result.dimension.id
         assert result.band is None
@@ -209,6 +230,7 @@ def minimal():
         "version": "test.1",
         "title": dict(TEXT),
         "intro": dict(TEXT),
+        "changelog": [{"version": "test.1", "date": "2026-12-01", "text": dict(TEXT)}],
         "bands": [
             {"id": "starting", "min": 0, "max": 25, "name": dict(TEXT)},
             {"id": "experimenting", "min": 25, "max": 50, "name": dict(TEXT)},
@@ -271,6 +293,16 @@ def scale(data):
 
 def count(data):
     return data["dimensions"][1]["questions"][0]
+
+
+def test_the_changelog_must_start_with_this_version(questionnaire):
+    data = minimal()
+    data["changelog"][0]["version"] = "test.0"
+    with pytest.raises(ModelError, match="newest entry must be this version"):
+        parse(data, questionnaire)
+    data["changelog"] = []
+    with pytest.raises(ModelError, match="changelog"):
+        parse(data, questionnaire)
 
 
 def test_the_minimal_model_is_valid(questionnaire):
