@@ -49,6 +49,9 @@ def sources():
 def source_link(source_id):
     """Return a link to a named source of the 2024 findings, in the page's language."""
     name, url = sources()[source_id]
+    if not url:
+        # A source that is not online is named, never linked.
+        return Markup('<span class="figure-source">({}: {})</span>').format(gettext("source"), name[page_language()])
     return Markup('<span class="figure-source">({}: <a href="{}">{}</a>)</span>').format(
         gettext("source"), url, name[page_language()]
     )

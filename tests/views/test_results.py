@@ -53,8 +53,49 @@ def test_every_published_figure_appears_with_its_words_and_source(submitted, que
         text = " ".join(page.get_text(" ").split())
         for figure in published_figures(questionnaire):
             assert figure.text(lang) in text, (lang, figure.id)
-            link = page.find("a", string=figure.source_name, href=figure.source_url)
-            assert link is not None, (lang, figure.id)
+            name, url = figure.source_name_in(lang), figure.source_url_in(lang)
+            if url:
+                assert page.find("a", string=name, href=url) is not None, (lang, figure.id)
+            else:
+                # Not online (KT's results presentation): named, never linked.
+                assert name in text and page.find("a", string=name) is None, (lang, figure.id)
+
+
+def test_swedish_pages_cite_kts_swedish_release_and_the_deck_in_swedish(submitted):
+    page = soup(submitted.get("/sv/results"))
+    text = page.get_text(" ")
+    swedish_release = "https://www.kt.fi/sv/nyheter-och-pressmeddelanden/2024/kommunerna-och-valfardsomradena-anvander-redan-AI-for-flera-andamal"
+    assert page.find("a", string="KT, pressmeddelande 2024", href=swedish_release) is not None
+    assert page.find("a", string="KT, tiedote 2024") is None
+    assert "KT:s resultatpresentation 2024 (inte på webben)" in text
+    assert "https://www.kt.fi/" not in [a.get("href") for a in page.find_all("a")]
+
+
+def test_other_surveys_are_context_apart_from_kts_figures(submitted, questionnaire):
+    page = soup(submitted.get("/fi/results"))
+    guidelines = page.find(id="result-guidelines").find_parent("section")
+    context = guidelines.select_one(".context-figures")
+    assert "eivät KT:n kyselystä" in context.get_text()
+    assert "Kuntaliiton kuntaviestintäkysely 2023, 182 kuntaa" in context.get_text()
+    # Never in a 2024 column, never as KT's result.
+    for table in page.find_all("table"):
+        assert "Kuntaliito" not in table.get_text() and "Työolobarometri" not in table.get_text()
+    # The communications row's context sits with its question.
+    org_use = page.find(id="result-org_use").find_parent("section")
+    assert "35 % kunnista käytti tekoälyä viestinnässä" in org_use.select_one(".context-figures").get_text()
+
+
+def test_each_question_says_where_it_comes_from_and_the_model_its_version(submitted, questionnaire):
+    from readiness.core import scoring
+
+    model = scoring.load(questionnaire)
+    page = soup(submitted.get("/fi/results"))
+    for question_id in ("org_use", "benefits", "guidelines"):
+        section = page.find(id=f"result-{question_id}").find_parent("section")
+        line = section.select_one(".origin-note").get_text(strip=True)
+        assert line == questionnaire.provenance(questionnaire.question(question_id), "fi")
+    lead = " ".join(page.find("h1").find_next("p").find_next("p").get_text(" ").split())
+    assert f"versiolla {model.version}" in lead and "tämän palvelun oma, ei KT:n" in lead
 
 
 def test_approximate_figures_read_as_approximate(submitted):
@@ -70,8 +111,8 @@ def test_approximate_figures_read_as_approximate(submitted):
         cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"].startswith("noin joka neljännellä")
         or "neljä" in cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"]
     )
-    # Occasional use has no published figure: a dash, never a number.
-    assert cells["Satunnaisesti"] == "–"
+    # "Satunnaisesti" is no longer offered: the 2024 survey did not have it.
+    assert "Satunnaisesti" not in cells
     # The precision is also said in words of its own, from the reference data.
     assert "likiarvo, n = 158" in cells["Säännöllisesti"].replace("\xa0", " ")
 
@@ -92,7 +133,9 @@ def test_questions_without_a_published_figure_say_so(submitted):
     page = soup(submitted.get("/fi/results"))
     for question_id in ("attitude", "support", "competence_top", "risks", "guidelines"):
         section = page.find(id=f"result-{question_id}").find_parent("section")
-        assert section.select_one(".not-published").get_text(strip=True) == "2024 tulosta ei julkaistu.", question_id
+        assert section.select_one(".not-published").get_text(strip=True) == "Vuoden 2024 tulosta ei julkaistu.", (
+            question_id
+        )
         assert "vuoden 2024 kysely" not in section.thead.get_text().lower()
     own_use = page.find(id="result-own_use").find_parent("section")
     assert own_use.select_one("p.not-published") is None
@@ -360,7 +403,7 @@ def test_a_replaced_reference_stays_replaced_when_extended(runner, submitted, tm
         ([operator_row()], reference.COLUMNS[:-1], "text_en"),
         ([operator_row(value="lots")], reference.COLUMNS, "value"),
         ([operator_row(option_id="sometimes")], reference.COLUMNS, "option_id"),
-        ([operator_row(source_url="")], reference.COLUMNS, "source_url"),
+        ([operator_row(source_url="http://example.org")], reference.COLUMNS, "source_url"),
     ],
 )
 def test_a_rejected_reference_file_changes_nothing(runner, app, db, tmp_path, rows, header, problem):
