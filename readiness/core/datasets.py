@@ -58,7 +58,10 @@ def _code(column, question_id="", option_id="", question_fi="", option_fi=""):
 
 def _answer_code(column, row, option, note, question):
     text = question.text["fi"] + (f": {row.label['fi']}" if row else "")
-    return _code(column, question.id, option.id if option else "", text, option.label["fi"] if option else note)
+    if option is None:
+        return _code(column, question.id, "", text, note)
+    label = option.label["fi"] + (f" ({note})" if note else "")
+    return _code(column, question.id, option.id, text, label)
 
 
 def csv_chunks(frames):
