@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from readiness.core import charts
 from readiness.core import exports
+from readiness.core import legal
 from readiness.core import recommendations
 from readiness.core import results as results_module
 from readiness.core import scoring
@@ -131,6 +132,7 @@ def context(db, assessment, lang):
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,
         "uses_ai": recommendations.uses_ai(catalogue, choices),
+        "legal_notes": legal.applicable(legal.load(questionnaire), choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
         "peers_published_at": aggregates.peers_published_at(db),
         **round_change(db, questionnaire, model, assessment, lang),

@@ -463,3 +463,16 @@ def test_the_page_says_when_the_peer_figures_were_updated(submitted, db, questio
     text = soup(submitted.get("/en/results")).find(id="peers").find_parent().get_text(" ", strip=True)
     today = datetime.now(ZoneInfo("Europe/Helsinki")).date()  # dates are shown in Finnish time
     assert f"last updated on {today.day}.{today.month}.{today.year}" in text
+
+
+def test_legal_notes_follow_the_answers_with_their_check_date_and_sources(submitted):
+    # The answers put AI "in use" in every HR function, recruitment and performance management included.
+    page = soup(submitted.get("/fi/results"))
+    legal = page.find(id="legal").find_next_siblings("section")
+    titles = [section.h3.get_text(strip=True) for section in legal]
+    assert "Rekrytointi ja suorituksen arviointi: suuririskistä tekoälyä" in titles
+    hr = next(section for section in legal if section.h3.get_text(strip=True).startswith("Rekrytointi"))
+    assert "Tarkistettu 1.12.2026." in hr.get_text(" ")
+    assert hr.find("a", href="https://www.finlex.fi/fi/laki/ajantasa/2004/20040759") is not None
+    # Communications is "not at all" in these answers: no Article 50(4) note.
+    assert not any("50 artiklan 4 kohta" in title for title in titles)
