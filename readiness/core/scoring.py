@@ -23,7 +23,7 @@ HIGHEST = 100
 # Which rule fits which question type: points per option need one answer per key, counting needs several.
 RULES = {"scale": ("single", "matrix"), "count": ("multiple",)}
 QUESTION_KEYS = {
-    "scale": {"question", "weight", "rule", "points", "excluded"},
+    "scale": {"question", "weight", "rule", "points", "excluded", "excluded_rows"},
     "count": {"question", "weight", "rule", "counted", "zero", "excluded", "cap"},
 }
 
@@ -54,6 +54,8 @@ class QuestionWeight:
     counted: frozenset[str] = frozenset()
     zero: frozenset[str] = frozenset()
     cap: int | None = None
+    # Matrix rows never scored by this rule (high-risk uses, which score only through their safeguards).
+    excluded_rows: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,7 +226,22 @@ def _question_weight(raw, questionnaire: Questionnaire, where: str) -> QuestionW
                 raise ModelError(f"{where}.points.{option_id}: {value} is outside {LOWEST}–{HIGHEST}")
             points[option_id] = value
         _check_coverage(question, {"points": frozenset(points), "excluded": excluded}, where)
-        return QuestionWeight(question=question.id, weight=weight, rule=rule, points=points, excluded=excluded)
+        excluded_rows = raw.get("excluded_rows", [])
+        row_ids = {r.id for r in question.rows}
+        if (
+            not isinstance(excluded_rows, list)
+            or not set(excluded_rows) <= row_ids
+            or len(excluded_rows) >= len(row_ids or [0])
+        ):
+            raise ModelError(f"{where}.excluded_rows: expected some (not all) rows of matrix question {question.id}")
+        return QuestionWeight(
+            question=question.id,
+            weight=weight,
+            rule=rule,
+            points=points,
+            excluded=excluded,
+            excluded_rows=frozenset(excluded_rows),
+        )
     counted = _option_ids(raw.get("counted", []), question, "counted", where)
     zero = _option_ids(raw.get("zero", []), question, "zero", where)
     if not counted:
@@ -354,6 +371,8 @@ def _single(options: list[str], key: str) -> str:
 def _scale_score(rule: QuestionWeight, question: Question, answers: list[tuple[str, list[str]]]) -> float | None:
     scores = []
     for key, options in answers:
+        if key.partition(".")[2] in rule.excluded_rows:
+            continue
         option_id = _single(options, key)
         if option_id in rule.excluded:
             continue

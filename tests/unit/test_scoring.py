@@ -17,8 +17,8 @@ DIMENSIONS = {
     "adoption": {"org_use", "hr_use"},
     "own_use": {"own_use"},
     "attitude": {"attitude"},
-    "support": {"support"},
-    "governance": {"guidelines", "risk_management"},
+    "support": {"support", "training_coverage"},
+    "governance": {"guidelines", "risk_management", "hr_safeguards", "ai_practices"},
     "outlook": {"change", "benefits"},
 }
 
@@ -66,12 +66,13 @@ def test_every_text_is_in_three_languages_and_every_band_has_a_meaning(model):
         assert len({text.fi, text.sv, text.en}) == 3, text
 
 
-def test_bands_are_the_four_of_the_product(model):
+def test_bands_are_the_four_of_the_product_and_a_leading_band_with_room_above(model):
     assert [(b.id, b.name.fi, b.min, b.max) for b in model.bands] == [
         ("starting", "Alkuvaihe", 0, 25),
         ("experimenting", "Kokeiluvaihe", 25, 50),
         ("adopting", "Käyttöönottovaihe", 50, 75),
-        ("established", "Vakiintunut", 75, 100),
+        ("established", "Vakiintunut", 75, 90),
+        ("leading", "Edelläkävijä", 90, 100),
     ]
 
 
@@ -85,7 +86,9 @@ def test_bands_are_the_four_of_the_product(model):
         (50, "adopting"),
         (74.99, "adopting"),
         (75, "established"),
-        (100, "established"),
+        (89.99, "established"),
+        (90, "leading"),
+        (100, "leading"),
     ],
 )
 def test_band_boundaries(model, value, band):
@@ -106,7 +109,7 @@ def test_no_score_has_no_band_and_a_score_outside_the_scale_is_an_error(model):
 def test_own_use_regularly_scores_its_points(model, questionnaire):
     result = scores(model, questionnaire, {"own_use": ["regularly"]})["own_use"]
     assert result.value == 100.0
-    assert result.band.id == "established"
+    assert result.band.id == "leading"
     assert scores(model, questionnaire, {"own_use": ["occasionally"]})["own_use"].value == 60.0
 
 
@@ -136,14 +139,48 @@ def test_adoption_is_the_weighted_mean_of_both_questions(model, questionnaire):
     choices = {
         "org_use.hr": ["a_lot"],  # 100
         "org_use.ict": ["a_little"],  # 25
-        "hr_use.performance": ["in_use"],  # 100
+        "hr_use.performance": ["in_use"],  # high-risk: never scored here
         "hr_use.wellbeing": ["future"],  # 20
         "hr_use.competence": ["neither"],  # 0
-        "hr_use.recruitment": ["dont_know"],  # left out
+        "hr_use.recruitment": ["in_use"],  # high-risk: never scored here
     }
     org_use = (100 + 25) / 2  # 62.5, weight 2
-    hr_use = (100 + 20 + 0) / 3  # 40, weight 1
-    assert scores(model, questionnaire, choices)["adoption"].value == (2 * org_use + 1 * hr_use) / 3 == 55.0
+    hr_use = (20 + 0) / 2  # 10, weight 1
+    assert scores(model, questionnaire, choices)["adoption"].value == (2 * org_use + 1 * hr_use) / 3 == 45.0
+
+
+def test_high_risk_hr_uses_score_only_through_their_safeguards(model, questionnaire):
+    # model.toml: hr_use's recruitment and performance rows are excluded; hr_safeguards counts 5 safeguards, cap 5.
+    in_use = {"hr_use.recruitment": ["in_use"], "hr_use.performance": ["in_use"]}
+    assert scores(model, questionnaire, in_use)["adoption"].value is None
+    base = {"guidelines": ["yes"], "risk_management": ["assessed_managed"], "ai_practices": ["none"]}
+    none = scores(model, questionnaire, {**base, "hr_safeguards": ["none"]})["governance"].value
+    two = scores(model, questionnaire, {**base, "hr_safeguards": ["fria", "human_oversight"]})["governance"].value
+    assert none == round((100 + 100 + 0 + 0) / 4, 1) == 50.0
+    assert two == round((100 + 100 + 40 + 0) / 4, 1) == 60.0
+    no_such_use = scores(model, questionnaire, {**base, "hr_safeguards": ["no_such_use"]})["governance"].value
+    assert no_such_use == round((100 + 100 + 0) / 3, 1) == 66.7
+
+
+@pytest.mark.parametrize(
+    "practices, training, governance_band, support_band",
+    [
+        (["none"], "some", "established", "established"),  # all the basics: 75 and 80
+        (["register", "evaluation"], "most", "leading", "leading"),  # (300 + 66.7) / 4 = 91.7; (100 + 100) / 2
+        (["register"], "most", "established", "leading"),  # (300 + 33.3) / 4 = 83.3
+    ],
+)
+def test_the_leading_band_is_earned_not_given(model, questionnaire, practices, training, governance_band, support_band):
+    choices = {
+        "guidelines": ["yes"],
+        "risk_management": ["assessed_managed"],
+        "hr_safeguards": ["fria", "human_oversight", "staff_informed", "logs", "registered"],
+        "ai_practices": practices,
+        "support": ["licences", "training", "guidelines", "resources"],
+        "training_coverage": [training],
+    }
+    result = scores(model, questionnaire, choices)
+    assert (result["governance"].band.id, result["support"].band.id) == (governance_band, support_band)
 
 
 def test_support_none_is_zero_not_missing(model, questionnaire):
@@ -403,4 +440,11 @@ def test_the_loader_rejects(questionnaire, change, message):
     data = minimal()
     change(data)
     with pytest.raises(ModelError, match=message):
+        parse(data, questionnaire)
+
+
+def test_excluded_rows_must_be_some_rows_of_a_matrix(questionnaire):
+    data = minimal()
+    data["dimensions"][0]["questions"][0]["excluded_rows"] = ["recruitment"]  # attitude is no matrix
+    with pytest.raises(ModelError, match="excluded_rows"):
         parse(data, questionnaire)

@@ -476,3 +476,26 @@ def test_legal_notes_follow_the_answers_with_their_check_date_and_sources(submit
     assert hr.find("a", href="https://www.finlex.fi/fi/laki/ajantasa/2004/20040759") is not None
     # Communications is "not at all" in these answers: no Article 50(4) note.
     assert not any("50 artiklan 4 kohta" in title for title in titles)
+
+
+@pytest.mark.parametrize(
+    "lang, own, not_scored",
+    [
+        (
+            "fi",
+            "Tämä malli on tämän palvelun oma, ei KT:n",
+            "Ei pisteytetä tässä: Suorituksen johtamisessa, Rekrytoinnissa",
+        ),
+        ("sv", "Den här modellen är tjänstens egen, inte KT:s", "Poängsätts inte här: Prestationsledning, Rekrytering"),
+        ("en", "This model is this service's own, not KT's", "Not scored here: Performance management, Recruitment"),
+    ],
+)
+def test_the_scores_page_says_whose_model_it_is_its_versions_and_what_is_not_scored(client, lang, own, not_scored):
+    from readiness.core import scoring
+    from readiness.core.questionnaire import load
+
+    model = scoring.load(load())
+    text = " ".join(soup(client.get(f"/{lang}/scores")).get_text(" ").split())
+    assert own in text and not_scored in text
+    for change in model.changelog:
+        assert change.version in text and change.text(lang)[:60] in text
