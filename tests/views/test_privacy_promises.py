@@ -92,3 +92,31 @@ def test_what_the_pages_promise_about_colleagues_is_what_they_get(app, client, q
     assert answers["support"]["support_other"] not in peers and answers["profile"]["org_name"] not in peers
     results = text_of(client, "/fi/results")
     assert "Organisaatiosi muut vastaajat näkevät nämä organisaation sivulla" in results
+
+
+@pytest.mark.parametrize(
+    "lang, status, supervisor, assessed",
+    [
+        ("fi", "täyttää", "Liikenne- ja viestintävirasto Traficom", "Saavutettavuus on viimeksi arvioitu 1.12.2026"),
+        ("sv", "uppfyller", "Transport- och kommunikationsverket Traficom", "bedömdes senast den 1 december 2026"),
+        (
+            "en",
+            "fully compliant",
+            "Finnish Transport and Communications Agency Traficom",
+            "last assessed on 1 December 2026",
+        ),
+    ],
+)
+def test_the_accessibility_statement_follows_the_eu_model_without_contradiction(
+    configured, lang, status, supervisor, assessed
+):
+    page = BeautifulSoup(configured.get(f"/{lang}/accessibility").get_data(as_text=True), "html.parser")
+    text = " ".join(page.get_text(" ").split())
+    assert page.find("strong").get_text(strip=True) == status
+    # One status only: no "partially" beside "no known problems".
+    assert not {"osittain", "delvis", "partially"} & set(text.lower().split())
+    assert supervisor in text and "HE 71/2024" in text.replace("RP 71/2024", "HE 71/2024")
+    assert "aluehallintoviraston saavutettavuusvalvonta" not in text
+    assert assessed in text
+    assert page.find("a", href="mailto:tietosuoja@testikunta.example") is not None  # the feedback channel
+    assert "2018/1523" in text
