@@ -12,6 +12,7 @@ from flask import jsonify
 from flask import request
 from werkzeug.exceptions import HTTPException
 
+from readiness.core import legal
 from readiness.core import peers
 from readiness.core import scoring
 from readiness.core.peers import ANY
@@ -215,15 +216,29 @@ def assessment():
             if outcome.group
             else None
         ),
+        model_version=model.version,
         benchmark=[
             {
                 "answer_key": answer.key,
                 "chosen": list(answer.chosen),
                 "peer_shares": answer.peer_shares,
                 "reference": [figure_json(f) for f in (*item.figures, *answer.figures)],
+                "origin": item.question.origin,
+                "options_origin": item.question.options_origin,
+                "not_comparable": [o.id for o in item.question.retired_options if o.id in answer.chosen],
+                "context": [figure_json(f) for f in item.context],
             }
             for item in outcome.questions
             for answer in item.answers
+        ],
+        legal_notes=[
+            {
+                "id": note.id,
+                "title": {lang: note.title(lang) for lang in ("fi", "sv", "en")},
+                "checked": note.checked.isoformat(),
+                "sources": [source.url for source in note.sources],
+            }
+            for note in legal.applicable(legal.load(questionnaire), questionnaire.known_choices(answers.choices))
         ],
     )
 

@@ -233,6 +233,14 @@ def test_api_reference(client, openapi, questionnaire):
     assert_matches(openapi, "/reference", 200, response)
     ids = {figure["id"] for figure in response.json["figures"]}
     assert ids == {figure.id for figure in published_figures(questionnaire)}
+    figures = {figure["id"]: figure for figure in response.json["figures"]}
+    # A share published in words is never a decimal; a deck-only figure links nowhere; context says its survey.
+    assert (figures["r.own.regular"]["value"], figures["r.own.regular"]["number"]) == ("1/3", None)
+    assert "0.333" not in response.get_data(as_text=True)
+    assert figures["r.orgs.kunta"]["source"]["url"] is None
+    assert figures["r.own.regular"]["source"]["name_sv"] == "KT, pressmeddelande 2024"
+    assert figures["r.own.tried"]["precision"] == "lower-bound"
+    assert (figures["r.respondents"]["survey"], figures["c.stat.genai"]["survey"]) == (None, "tilastokeskus-tvt")
 
 
 @pytest.mark.parametrize(
@@ -296,6 +304,15 @@ def test_api_assessment(app, submitted, openapi, questionnaire):
     assert response.json["answers"]["own_use"] == ["regularly"]
     assert response.json["scores"]["own_use"]["value"] == 100
     assert response.json["assessment"]["status"] == "submitted"
+    from readiness.core import scoring
+
+    assert response.json["model_version"] == scoring.load(questionnaire).version
+    benchmark = {item["answer_key"]: item for item in response.json["benchmark"]}
+    assert (benchmark["benefits"]["origin"], benchmark["benefits"]["options_origin"]) == ("service", "kt2025")
+    assert [f["id"] for f in benchmark["guidelines"]["context"]] == ["c.kl.strategy", "c.kl.comms.guidelines"]
+    assert benchmark["own_use"]["not_comparable"] == []
+    notes = {note["id"]: note for note in response.json["legal_notes"]}
+    assert "hr_high_risk" in notes and notes["hr_high_risk"]["checked"] == "2026-12-01"
 
 
 @pytest.mark.parametrize(
@@ -468,7 +485,7 @@ def test_the_page_says_when_the_peer_figures_were_updated(submitted, db, questio
 def test_legal_notes_follow_the_answers_with_their_check_date_and_sources(submitted):
     # The answers put AI "in use" in every HR function, recruitment and performance management included.
     page = soup(submitted.get("/fi/results"))
-    legal = page.find(id="legal").find_next_siblings("section")
+    legal = page.select("section.ai-act")
     titles = [section.h3.get_text(strip=True) for section in legal]
     assert "Rekrytointi ja suorituksen arviointi: suuririskistä tekoälyä" in titles
     hr = next(section for section in legal if section.h3.get_text(strip=True).startswith("Rekrytointi"))
