@@ -70,6 +70,8 @@ CONTEXT = {
     "c.kl.comms.guidelines": ("kuntaliitto-kuntaviestinta", "guidelines", 2023),
     "c.kl.comms.use": ("kuntaliitto-kuntaviestinta", "org_use.communications", 2023),
     "c.stat.genai": ("tilastokeskus-tvt", "own_use", 2025),
+    "c.tem.training": ("tem-tyoolobarometri", "competence_top", 2025),
+    "c.sak.public": ("sak-jasenpaneeli", "own_use", 2026),
 }
 APPROXIMATION_WORDS = {
     "fi": ("noin", "runsaat", "yli", "reilu"),
