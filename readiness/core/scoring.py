@@ -21,6 +21,7 @@ DATA_FILE = Path(__file__).parent.parent / "data" / "model.toml"
 LOWEST = 0
 HIGHEST = 100
 # Which rule fits which question type: points per option need one answer per key, counting needs several.
+LEVELS = ("organisation", "respondent")
 RULES = {"scale": ("single", "matrix"), "count": ("multiple",)}
 QUESTION_KEYS = {
     "scale": {"question", "weight", "rule", "points", "excluded", "excluded_rows"},
@@ -67,6 +68,8 @@ class Dimension:
     description: Text
     meaning: dict[str, Text]
     questions: tuple[QuestionWeight, ...]
+    # "organisation", or "respondent" for what describes the person who answered (own use, attitude): shown apart.
+    level: str = "organisation"
 
 
 @dataclass(frozen=True)
@@ -282,7 +285,11 @@ def _dimension(raw, bands: tuple[Band, ...], questionnaire: Questionnaire) -> Di
     questions_raw = raw.get("questions")
     if not isinstance(questions_raw, list) or not questions_raw:
         raise ModelError(f"{where}: at least one question is needed")
+    level = raw.get("level", "organisation")
+    if level not in LEVELS:
+        raise ModelError(f"{where}.level: one of {LEVELS}, not {level!r}")
     return Dimension(
+        level=level,
         id=dimension_id,
         name=_text(raw.get("name"), f"{where}.name"),
         description=_text(raw.get("description"), f"{where}.description"),

@@ -448,3 +448,11 @@ def test_excluded_rows_must_be_some_rows_of_a_matrix(questionnaire):
     data["dimensions"][0]["questions"][0]["excluded_rows"] = ["recruitment"]  # attitude is no matrix
     with pytest.raises(ModelError, match="excluded_rows"):
         parse(data, questionnaire)
+
+
+def test_own_use_and_attitude_are_the_respondents_not_the_organisations(model, questionnaire):
+    assert {d.id for d in model.dimensions if d.level == "respondent"} == {"own_use", "attitude"}
+    data = minimal()
+    data["dimensions"][0]["level"] = "team"
+    with pytest.raises(ModelError, match="level"):
+        parse(data, questionnaire)

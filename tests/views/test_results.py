@@ -178,7 +178,11 @@ def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted
     assert any(src.startswith("/vendor/plotly-") for src in scripts)
     assert not page.select("script:not([src]):not([type='application/json'])")
     table = page.select_one("#chart-profile-caption").find_parent("figure").find("table")
-    assert len(table.tbody.find_all("tr")) == 6
+    # The organisation's four dimensions; the respondent's own use and attitude are shown apart, not charted.
+    names = [row.th.get_text(strip=True) for row in table.tbody.find_all("tr")]
+    assert names == ["Tekoälyn käyttö organisaatiossa", "Tuki ja resurssit", "Ohjaus ja riskit", "Muutosnäkymät"]
+    respondent = page.find(id="respondent").find_next("dl").get_text(" ")
+    assert "Vastaajan oma käyttö" in respondent and "Asenteet ja kulttuuri" in respondent
 
 
 def test_plotly_is_served_once_with_a_long_cache(client):
