@@ -201,6 +201,7 @@ def assessment():
         scores={
             d.score.dimension.id: {
                 "value": d.score.value,
+                "level": d.score.dimension.level,
                 "band": d.score.band.id if d.score.band else None,
                 "peer_percentile": d.percentile,
                 "peer_median": d.peer_median,

@@ -311,6 +311,8 @@ def test_api_assessment(app, submitted, openapi, questionnaire):
     from readiness.core import scoring
 
     assert response.json["model_version"] == scoring.load(questionnaire).version
+    levels = {dimension: score["level"] for dimension, score in response.json["scores"].items()}
+    assert {d for d, level in levels.items() if level == "respondent"} == {"own_use", "attitude"}
     benchmark = {item["answer_key"]: item for item in response.json["benchmark"]}
     assert (benchmark["benefits"]["origin"], benchmark["benefits"]["options_origin"]) == ("service", "kt2025")
     assert [f["id"] for f in benchmark["guidelines"]["context"]] == ["c.kl.strategy", "c.kl.comms.guidelines"]
