@@ -126,7 +126,9 @@ def build(questionnaire, model, answers, group_figures, figures):
         # The profile describes the organisation; it is context for the comparison, not part of it.
         if question.free_text or question.id in profile:
             continue
-        option_ids = [option.id for option in question.options]
+        # Retired options too, so that peers who answered before an option was removed are counted and can be
+        # shown apart as not comparable, rather than missing from the shares.
+        option_ids = [option.id for option in question.options + question.retired_options]
         answer_results = tuple(
             AnswerResult(
                 key,

@@ -127,3 +127,18 @@ def test_the_question_page_offers_only_the_2024_categories_and_says_why_an_old_a
     answered_again = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert answered_again.select_one(".error-summary") is not None
     assert answered_again.select_one("input[name=attitude][value=neutral]").has_attr("checked")
+
+
+def test_peers_who_answered_the_removed_option_are_shown_apart_not_lost(answered, db, questionnaire):
+    answered.post("/fi/submit", data={"csrf_token": csrf_token(answered, "/fi/check")})
+    # Four small municipalities of the same group answered "occasionally" before it was removed.
+    for i in range(4):
+        submit_assessment(db, questionnaire, f"old-{i}", {"own_use": {"own_use": "occasionally"}})
+    page = BeautifulSoup(answered.get("/fi/results").get_data(as_text=True), "html.parser")
+    own_use = page.find(id="result-own_use").find_parent("section")
+    note = " ".join(own_use.get_text(" ").split()).replace("\xa0", " ")
+    assert "80 % vertailuryhmästä vastasi ”Satunnaisesti” ennen kuin vaihtoehto poistettiin" in note
+    # The rows above hold the comparable answers: this respondent's "Säännöllisesti" is 1 of 5.
+    first = own_use.tbody.find("tr")
+    assert first.th.get_text(strip=True) == "Säännöllisesti"
+    assert first.find_all("td")[1].get_text(strip=True).replace("\xa0", " ") == "20 %"
