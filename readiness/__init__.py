@@ -34,6 +34,11 @@ def create_app(test_config=None):
         SESSION_COOKIE_SECURE=os.environ.get("READINESS_SECURE_COOKIES", "") == "1",
         WTF_CSRF_TIME_LIMIT=None,
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
+        # The privacy notice names the controller, its legal basis (GDPR Art. 6(1)(e) "public_task" or 6(1)(f)
+        # "legitimate_interests") and how long the nightly backups of docs/deployment.md are kept.
+        CONTROLLER=os.environ.get("READINESS_CONTROLLER", ""),
+        LEGAL_BASIS=os.environ.get("READINESS_LEGAL_BASIS", "public_task"),
+        BACKUP_DAYS=int(os.environ.get("READINESS_BACKUP_DAYS", 30)),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
         # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
         RETENTION_DAYS=int(os.environ.get("READINESS_RETENTION_DAYS", 180)),
@@ -53,6 +58,8 @@ def create_app(test_config=None):
         app.config.update(test_config)
     # PDF reports are kept beside the database: they hold the same organisations' answers.
     app.config.setdefault("REPORTS_FOLDER", str(Path(app.config["DATABASE"]).parent / "reports"))
+    if app.config["LEGAL_BASIS"] not in ("public_task", "legitimate_interests"):
+        raise ValueError("LEGAL_BASIS (READINESS_LEGAL_BASIS) must be public_task or legitimate_interests")
     if app.config["PEER_MINIMUM"] < 3:
         raise ValueError(
             "PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members"

@@ -28,7 +28,15 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch):
     """Keep the operator's settings out of the tests."""
-    for name in ("READINESS_DATABASE", "READINESS_SECRET_KEY", "READINESS_CONTACT_EMAIL"):
+    for name in (
+        "READINESS_DATABASE",
+        "READINESS_SECRET_KEY",
+        "READINESS_CONTACT_EMAIL",
+        "READINESS_CONTROLLER",
+        "READINESS_LEGAL_BASIS",
+        "READINESS_BACKUP_DAYS",
+        "READINESS_PEER_MINIMUM",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -29,7 +29,8 @@ def combine(questionnaire, model, respondents):
     points = scale_points(model)
     combined = {}
     for question in questionnaire.questions():
-        order = [option.id for option in question.options]
+        # Retired options too: answers stored in them are combined as given, never dropped or relabelled.
+        order = [option.id for option in question.options + question.retired_options]
         for key in question.answer_keys():
             given = [choices[key] for choices in respondents if choices.get(key)]
             # Each type combines in its own way (question_types): the median, the most common, at least half.

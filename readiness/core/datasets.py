@@ -130,7 +130,10 @@ def codebook(questionnaire, model, lang="fi"):
             continue
         for column, row, option, note in question.handler.columns(question):
             text = question.text[lang] + (f": {row.label[lang]}" if row else "")
-            option_text = option.label[lang] if option else _NAMED[lang].get(note, note)
+            if option is None:
+                option_text = _NAMED[lang].get(note, note)
+            else:
+                option_text = option.label[lang] + (f" ({_NAMED[lang][note]})" if note else "")
             rows.append(_code(column, lang, question.id, option.id if option else "", text, option_text))
         if not question.free_text and not question.handler.several:
             for key in question.answer_keys():
@@ -148,18 +151,21 @@ _NAMED = {
         "label": "vastausvaihtoehdon teksti",
         "1 = valittu, 0 = ei valittu": "1 = valittu, 0 = ei valittu",
         "vapaa teksti": "vapaa teksti",
+        "poistettu vaihtoehto": "poistettu vaihtoehto",
     },
     "sv": {
         "name": " (endast på begäran)",
         "label": "svarsalternativets text",
         "1 = valittu, 0 = ei valittu": "1 = vald, 0 = inte vald",
         "vapaa teksti": "fri text",
+        "poistettu vaihtoehto": "borttaget svarsalternativ",
     },
     "en": {
         "name": " (only when asked for)",
         "label": "the answer option's text",
         "1 = valittu, 0 = ei valittu": "1 = chosen, 0 = not chosen",
         "vapaa teksti": "free text",
+        "poistettu vaihtoehto": "retired option",
     },
 }
 
@@ -195,8 +201,6 @@ def csv_chunks(columns, row_chunks, dialect="standard", decimal_columns=None):
                         row[index] = DecimalComma(row[index])
         writer.writerows(rows)
         yield buffer.getvalue().encode("utf-8")
-
-
 def frame_csv(frame, dialect="standard"):
     """Return a small DataFrame (codebook, open data) as CSV bytes in ``dialect``, text neutralised."""
     rows = [[None if _missing(v) else neutralise(v) for v in row] for row in frame.itertuples(index=False, name=None)]

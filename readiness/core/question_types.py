@@ -38,8 +38,11 @@ class SingleChoice:
     def columns(self, question):
         """Return the dataset's columns for a question: (column, row, option, note) for the codebook, each
         option of a choice column listed with the column."""
+        # A retired option is listed too, so that the codebook explains every value an export can hold.
         return [
-            (key, question.row(key), option, None) for key in self.answer_keys(question) for option in question.options
+            (key, question.row(key), option, "poistettu vaihtoehto" if option.retired else None)
+            for key in self.answer_keys(question)
+            for option in question.options + question.retired_options
         ]
 
     def writer(self, question, key):

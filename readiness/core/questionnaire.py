@@ -31,6 +31,9 @@ PROFILE_QUESTIONS = {
     "role": "role",
     "name": "org_name",
 }
+# Where a question's wording, and its options or rows, come from: KT's 2024 deck quoted word for word; KT's 2024
+# question with this service's options or rows (or its wording adapted); KT's 2025 follow-up; or this service.
+ORIGINS = ("kt2024", "kt2024-adapted", "kt2025", "service")
 # Ids go into HTML ids, names and URLs unescaped, and into the database: keep them plain.
 ID_PATTERN = re.compile(r"[a-z0-9_]+")
 
@@ -62,6 +65,8 @@ class Option:
     id: str
     label: Text
     dont_know: bool = False
+    # No longer offered (not a category of the survey compared with); kept so that stored answers stay readable.
+    retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,9 @@ class Question:
     max_length: int = DEFAULT_TEXT_LENGTH
     required_if: Condition | None = None
     autocomplete: str | None = None
+    origin: str = "service"
+    options_origin: str | None = None
+    retired_options: tuple[Option, ...] = ()
 
     @property
     def handler(self):
@@ -104,8 +112,8 @@ class Question:
         return self.handler.answer_keys(self)
 
     def option(self, option_id: str) -> Option | None:
-        """Return the option with this id, or None."""
-        return next((o for o in self.options if o.id == option_id), None)
+        """Return the option with this id, offered or retired, or None."""
+        return next((o for o in self.options + self.retired_options if o.id == option_id), None)
 
     def row(self, answer_key: str) -> Option | None:
         """Return the matrix row stored under ``answer_key``, or None."""
@@ -142,12 +150,21 @@ class Questionnaire:
     version: str
     title: Text
     sections: tuple[Section, ...]
+    # Per origin, how a page says where a question ("question") and its options ("options") come from.
+    origins: dict[str, dict[str, Text]] = field(default_factory=dict, compare=False)
     _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         for section in self.sections:
             for question in section.questions:
                 self._questions[question.id] = question
+
+    def provenance(self, question: Question, lang: str) -> str:
+        """Say in ``lang`` where a question's wording and its options come from (one short line)."""
+        parts = [self.origins[question.origin]["question"](lang)]
+        if question.options_origin is not None:
+            parts.append(self.origins[question.options_origin]["options"](lang))
+        return " ".join(parts)
 
     def section(self, section_id: str) -> Section | None:
         """Return the section with this id, or None."""
@@ -232,6 +249,7 @@ def _options(raw: list, where: str) -> tuple[Option, ...]:
             id=check_id(o.get("id"), where),
             label=parse_text(o.get("label"), f"{where}.{o['id']}"),
             dont_know=o.get("dont_know", False),
+            retired=o.get("retired", False),
         )
         for o in raw
     )
@@ -246,7 +264,8 @@ def _question(raw: dict) -> Question:
     qtype = raw.get("type")
     if qtype not in QUESTION_TYPES:
         raise QuestionnaireError(f"{qid}: type must be one of {QUESTION_TYPES}")
-    options = _options(raw.get("options", []), f"{qid}.options")
+    all_options = _options(raw.get("options", []), f"{qid}.options")
+    options = tuple(o for o in all_options if not o.retired)
     rows = _options(raw.get("rows", []), f"{qid}.rows")
     exclusive = tuple(raw.get("exclusive", ()))
     unknown = set(exclusive) - {o.id for o in options}
@@ -268,10 +287,19 @@ def _question(raw: dict) -> Question:
         max_length=raw.get("max_length", DEFAULT_TEXT_LENGTH),
         required_if=condition,
         autocomplete=raw.get("autocomplete"),
+        origin=raw.get("origin"),
+        options_origin=raw.get("options_origin"),
+        retired_options=tuple(o for o in all_options if o.retired),
     )
     problem = question.handler.problem(question)
     if problem:
         raise QuestionnaireError(f"{qid}: {problem}")
+    if question.origin not in ORIGINS:
+        raise QuestionnaireError(f"{qid}: origin must be one of {ORIGINS}, not {question.origin!r}")
+    if question.free_text != (question.options_origin is None) or (
+        question.options_origin is not None and question.options_origin not in ORIGINS
+    ):
+        raise QuestionnaireError(f"{qid}: options_origin must be one of {ORIGINS} (and is left out for free text)")
     return question
 
 
@@ -286,8 +314,18 @@ def parse(data: dict) -> Questionnaire:
         )
         for s in data["sections"]
     )
+    origins_raw = data.get("origins", {})
+    if set(origins_raw) != set(ORIGINS):
+        raise QuestionnaireError(f"origins: one table for each of {ORIGINS}")
+    origins = {
+        origin: {
+            part: parse_text(origins_raw[origin].get(part), f"origins.{origin}.{part}")
+            for part in ("question", "options")
+        }
+        for origin in ORIGINS
+    }
     questionnaire = Questionnaire(
-        version=data["version"], title=parse_text(data.get("title"), "title"), sections=sections
+        version=data["version"], title=parse_text(data.get("title"), "title"), sections=sections, origins=origins
     )
     section_ids = [s.id for s in sections]
     if len(section_ids) != len(set(section_ids)):

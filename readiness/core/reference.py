@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .questionnaire import ID_PATTERN
 from .questionnaire import LANGUAGES
 from .questionnaire import Questionnaire
 
@@ -34,6 +35,12 @@ COLUMNS = (
     "text_sv",
     "text_en",
 )
+# Columns a file may leave out (older files and operators' tables have none of them): the survey a figure comes
+# from (empty: KT's own survey, 2024 or its 2025 follow-up) and the source as KT's Swedish release names it.
+OPTIONAL_COLUMNS = ("survey", "source_name_sv", "source_url_sv")
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+# The survey of KT's figures; any other value in the survey column names another survey, shown only as context.
+KT_SURVEY = "kt"
 PRECISIONS = ("exact", "approximate", "lower-bound")
 # share: a fraction as the source says it in words ("about one in three" is 1/3), never turned into a decimal.
 UNITS = ("count", "percent", "share")
@@ -41,17 +48,8 @@ DATA_FILE = Path(__file__).parent.parent / "data" / "reference_2024.csv"
 
 # Figures about the survey as a whole (respondents, organisations) rather than about one question.
 SURVEY = "survey"
-# Published measures that no single option of the questionnaire states.
-DERIVED_OPTIONS = frozenset(
-    {
-        # Organisations that use AI at least somewhat: KT's 2025 press release measure (70 % in 2024, 85 % in
-        # 2025); our reading is "somewhat" or "a lot" in some row of the org_use matrix.
-        ("org_use", "at_least_somewhat"),
-        # Believes AI improves the sector's services and raises productivity: asked in KT's 2025 follow-up, not
-        # by this questionnaire; filed under benefits as the nearest question.
-        ("benefits", "productivity_belief"),
-    }
-)
+# A published measure that no option of the questionnaire states (KT's "at least somewhat" of 2024 and 2025) is
+# filed under its question with no option: it is shown as a figure about the question, never on an invented option.
 
 DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 SHARE = re.compile(r"(\d+)/(\d+)")
@@ -85,6 +83,8 @@ PROBLEMS = {
     "n_positive": "%(value)s is not a positive whole number (leave it empty when the base is not stated)",
     "year_range": "%(value)s is not a year between %(first)s and %(last)s",
     "not_https": "%(value)s does not start with https://",
+    "swedish_name_missing": "missing (a Swedish address needs the Swedish name)",
+    "survey_id": "%(value)s is not a plain id (letters, digits, - and _)",
     "repeated_id": "%(value)s is already used on row %(first)s",
 }
 
@@ -138,16 +138,32 @@ class Figure:
     text_fi: str
     text_sv: str
     text_en: str
+    survey: str = ""
+    source_name_sv: str = ""
+    source_url_sv: str = ""
 
     @property
     def number(self) -> float | None:
-        """Return the value as a float (a share a/b divided out), or None when no number was published."""
-        if not self.value:
+        """Return a count or percent as a float, or None: when no number was published, and for a share, which
+        the source says in words ("joka kolmas") and which is never turned into a decimal (0.333…)."""
+        if not self.value or SHARE.fullmatch(self.value):
             return None
-        share = SHARE.fullmatch(self.value)
-        if share:
-            return int(share.group(1)) / int(share.group(2))
         return float(self.value)
+
+    @property
+    def is_context(self) -> bool:
+        """Whether the figure comes from another survey than KT's: context beside an answer, never KT's result."""
+        return bool(self.survey) and self.survey != KT_SURVEY
+
+    def source_name_in(self, lang: str) -> str:
+        """Return the source's name as the page's language has it (KT's Swedish release for sv, where given)."""
+        return self.source_name_sv if lang == "sv" and self.source_name_sv else self.source_name
+
+    def source_url_in(self, lang: str) -> str:
+        """Return the source's address in the page's language, or "" when the source is not online."""
+        if lang == "sv" and self.source_name_sv:
+            return self.source_url_sv
+        return self.source_url
 
     def text(self, lang: str) -> str:
         """Return how the service says this figure in ``lang`` (completing "In 2024, …")."""
@@ -226,7 +242,7 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
                     problem("question_id", "unknown_question", value=repr(question_id))
                 else:
                     problem("question_id", "missing")
-            elif option_id and question.option(option_id) is None and (question.id, option_id) not in DERIVED_OPTIONS:
+            elif option_id and question.option(option_id) is None:
                 problem("option_id", "unknown_option", value=repr(option_id), question=question.id)
 
     if has("value") or has("unit") or has("precision"):
@@ -240,11 +256,14 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
         if not YEAR.fullmatch(year) or not FIRST_YEAR <= int(year) <= LAST_YEAR:
             problem("year", "year_range", value=repr(year), first=str(FIRST_YEAR), last=str(LAST_YEAR))
 
-    if has("source_url"):
-        if not cells["source_url"]:
-            problem("source_url", "missing")
-        elif not cells["source_url"].startswith("https://"):
-            problem("source_url", "not_https", value=repr(cells["source_url"]))
+    # An empty address is a source that is not online (KT's results presentation): it is named, never linked.
+    for column in ("source_url", "source_url_sv"):
+        if has(column) and cells[column] and not cells[column].startswith("https://"):
+            problem(column, "not_https", value=repr(cells[column]))
+    if has("source_url_sv") and cells["source_url_sv"] and not cells.get("source_name_sv"):
+        problem("source_name_sv", "swedish_name_missing")
+    if has("survey") and cells["survey"] and not ID_PATTERN.fullmatch(cells["survey"].replace("-", "_")):
+        problem("survey", "survey_id", value=repr(cells["survey"]))
 
     for column in ("source_name", "quote", "text_fi", "text_sv", "text_en"):
         if has(column) and not cells[column]:
@@ -281,7 +300,7 @@ def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | Non
         if column not in header:
             problems.append(Problem(1, column, "missing"))
     for column in dict.fromkeys(header):
-        if column not in COLUMNS:
+        if column not in ALL_COLUMNS:
             problems.append(Problem(1, column or "(empty)", "unknown_column"))
         elif header.count(column) > 1:
             problems.append(Problem(1, column, "repeated_column", count=header.count(column)))
@@ -298,7 +317,7 @@ def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | Non
 
         if len(row) != len(header):
             row_problems.append(Problem(row_number, None, "field_count", found=len(row), expected=len(header)))
-        cells = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column in COLUMNS}
+        cells = {column: cell.strip() for column, cell in zip(header, row, strict=False) if column in ALL_COLUMNS}
         _check_row(cells, questionnaire, problem)
         figure_id = cells.get("id", "")
         if figure_id:

@@ -33,11 +33,13 @@ class AnswerResult:
 
 @dataclass(frozen=True)
 class QuestionResult:
-    """A question with its answers and the 2024 figures published about it."""
+    """A question with its answers, KT's figures published about it, and figures of other surveys that asked
+    something comparable (``context``: shown apart, never merged into KT's)."""
 
     question: object
     answers: tuple[AnswerResult, ...]
     figures: tuple[reference.Figure, ...]
+    context: tuple[reference.Figure, ...] = ()
 
     def option_figures(self, option_id):
         """Return the published figures about one option of this question."""
@@ -116,14 +118,17 @@ def build(questionnaire, model, answers, group_figures, figures):
         )
         for score in scores
     )
-    figures = reference.by_question(figures)
+    context = reference.by_question([figure for figure in figures if figure.is_context])
+    figures = reference.by_question([figure for figure in figures if not figure.is_context])
     question_results = []
     profile = questionnaire.profile_question_ids()
     for question in questionnaire.questions():
         # The profile describes the organisation; it is context for the comparison, not part of it.
         if question.free_text or question.id in profile:
             continue
-        option_ids = [option.id for option in question.options]
+        # Retired options too, so that peers who answered before an option was removed are counted and can be
+        # shown apart as not comparable, rather than missing from the shares.
+        option_ids = [option.id for option in question.options + question.retired_options]
         answer_results = tuple(
             AnswerResult(
                 key,
@@ -134,7 +139,14 @@ def build(questionnaire, model, answers, group_figures, figures):
             )
             for key in question.answer_keys()
         )
-        question_results.append(QuestionResult(question, answer_results, tuple(figures.get(question.id, ()))))
+        question_context = tuple(
+            figure for key in (question.id, *question.answer_keys()) for figure in context.get(key, ())
+        )
+        question_results.append(
+            QuestionResult(
+                question, answer_results, tuple(figures.get(question.id, ())), tuple(dict.fromkeys(question_context))
+            )
+        )
     return Results(
         dimensions=dimensions,
         group=group_figures.group if group_figures else None,

@@ -21,9 +21,10 @@ DATA_FILE = Path(__file__).parent.parent / "data" / "model.toml"
 LOWEST = 0
 HIGHEST = 100
 # Which rule fits which question type: points per option need one answer per key, counting needs several.
+LEVELS = ("organisation", "respondent")
 RULES = {"scale": ("single", "matrix"), "count": ("multiple",)}
 QUESTION_KEYS = {
-    "scale": {"question", "weight", "rule", "points", "excluded"},
+    "scale": {"question", "weight", "rule", "points", "excluded", "excluded_rows"},
     "count": {"question", "weight", "rule", "counted", "zero", "excluded", "cap"},
 }
 
@@ -54,6 +55,8 @@ class QuestionWeight:
     counted: frozenset[str] = frozenset()
     zero: frozenset[str] = frozenset()
     cap: int | None = None
+    # Matrix rows never scored by this rule (high-risk uses, which score only through their safeguards).
+    excluded_rows: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +68,17 @@ class Dimension:
     description: Text
     meaning: dict[str, Text]
     questions: tuple[QuestionWeight, ...]
+    # "organisation", or "respondent" for what describes the person who answered (own use, attitude): shown apart.
+    level: str = "organisation"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One version of the model in its changelog: what changed, and when."""
+
+    version: str
+    date: str
+    text: Text
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +90,7 @@ class Model:
     intro: Text
     bands: tuple[Band, ...]
     dimensions: tuple[Dimension, ...]
+    changelog: tuple[Change, ...] = ()
 
     def dimension(self, dimension_id: str) -> Dimension | None:
         """Return the dimension with this id, or None."""
@@ -214,7 +229,22 @@ def _question_weight(raw, questionnaire: Questionnaire, where: str) -> QuestionW
                 raise ModelError(f"{where}.points.{option_id}: {value} is outside {LOWEST}–{HIGHEST}")
             points[option_id] = value
         _check_coverage(question, {"points": frozenset(points), "excluded": excluded}, where)
-        return QuestionWeight(question=question.id, weight=weight, rule=rule, points=points, excluded=excluded)
+        excluded_rows = raw.get("excluded_rows", [])
+        row_ids = {r.id for r in question.rows}
+        if (
+            not isinstance(excluded_rows, list)
+            or not set(excluded_rows) <= row_ids
+            or len(excluded_rows) >= len(row_ids or [0])
+        ):
+            raise ModelError(f"{where}.excluded_rows: expected some (not all) rows of matrix question {question.id}")
+        return QuestionWeight(
+            question=question.id,
+            weight=weight,
+            rule=rule,
+            points=points,
+            excluded=excluded,
+            excluded_rows=frozenset(excluded_rows),
+        )
     counted = _option_ids(raw.get("counted", []), question, "counted", where)
     zero = _option_ids(raw.get("zero", []), question, "zero", where)
     if not counted:
@@ -255,7 +285,11 @@ def _dimension(raw, bands: tuple[Band, ...], questionnaire: Questionnaire) -> Di
     questions_raw = raw.get("questions")
     if not isinstance(questions_raw, list) or not questions_raw:
         raise ModelError(f"{where}: at least one question is needed")
+    level = raw.get("level", "organisation")
+    if level not in LEVELS:
+        raise ModelError(f"{where}.level: one of {LEVELS}, not {level!r}")
     return Dimension(
+        level=level,
         id=dimension_id,
         name=_text(raw.get("name"), f"{where}.name"),
         description=_text(raw.get("description"), f"{where}.description"),
@@ -284,13 +318,33 @@ def parse(data: dict, questionnaire: Questionnaire) -> Model:
     twice = sorted({q for q in scored if scored.count(q) > 1})
     if twice:
         raise ModelError(f"questions {twice} are scored more than once")
+    changelog = _changelog(data.get("changelog"))
+    if changelog[0].version != version:
+        raise ModelError(f"changelog: the newest entry must be this version, {version}, not {changelog[0].version}")
     return Model(
         version=version,
         title=_text(data.get("title"), "title"),
         intro=_text(data.get("intro"), "intro"),
         bands=bands,
         dimensions=dimensions,
+        changelog=changelog,
     )
+
+
+def _changelog(raw) -> tuple[Change, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ModelError("changelog: at least one entry, the current version, is needed")
+    entries = []
+    for i, entry in enumerate(raw):
+        where = f"changelog[{i}]"
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("version"), str)
+            or not isinstance(entry.get("date"), str)
+        ):
+            raise ModelError(f"{where}: a version, a date (YYYY-MM-DD) and a text are needed")
+        entries.append(Change(entry["version"], entry["date"], _text(entry.get("text"), f"{where}.text")))
+    return tuple(entries)
 
 
 @cache
@@ -324,6 +378,8 @@ def _single(options: list[str], key: str) -> str:
 def _scale_score(rule: QuestionWeight, question: Question, answers: list[tuple[str, list[str]]]) -> float | None:
     scores = []
     for key, options in answers:
+        if key.partition(".")[2] in rule.excluded_rows:
+            continue
         option_id = _single(options, key)
         if option_id in rule.excluded:
             continue

@@ -238,6 +238,14 @@ def _add_failed_lookups(db):
     db["failed_lookups"].create_index(["failed_at"])
 
 
+@migrations(name="0009_reference_survey_and_swedish_sources")
+def _add_reference_provenance(db):
+    # Reference figures name the survey they come from (empty: KT's own; any other id: another survey, shown only
+    # as context) and the source as KT's Swedish release names it. Older rows read as KT's, without Swedish names.
+    # Answers stored in an option the questionnaire has since retired (own use "occasionally", not a category of
+    # the 2024 survey) are left exactly as stored: pages show them as not comparable, never as another option.
+    for column in ("survey", "source_name_sv", "source_url_sv"):
+        db["reference_figures"].add_column(column, str)
 @migrations(name="0010_register_and_verification")
 def _add_register_and_verification(db):
     # The operator's register entries: they extend the packaged register.csv and replace its entries with the

@@ -5,7 +5,8 @@ from datetime import datetime
 from datetime import timedelta
 
 from readiness.core import reference
-from readiness.core.reference import COLUMNS
+from readiness.core.reference import ALL_COLUMNS
+from readiness.core.reference import OPTIONAL_COLUMNS
 
 from .aggregates import bump_results_revision
 from .database import timestamp
@@ -23,7 +24,7 @@ def load_reference_figures(db, figures, loaded_from, replace, staged_upload=None
         if replace:
             db.execute("delete from reference_figures")
         db["reference_figures"].upsert_all(
-            ({column: getattr(figure, column) for column in COLUMNS} for figure in figures), pk="id"
+            ({column: getattr(figure, column) for column in ALL_COLUMNS} for figure in figures), pk="id"
         )
         db["reference_loads"].insert(
             {
@@ -41,10 +42,9 @@ def operator_reference(db):
     """Return (rows of the operator's reference figures, whether they replace the packaged ones)."""
     # Once the packaged figures have been replaced, later loads extend the operator's figures, not them.
     replaced = db.execute("select 1 from reference_loads where mode = 'replace' limit 1").fetchone()
-    rows = [
-        dict(zip(COLUMNS, row, strict=True))
-        for row in db.execute(f"select {', '.join(COLUMNS)} from reference_figures")
-    ]
+    # Rows loaded before the optional columns existed hold NULL there: read as "" (KT's survey, no Swedish name).
+    selected = ", ".join(f"coalesce({c}, '')" if c in OPTIONAL_COLUMNS else c for c in ALL_COLUMNS)
+    rows = [dict(zip(ALL_COLUMNS, row, strict=True)) for row in db.execute(f"select {selected} from reference_figures")]
     return rows, replaced is not None
 
 

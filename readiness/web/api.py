@@ -12,6 +12,7 @@ from flask import jsonify
 from flask import request
 from werkzeug.exceptions import HTTPException
 
+from readiness.core import legal
 from readiness.core import peers
 from readiness.core import scoring
 from readiness.core.peers import ANY
@@ -79,7 +80,14 @@ def figure_json(figure):
         "precision": figure.precision or None,
         "n": figure.n,
         "year": figure.year,
-        "source": {"url": figure.source_url, "name": figure.source_name, "quote": figure.quote},
+        "survey": figure.survey or None,
+        "source": {
+            "url": figure.source_url or None,
+            "name": figure.source_name,
+            "quote": figure.quote,
+            "name_sv": figure.source_name_sv or None,
+            "url_sv": figure.source_url_sv or None,
+        },
         "text": {"fi": figure.text_fi, "sv": figure.text_sv, "en": figure.text_en},
     }
 
@@ -193,6 +201,7 @@ def assessment():
         scores={
             d.score.dimension.id: {
                 "value": d.score.value,
+                "level": d.score.dimension.level,
                 "band": d.score.band.id if d.score.band else None,
                 "peer_percentile": d.percentile,
                 "peer_median": d.peer_median,
@@ -208,15 +217,29 @@ def assessment():
             if outcome.group
             else None
         ),
+        model_version=model.version,
         benchmark=[
             {
                 "answer_key": answer.key,
                 "chosen": list(answer.chosen),
                 "peer_shares": answer.peer_shares,
                 "reference": [figure_json(f) for f in (*item.figures, *answer.figures)],
+                "origin": item.question.origin,
+                "options_origin": item.question.options_origin,
+                "not_comparable": [o.id for o in item.question.retired_options if o.id in answer.chosen],
+                "context": [figure_json(f) for f in item.context],
             }
             for item in outcome.questions
             for answer in item.answers
+        ],
+        legal_notes=[
+            {
+                "id": note.id,
+                "title": {lang: note.title(lang) for lang in ("fi", "sv", "en")},
+                "checked": note.checked.isoformat(),
+                "sources": [source.url for source in note.sources],
+            }
+            for note in legal.applicable(legal.load(questionnaire), questionnaire.known_choices(answers.choices))
         ],
     )
 

@@ -555,6 +555,8 @@ PROBLEM_TEXTS = {
     "n_positive": _l("%(value)s is not a positive whole number (leave it empty when the base is not stated)"),
     "year_range": _l("%(value)s is not a year between %(first)s and %(last)s"),
     "not_https": _l("%(value)s does not start with https://"),
+    "swedish_name_missing": _l("missing (a Swedish address needs the Swedish name)"),
+    "survey_id": _l("%(value)s is not a plain id (letters, digits, - and _)"),
     "repeated_id": _l("%(value)s is already used on row %(first)s"),
 }
 # A file with thousands of bad rows lists this many problems; the page says how many more there are.

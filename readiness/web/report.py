@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from readiness.core import charts
 from readiness.core import exports
+from readiness.core import legal
 from readiness.core import recommendations
 from readiness.core import results as results_module
 from readiness.core import scoring
@@ -49,6 +50,9 @@ def sources():
 def source_link(source_id):
     """Return a link to a named source of the 2024 findings, in the page's language."""
     name, url = sources()[source_id]
+    if not url:
+        # A source that is not online is named, never linked.
+        return Markup('<span class="figure-source">({}: {})</span>').format(gettext("source"), name[page_language()])
     return Markup('<span class="figure-source">({}: <a href="{}">{}</a>)</span>').format(
         gettext("source"), url, name[page_language()]
     )
@@ -128,6 +132,7 @@ def context(db, assessment, lang):
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,
         "uses_ai": recommendations.uses_ai(catalogue, choices),
+        "legal_notes": legal.applicable(legal.load(questionnaire), choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
         "peers_published_at": aggregates.peers_published_at(db),
         **round_change(db, questionnaire, model, assessment, lang),

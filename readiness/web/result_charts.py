@@ -18,7 +18,12 @@ def result_charts(questionnaire, results, lang):
 
 
 def charts_profile(results, lang):
-    rows = [(d.score.dimension.name[lang], d.score.value, d.peer_median) for d in results.dimensions]
+    # The organisation's dimensions only: the respondent's own use and attitude are shown apart, not as its profile.
+    rows = [
+        (d.score.dimension.name[lang], d.score.value, d.peer_median)
+        for d in results.dimensions
+        if d.score.dimension.level == "organisation"
+    ]
     scored = [(name, value) for name, value, _ in rows if value is not None]
     if scored:
         strongest = max(scored, key=lambda item: item[1])

@@ -84,6 +84,87 @@ def test_finnish_wording_is_the_decks(questionnaire, question_id):
     assert any(wording in quoted for quoted in deck_wordings()), wording
 
 
+# Checked by hand against the deck (tests/data/kt2024_deck.txt) and KT's releases: the deck quotes these six
+# questions' Finnish wording; four questions are not in the deck at all; the deck gives options only for the
+# organisation type and the HR grid, and KT's releases name the three own-use categories and the 2025 benefits.
+EXPECTED_ORIGINS = {
+    "org_type": ("kt2024-adapted", "kt2024-adapted"),
+    "population": ("service", "service"),
+    "staff": ("service", "service"),
+    "region": ("service", "service"),
+    "org_language": ("service", "service"),
+    "role": ("kt2024-adapted", "service"),
+    "org_name": ("service", None),
+    "org_use": ("kt2024", "service"),
+    "own_use": ("kt2024", "kt2024-adapted"),
+    "attitude": ("kt2024", "service"),
+    "change": ("kt2024", "kt2024-adapted"),
+    "hr_use": ("kt2024-adapted", "kt2024-adapted"),
+    "support": ("kt2024", "service"),
+    "support_other": ("service", None),
+    "competence_top": ("kt2024-adapted", "kt2024-adapted"),
+    "competence_needs": ("kt2024-adapted", None),
+    "education": ("kt2024", "kt2024-adapted"),
+    "education_other": ("service", None),
+    "risks": ("kt2024-adapted", "kt2024-adapted"),
+    "risk_management": ("service", "service"),
+    "hr_safeguards": ("service", "service"),
+    "training_coverage": ("service", "service"),
+    "ai_practices": ("service", "service"),
+    "guidelines": ("service", "service"),
+    "benefits": ("service", "kt2025"),
+    "challenges": ("service", "service"),
+    "future": ("service", None),
+}
+
+
+def test_every_question_says_where_it_and_its_options_come_from(questionnaire):
+    found = {q.id: (q.origin, q.options_origin) for q in questionnaire.questions()}
+    assert found == EXPECTED_ORIGINS
+    # The four questions the deck does not have are never presented as KT's.
+    for question_id in ("guidelines", "benefits", "challenges", "future"):
+        assert found[question_id][0] == "service"
+
+
+def test_every_kt2024_wording_is_the_decks_word_for_word(questionnaire):
+    quoted = [q for q in questionnaire.questions() if q.origin == "kt2024"]
+    assert {q.id for q in quoted} == {"org_use", "own_use", "attitude", "change", "support", "education"}
+    for question in quoted:
+        assert question.text.fi in deck_wordings(), question.id
+
+
+def test_the_deck_wordings_file_is_a_faithful_copy_of_the_deck():
+    deck = " ".join(
+        " ".join(line.split())
+        for line in (DATA / "kt2024_deck.txt").read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    )
+    for wording in deck_wordings():
+        assert wording in deck, wording
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_provenance_line_names_kt_or_the_service_in_the_pages_language(questionnaire, lang):
+    kt = {"fi": "KT:n", "sv": "KT:s", "en": "KT's"}[lang]
+    own = {"fi": "palvelun", "sv": "tjänstens", "en": "service's"}[lang]
+    assert kt in questionnaire.provenance(questionnaire.question("org_use"), lang)
+    assert own in questionnaire.provenance(questionnaire.question("org_use"), lang)  # its rows are the service's
+    challenges = questionnaire.provenance(questionnaire.question("challenges"), lang)
+    service = questionnaire.origins["service"]
+    assert challenges == f"{service['question'](lang)} {service['options'](lang)}"
+    assert own in challenges
+    assert "2025" in questionnaire.provenance(questionnaire.question("benefits"), lang)
+
+
+def test_own_use_offers_the_2024_categories_and_keeps_the_retired_one_readable(questionnaire):
+    own_use = questionnaire.question("own_use")
+    assert [o.id for o in own_use.options] == ["regularly", "acquainted", "none", "dont_know"]
+    assert [o.id for o in own_use.retired_options] == ["occasionally"]
+    assert own_use.option("occasionally").label.fi == "Satunnaisesti"
+    # Stored answers in the retired option stay readable: never dropped, never relabelled.
+    assert questionnaire.known_choices({"own_use": ["occasionally"]}) == {"own_use": ["occasionally"]}
+
+
 def test_the_copied_deck_wordings_are_whole_questions():
     """Six wordings, each one question: a paragraph break lost in the data file would join two of them."""
     wordings = deck_wordings()
@@ -114,10 +195,18 @@ def test_matrix_answer_keys(questionnaire):
     assert question.row("org_use.hr").id == "hr"
 
 
+ORIGIN_TEXTS = {
+    origin: {part: {"fi": "a", "sv": "b", "en": "c"} for part in ("question", "options")}
+    for origin in ("kt2024", "kt2024-adapted", "kt2025", "service")
+}
+
+
 def minimal(**question):
     base = {
         "id": "q",
         "type": "single",
+        "origin": "service",
+        "options_origin": "service",
         "text": {"fi": "a", "sv": "b", "en": "c"},
         "options": [
             {"id": "x", "label": {"fi": "x", "sv": "x", "en": "x"}},
@@ -128,6 +217,7 @@ def minimal(**question):
     return {
         "version": "t",
         "title": {"fi": "a", "sv": "b", "en": "c"},
+        "origins": ORIGIN_TEXTS,
         "sections": [{"id": "s", "title": {"fi": "a", "sv": "b", "en": "c"}, "questions": [base]}],
     }
 
@@ -144,6 +234,10 @@ def minimal(**question):
         ({"exclusive": ["nope"]}, "exclusive names unknown options"),
         ({"type": "matrix"}, "rows belong to matrix questions"),
         ({"required_if": {"question": "other", "options": ["x"]}}, "required_if must name an earlier"),
+        ({"origin": None}, "origin must be one of"),
+        ({"origin": "kt"}, "origin must be one of"),
+        ({"options_origin": None}, "options_origin must be one of"),
+        ({"type": "text", "options": []}, "options_origin must be one of"),
     ],
 )
 def test_the_loader_rejects_broken_data(change, message):

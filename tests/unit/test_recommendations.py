@@ -121,7 +121,8 @@ def test_every_rule_names_existing_areas_questions_rows_options_and_dimensions(r
         assert question.type in ("single", "multiple", "matrix"), where
         if row:
             assert question.type == "matrix" and row in {r.id for r in question.rows}, where
-        options = {o.id: o for o in question.options}
+        # A retired option may trigger: answers stored in it stay readable and still say what they said.
+        options = {o.id: o for o in question.options + question.retired_options}
         for option_id in trigger["options"]:
             assert option_id in options, (where, option_id)
             assert not options[option_id].dont_know, (where, option_id)

@@ -17,8 +17,8 @@ DIMENSIONS = {
     "adoption": {"org_use", "hr_use"},
     "own_use": {"own_use"},
     "attitude": {"attitude"},
-    "support": {"support"},
-    "governance": {"guidelines", "risks"},
+    "support": {"support", "training_coverage"},
+    "governance": {"guidelines", "risk_management", "hr_safeguards", "ai_practices"},
     "outlook": {"change", "benefits"},
 }
 
@@ -41,14 +41,15 @@ def scores(model, questionnaire, choices):
 
 
 def test_the_packaged_model_loads_against_the_real_questionnaire(model, questionnaire):
-    assert model.version == "readiness-model.1"
+    assert model.version == "readiness-model.2"
+    assert [c.version for c in model.changelog] == ["readiness-model.2", "readiness-model.1"]
     assert load(questionnaire) is model
     assert {d.id: {q.question for q in d.questions} for d in model.dimensions} == DIMENSIONS
 
 
 def test_competence_and_challenges_are_not_scored(model):
     scored = {q.question for d in model.dimensions for q in d.questions}
-    assert not {"competence_top", "competence_needs", "challenges"} & scored
+    assert not {"competence_top", "competence_needs", "challenges", "risks"} & scored
     description = model.dimension("own_use").description
     assert "not scored" in description.en
 
@@ -65,12 +66,13 @@ def test_every_text_is_in_three_languages_and_every_band_has_a_meaning(model):
         assert len({text.fi, text.sv, text.en}) == 3, text
 
 
-def test_bands_are_the_four_of_the_product(model):
+def test_bands_are_the_four_of_the_product_and_a_leading_band_with_room_above(model):
     assert [(b.id, b.name.fi, b.min, b.max) for b in model.bands] == [
         ("starting", "Alkuvaihe", 0, 25),
         ("experimenting", "Kokeiluvaihe", 25, 50),
         ("adopting", "Käyttöönottovaihe", 50, 75),
-        ("established", "Vakiintunut", 75, 100),
+        ("established", "Vakiintunut", 75, 90),
+        ("leading", "Edelläkävijä", 90, 100),
     ]
 
 
@@ -84,7 +86,9 @@ def test_bands_are_the_four_of_the_product(model):
         (50, "adopting"),
         (74.99, "adopting"),
         (75, "established"),
-        (100, "established"),
+        (89.99, "established"),
+        (90, "leading"),
+        (100, "leading"),
     ],
 )
 def test_band_boundaries(model, value, band):
@@ -105,7 +109,7 @@ def test_no_score_has_no_band_and_a_score_outside_the_scale_is_an_error(model):
 def test_own_use_regularly_scores_its_points(model, questionnaire):
     result = scores(model, questionnaire, {"own_use": ["regularly"]})["own_use"]
     assert result.value == 100.0
-    assert result.band.id == "established"
+    assert result.band.id == "leading"
     assert scores(model, questionnaire, {"own_use": ["occasionally"]})["own_use"].value == 60.0
 
 
@@ -135,14 +139,48 @@ def test_adoption_is_the_weighted_mean_of_both_questions(model, questionnaire):
     choices = {
         "org_use.hr": ["a_lot"],  # 100
         "org_use.ict": ["a_little"],  # 25
-        "hr_use.performance": ["in_use"],  # 100
+        "hr_use.performance": ["in_use"],  # high-risk: never scored here
         "hr_use.wellbeing": ["future"],  # 20
         "hr_use.competence": ["neither"],  # 0
-        "hr_use.recruitment": ["dont_know"],  # left out
+        "hr_use.recruitment": ["in_use"],  # high-risk: never scored here
     }
     org_use = (100 + 25) / 2  # 62.5, weight 2
-    hr_use = (100 + 20 + 0) / 3  # 40, weight 1
-    assert scores(model, questionnaire, choices)["adoption"].value == (2 * org_use + 1 * hr_use) / 3 == 55.0
+    hr_use = (20 + 0) / 2  # 10, weight 1
+    assert scores(model, questionnaire, choices)["adoption"].value == (2 * org_use + 1 * hr_use) / 3 == 45.0
+
+
+def test_high_risk_hr_uses_score_only_through_their_safeguards(model, questionnaire):
+    # model.toml: hr_use's recruitment and performance rows are excluded; hr_safeguards counts 5 safeguards, cap 5.
+    in_use = {"hr_use.recruitment": ["in_use"], "hr_use.performance": ["in_use"]}
+    assert scores(model, questionnaire, in_use)["adoption"].value is None
+    base = {"guidelines": ["yes"], "risk_management": ["assessed_managed"], "ai_practices": ["none"]}
+    none = scores(model, questionnaire, {**base, "hr_safeguards": ["none"]})["governance"].value
+    two = scores(model, questionnaire, {**base, "hr_safeguards": ["fria", "human_oversight"]})["governance"].value
+    assert none == round((100 + 100 + 0 + 0) / 4, 1) == 50.0
+    assert two == round((100 + 100 + 40 + 0) / 4, 1) == 60.0
+    no_such_use = scores(model, questionnaire, {**base, "hr_safeguards": ["no_such_use"]})["governance"].value
+    assert no_such_use == round((100 + 100 + 0) / 3, 1) == 66.7
+
+
+@pytest.mark.parametrize(
+    "practices, training, governance_band, support_band",
+    [
+        (["none"], "some", "established", "established"),  # all the basics: 75 and 80
+        (["register", "evaluation"], "most", "leading", "leading"),  # (300 + 66.7) / 4 = 91.7; (100 + 100) / 2
+        (["register"], "most", "established", "leading"),  # (300 + 33.3) / 4 = 83.3
+    ],
+)
+def test_the_leading_band_is_earned_not_given(model, questionnaire, practices, training, governance_band, support_band):
+    choices = {
+        "guidelines": ["yes"],
+        "risk_management": ["assessed_managed"],
+        "hr_safeguards": ["fria", "human_oversight", "staff_informed", "logs", "registered"],
+        "ai_practices": practices,
+        "support": ["licences", "training", "guidelines", "resources"],
+        "training_coverage": [training],
+    }
+    result = scores(model, questionnaire, choices)
+    assert (result["governance"].band.id, result["support"].band.id) == (governance_band, support_band)
 
 
 def test_support_none_is_zero_not_missing(model, questionnaire):
@@ -163,13 +201,33 @@ def test_support_counts_up_to_its_cap(model, questionnaire, chosen, expected):
     assert scores(model, questionnaire, {"support": chosen})["support"].value == expected
 
 
-def test_governance_weighs_guidelines_twice_and_rounds_to_one_decimal(model, questionnaire):
-    choices = {"guidelines": ["in_preparation"], "risks": ["security", "privacy"]}
-    guidelines = 50  # weight 2
-    risks = 100 * 2 / 3  # 66.67, weight 1
-    assert scores(model, questionnaire, choices)["governance"].value == round((2 * guidelines + risks) / 3, 1) == 55.6
-    choices = {"guidelines": ["no"], "risks": ["ethics"]}
-    assert scores(model, questionnaire, choices)["governance"].value == round((2 * 0 + 100 / 3) / 3, 1) == 11.1
+def test_governance_scores_guidelines_and_risk_management_equally(model, questionnaire):
+    # model.toml: guidelines yes 100, in_preparation 50, no 0; risk_management assessed_managed 100, assessed 50,
+    # not_assessed 0; both weight 1.
+    choices = {"guidelines": ["in_preparation"], "risk_management": ["assessed_managed"]}
+    assert scores(model, questionnaire, choices)["governance"].value == (50 + 100) / 2 == 75.0
+    choices = {"guidelines": ["no"], "risk_management": ["assessed"]}
+    assert scores(model, questionnaire, choices)["governance"].value == (0 + 50) / 2 == 25.0
+
+
+def test_naming_more_risks_never_changes_a_score(model, questionnaire):
+    base = {"guidelines": ["yes"], "risk_management": ["not_assessed"]}
+    expected = scores(model, questionnaire, base)["governance"].value
+    assert expected == 50.0
+    for risks in (["no_risks"], ["security"], ["security", "privacy", "ethics", "correctness", "bias"], ["dont_know"]):
+        for result in score(model, questionnaire, {**base, "risks": risks}):
+            assert result.value == scores(model, questionnaire, base)[result.dimension.id].value, risks
+
+
+def test_the_retired_own_use_option_keeps_its_old_score(model, questionnaire):
+    # Answers stored before kt2024.2 in "occasionally" score 60 as before; don't know is left out.
+    assert scores(model, questionnaire, {"own_use": ["occasionally"]})["own_use"].value == 60.0
+    assert scores(model, questionnaire, {"own_use": ["dont_know"]})["own_use"].value is None
+
+
+def test_the_model_says_it_is_the_services_not_kts(model):
+    assert "not KT's" in model.intro.en and "ei KT:n" in model.intro.fi and "inte KT:s" in model.intro.sv
+    assert model.dimension("own_use").name.en == "The respondent's own use"
 
 
 def test_a_dont_know_leaves_the_question_out_of_its_dimension(model, questionnaire):
@@ -181,8 +239,8 @@ def test_a_dont_know_leaves_the_question_out_of_its_dimension(model, questionnai
 
 def test_dont_know_everywhere_gives_no_score_and_no_band(model, questionnaire):
     choices = dont_know_everywhere(questionnaire)
-    # own_use and support have no don't-know option: left unanswered, they must not score either.
-    assert "own_use" not in choices and "support" not in choices
+    # support has no don't-know option: left unanswered, it must not score either.
+    assert "support" not in choices
     for result in score(model, questionnaire, choices):
         assert result.value is None, result.dimension.id
         assert result.band is None
@@ -209,6 +267,7 @@ def minimal():
         "version": "test.1",
         "title": dict(TEXT),
         "intro": dict(TEXT),
+        "changelog": [{"version": "test.1", "date": "2026-12-01", "text": dict(TEXT)}],
         "bands": [
             {"id": "starting", "min": 0, "max": 25, "name": dict(TEXT)},
             {"id": "experimenting", "min": 25, "max": 50, "name": dict(TEXT)},
@@ -271,6 +330,16 @@ def scale(data):
 
 def count(data):
     return data["dimensions"][1]["questions"][0]
+
+
+def test_the_changelog_must_start_with_this_version(questionnaire):
+    data = minimal()
+    data["changelog"][0]["version"] = "test.0"
+    with pytest.raises(ModelError, match="newest entry must be this version"):
+        parse(data, questionnaire)
+    data["changelog"] = []
+    with pytest.raises(ModelError, match="changelog"):
+        parse(data, questionnaire)
 
 
 def test_the_minimal_model_is_valid(questionnaire):
@@ -371,4 +440,19 @@ def test_the_loader_rejects(questionnaire, change, message):
     data = minimal()
     change(data)
     with pytest.raises(ModelError, match=message):
+        parse(data, questionnaire)
+
+
+def test_excluded_rows_must_be_some_rows_of_a_matrix(questionnaire):
+    data = minimal()
+    data["dimensions"][0]["questions"][0]["excluded_rows"] = ["recruitment"]  # attitude is no matrix
+    with pytest.raises(ModelError, match="excluded_rows"):
+        parse(data, questionnaire)
+
+
+def test_own_use_and_attitude_are_the_respondents_not_the_organisations(model, questionnaire):
+    assert {d.id for d in model.dimensions if d.level == "respondent"} == {"own_use", "attitude"}
+    data = minimal()
+    data["dimensions"][0]["level"] = "team"
+    with pytest.raises(ModelError, match="level"):
         parse(data, questionnaire)

@@ -57,8 +57,49 @@ def test_every_published_figure_appears_with_its_words_and_source(submitted, que
         text = " ".join(page.get_text(" ").split())
         for figure in published_figures(questionnaire):
             assert figure.text(lang) in text, (lang, figure.id)
-            link = page.find("a", string=figure.source_name, href=figure.source_url)
-            assert link is not None, (lang, figure.id)
+            name, url = figure.source_name_in(lang), figure.source_url_in(lang)
+            if url:
+                assert page.find("a", string=name, href=url) is not None, (lang, figure.id)
+            else:
+                # Not online (KT's results presentation): named, never linked.
+                assert name in text and page.find("a", string=name) is None, (lang, figure.id)
+
+
+def test_swedish_pages_cite_kts_swedish_release_and_the_deck_in_swedish(submitted):
+    page = soup(submitted.get("/sv/results"))
+    text = page.get_text(" ")
+    swedish_release = "https://www.kt.fi/sv/nyheter-och-pressmeddelanden/2024/kommunerna-och-valfardsomradena-anvander-redan-AI-for-flera-andamal"
+    assert page.find("a", string="KT, pressmeddelande 2024", href=swedish_release) is not None
+    assert page.find("a", string="KT, tiedote 2024") is None
+    assert "KT:s resultatpresentation 2024 (inte på webben)" in text
+    assert "https://www.kt.fi/" not in [a.get("href") for a in page.find_all("a")]
+
+
+def test_other_surveys_are_context_apart_from_kts_figures(submitted, questionnaire):
+    page = soup(submitted.get("/fi/results"))
+    guidelines = page.find(id="result-guidelines").find_parent("section")
+    context = guidelines.select_one(".context-figures")
+    assert "eivät KT:n kyselystä" in context.get_text()
+    assert "Kuntaliiton kuntaviestintäkysely 2023, 182 kuntaa" in context.get_text()
+    # Never in a 2024 column, never as KT's result.
+    for table in page.find_all("table"):
+        assert "Kuntaliito" not in table.get_text() and "Työolobarometri" not in table.get_text()
+    # The communications row's context sits with its question.
+    org_use = page.find(id="result-org_use").find_parent("section")
+    assert "35 % kunnista käytti tekoälyä viestinnässä" in org_use.select_one(".context-figures").get_text()
+
+
+def test_each_question_says_where_it_comes_from_and_the_model_its_version(submitted, questionnaire):
+    from readiness.core import scoring
+
+    model = scoring.load(questionnaire)
+    page = soup(submitted.get("/fi/results"))
+    for question_id in ("org_use", "benefits", "guidelines"):
+        section = page.find(id=f"result-{question_id}").find_parent("section")
+        line = section.select_one(".origin-note").get_text(strip=True)
+        assert line == questionnaire.provenance(questionnaire.question(question_id), "fi")
+    lead = " ".join(page.find("h1").find_next("p").find_next("p").get_text(" ").split())
+    assert f"versiolla {model.version}" in lead and "tämän palvelun oma, ei KT:n" in lead
 
 
 def test_approximate_figures_read_as_approximate(submitted):
@@ -74,8 +115,8 @@ def test_approximate_figures_read_as_approximate(submitted):
         cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"].startswith("noin joka neljännellä")
         or "neljä" in cells["Minulla ei ole vielä kokemusta tekoälyn käytöstä"]
     )
-    # Occasional use has no published figure: a dash, never a number.
-    assert cells["Satunnaisesti"] == "–"
+    # "Satunnaisesti" is no longer offered: the 2024 survey did not have it.
+    assert "Satunnaisesti" not in cells
     # The precision is also said in words of its own, from the reference data.
     assert "likiarvo, n = 158" in cells["Säännöllisesti"].replace("\xa0", " ")
 
@@ -96,7 +137,9 @@ def test_questions_without_a_published_figure_say_so(submitted):
     page = soup(submitted.get("/fi/results"))
     for question_id in ("attitude", "support", "competence_top", "risks", "guidelines"):
         section = page.find(id=f"result-{question_id}").find_parent("section")
-        assert section.select_one(".not-published").get_text(strip=True) == "2024 tulosta ei julkaistu.", question_id
+        assert section.select_one(".not-published").get_text(strip=True) == "Vuoden 2024 tulosta ei julkaistu.", (
+            question_id
+        )
         assert "vuoden 2024 kysely" not in section.thead.get_text().lower()
     own_use = page.find(id="result-own_use").find_parent("section")
     assert own_use.select_one("p.not-published") is None
@@ -139,7 +182,12 @@ def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted
     assert any(src.startswith("/static/vendor/plotly-basic.min.js?v=") for src in scripts)
     assert not page.select("script:not([src]):not([type='application/json'])")
     figure = page.select_one("#chart-profile-caption").find_parent("figure")
-    assert len(figure.find("table").tbody.find_all("tr")) == 6
+    table = figure.find("table")
+    # The organisation's four dimensions; the respondent's own use and attitude are shown apart, not charted.
+    names = [row.th.get_text(strip=True) for row in table.tbody.find_all("tr")]
+    assert names == ["Tekoälyn käyttö organisaatiossa", "Tuki ja resurssit", "Ohjaus ja riskit", "Muutosnäkymät"]
+    respondent = page.find(id="respondent").find_next("dl").get_text(" ")
+    assert "Vastaajan oma käyttö" in respondent and "Asenteet ja kulttuuri" in respondent
     # Drawn by the server first, so that the chart shows before (and without) plotly.js.
     assert figure.select_one(".chart__plot svg.chart-svg")
 
@@ -224,6 +272,14 @@ def test_api_reference(client, openapi, questionnaire):
     assert_matches(openapi, "/reference", 200, response)
     ids = {figure["id"] for figure in response.json["figures"]}
     assert ids == {figure.id for figure in published_figures(questionnaire)}
+    figures = {figure["id"]: figure for figure in response.json["figures"]}
+    # A share published in words is never a decimal; a deck-only figure links nowhere; context says its survey.
+    assert (figures["r.own.regular"]["value"], figures["r.own.regular"]["number"]) == ("1/3", None)
+    assert "0.333" not in response.get_data(as_text=True)
+    assert figures["r.orgs.kunta"]["source"]["url"] is None
+    assert figures["r.own.regular"]["source"]["name_sv"] == "KT, pressmeddelande 2024"
+    assert figures["r.own.tried"]["precision"] == "lower-bound"
+    assert (figures["r.respondents"]["survey"], figures["c.stat.genai"]["survey"]) == (None, "tilastokeskus-tvt")
 
 
 @pytest.mark.parametrize(
@@ -287,6 +343,17 @@ def test_api_assessment(app, submitted, openapi, questionnaire):
     assert response.json["answers"]["own_use"] == ["regularly"]
     assert response.json["scores"]["own_use"]["value"] == 100
     assert response.json["assessment"]["status"] == "submitted"
+    from readiness.core import scoring
+
+    assert response.json["model_version"] == scoring.load(questionnaire).version
+    levels = {dimension: score["level"] for dimension, score in response.json["scores"].items()}
+    assert {d for d, level in levels.items() if level == "respondent"} == {"own_use", "attitude"}
+    benchmark = {item["answer_key"]: item for item in response.json["benchmark"]}
+    assert (benchmark["benefits"]["origin"], benchmark["benefits"]["options_origin"]) == ("service", "kt2025")
+    assert [f["id"] for f in benchmark["guidelines"]["context"]] == ["c.kl.strategy", "c.kl.comms.guidelines"]
+    assert benchmark["own_use"]["not_comparable"] == []
+    notes = {note["id"]: note for note in response.json["legal_notes"]}
+    assert "hr_high_risk" in notes and notes["hr_high_risk"]["checked"] == "2026-12-01"
 
 
 @pytest.mark.parametrize(
@@ -394,7 +461,7 @@ def test_a_replaced_reference_stays_replaced_when_extended(runner, submitted, tm
         ([operator_row()], reference.COLUMNS[:-1], "text_en"),
         ([operator_row(value="lots")], reference.COLUMNS, "value"),
         ([operator_row(option_id="sometimes")], reference.COLUMNS, "option_id"),
-        ([operator_row(source_url="")], reference.COLUMNS, "source_url"),
+        ([operator_row(source_url="http://example.org")], reference.COLUMNS, "source_url"),
     ],
 )
 def test_a_rejected_reference_file_changes_nothing(runner, app, db, tmp_path, rows, header, problem):
@@ -464,3 +531,39 @@ def test_every_table_is_a_labelled_region_a_keyboard_can_scroll(submitted):
     for wrapper in wrappers:
         assert wrapper["tabindex"] == "0" and wrapper["role"] == "region"
         assert wrapper["aria-label"] == "Taulukko: " + wrapper.find("caption").get_text(strip=True)
+
+
+def test_legal_notes_follow_the_answers_with_their_check_date_and_sources(submitted):
+    # The answers put AI "in use" in every HR function, recruitment and performance management included.
+    page = soup(submitted.get("/fi/results"))
+    legal = page.select("section.ai-act")
+    titles = [section.h3.get_text(strip=True) for section in legal]
+    assert "Rekrytointi ja suorituksen arviointi: suuririskistä tekoälyä" in titles
+    hr = next(section for section in legal if section.h3.get_text(strip=True).startswith("Rekrytointi"))
+    assert "Tarkistettu 1.12.2026." in hr.get_text(" ")
+    assert hr.find("a", href="https://www.finlex.fi/fi/laki/ajantasa/2004/20040759") is not None
+    # Communications is "not at all" in these answers: no Article 50(4) note.
+    assert not any("50 artiklan 4 kohta" in title for title in titles)
+
+
+@pytest.mark.parametrize(
+    "lang, own, not_scored",
+    [
+        (
+            "fi",
+            "Tämä malli on tämän palvelun oma, ei KT:n",
+            "Ei pisteytetä tässä: Suorituksen johtamisessa, Rekrytoinnissa",
+        ),
+        ("sv", "Den här modellen är tjänstens egen, inte KT:s", "Poängsätts inte här: Prestationsledning, Rekrytering"),
+        ("en", "This model is this service's own, not KT's", "Not scored here: Performance management, Recruitment"),
+    ],
+)
+def test_the_scores_page_says_whose_model_it_is_its_versions_and_what_is_not_scored(client, lang, own, not_scored):
+    from readiness.core import scoring
+    from readiness.core.questionnaire import load
+
+    model = scoring.load(load())
+    text = " ".join(soup(client.get(f"/{lang}/scores")).get_text(" ").split())
+    assert own in text and not_scored in text
+    for change in model.changelog:
+        assert change.version in text and change.text(lang)[:60] in text
