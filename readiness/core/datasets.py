@@ -201,6 +201,8 @@ def csv_chunks(columns, row_chunks, dialect="standard", decimal_columns=None):
                         row[index] = DecimalComma(row[index])
         writer.writerows(rows)
         yield buffer.getvalue().encode("utf-8")
+
+
 def frame_csv(frame, dialect="standard"):
     """Return a small DataFrame (codebook, open data) as CSV bytes in ``dialect``, text neutralised."""
     rows = [[None if _missing(v) else neutralise(v) for v in row] for row in frame.itertuples(index=False, name=None)]

@@ -246,6 +246,8 @@ def _add_reference_provenance(db):
     # the 2024 survey) are left exactly as stored: pages show them as not comparable, never as another option.
     for column in ("survey", "source_name_sv", "source_url_sv"):
         db["reference_figures"].add_column(column, str)
+
+
 @migrations(name="0010_register_and_verification")
 def _add_register_and_verification(db):
     # The operator's register entries: they extend the packaged register.csv and replace its entries with the
