@@ -342,9 +342,9 @@ def to_csv(figures: list[Figure]) -> str:
     """Return figures as a reference file (UTF-8 text with a byte-order mark): ``parse`` reads it back."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(ALL_COLUMNS)
     for figure in figures:
-        writer.writerow(["" if getattr(figure, column) is None else getattr(figure, column) for column in COLUMNS])
+        writer.writerow(["" if getattr(figure, column) is None else getattr(figure, column) for column in ALL_COLUMNS])
     return "\ufeff" + buffer.getvalue()
 
 

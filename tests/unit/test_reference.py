@@ -470,5 +470,5 @@ def test_the_figures_in_force_written_as_a_reference_file_read_back_the_same(fig
     from readiness.core.reference import to_csv as figures_csv
 
     text = figures_csv(list(figures.values()))
-    assert text.startswith("\ufeff" + ",".join(COLUMNS))
+    assert text.startswith("\ufeff" + ",".join(ALL_COLUMNS))
     assert {f.id: f for f in parse(text, load())} == figures
