@@ -108,7 +108,7 @@ def populate(path, count, questionnaire, seed=2024):
             "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) values (?, ?, ?, ?, ?)",
             scores,
         )
-    aggregates.rebuild(db, peer_rule(), 5)
+    aggregates.rebuild(db, peer_rule())
     # The assessment whose page is timed goes through the real submission, like any respondent's.
     probe = random_choices(questionnaire, random.Random(seed + 1))
     probe["org_type"], probe["population"] = ["kunta"], ["10000_19999"]
@@ -122,7 +122,7 @@ def populate(path, count, questionnaire, seed=2024):
             )
         else:
             assessments.save_section(db, probe_id, section.id, keys, section_choices, {})
-    assessments.submit(db, probe_id, [s.id for s in questionnaire.sections], peer_rule(), 5)
+    assessments.submit(db, probe_id, [s.id for s in questionnaire.sections], peer_rule())
     db.conn.close()
     return len(answers)
 

@@ -35,6 +35,8 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
+        # Pages say when the next peer release is due: the latest plus this many days (cron runs `flask peers release`).
+        RELEASE_INTERVAL_DAYS=int(os.environ.get("READINESS_RELEASE_INTERVAL_DAYS", 7)),
         # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
         RETENTION_DAYS=int(os.environ.get("READINESS_RETENTION_DAYS", 180)),
         RESULTS_CACHE_SIZE=512,
@@ -84,6 +86,7 @@ def create_app(test_config=None):
     try:
         database.check_sound(connection, app.config["DATABASE"])
         database.migrate(connection)
+        _first_release(app, connection)
     except database.DamagedDatabase as error:
         if not _loading_for_a_command():
             raise
@@ -132,3 +135,15 @@ def _instance_secret(instance_path):
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _first_release(app, connection):
+    """Publish the first peer release at the first start after the release model arrived (or on a new database
+    with submitted assessments): peers then see released figures at once, not after the first cron run."""
+    from .store import releases
+
+    if releases.latest_release(connection) is None and releases.release_members(connection):
+        from .core.questionnaire import load
+        from .core.releases import load_cells
+
+        releases.publish_release(connection, load_cells(load()), app.config["PEER_MINIMUM"])

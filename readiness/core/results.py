@@ -13,10 +13,11 @@ from .peers import ANY
 
 @dataclass(frozen=True)
 class DimensionResult:
-    """A dimension's score with its band, and where it stands in the peer group."""
+    """A dimension's score with its band, and where it stands among the other organisations of the peer group
+    (one of ``core.peers.QUARTERS``, or None)."""
 
     score: scoring.DimensionScore
-    percentile: float | None
+    quarter: str | None
     peer_median: float | None
 
 
@@ -103,15 +104,22 @@ def rounds(questionnaire, model, respondents):
     return found
 
 
-def build(questionnaire, model, answers, group_figures, figures):
-    """Compute the results of a submitted assessment from its answers, the published figures of its peer group
-    (``core.peers.GroupFigures``, or None when no group may be shown) and the reference figures in force."""
+def build(questionnaire, model, answers, group_figures, figures, own_scores=None, minimum=5):
+    """Compute the results of a submitted assessment from its answers, the released figures of its peer group
+    (``core.peers.GroupFigures``, or None when no group is shown) and the reference figures in force.
+    ``own_scores`` are the organisation's scores as the group's figures count them (None when they do not):
+    its standing is among the others only, and only from ``minimum`` of them."""
+    own_scores = own_scores or {}
     choices = questionnaire.known_choices(answers.choices)
     scores = scoring.score(model, questionnaire, choices)
     dimensions = tuple(
         DimensionResult(
             score,
-            group_figures.percentile(score.dimension.id, score.value) if group_figures else None,
+            (
+                group_figures.quarter(score.dimension.id, score.value, own_scores.get(score.dimension.id), minimum)
+                if group_figures
+                else None
+            ),
             group_figures.median(score.dimension.id) if group_figures else None,
         )
         for score in scores
@@ -145,14 +153,14 @@ def build(questionnaire, model, answers, group_figures, figures):
     )
 
 
-def group_label(questionnaire, group, lang):
-    """Describe a peer group in words: 'Kunta · 10 000–19 999', or None for everyone."""
+def group_label(questionnaire, cells, group, lang):
+    """Describe a peer group in words: 'Kunta · 5 000–19 999 asukasta', or None for everyone. ``cells`` is
+    ``core.releases.Cells``: a group narrower than a type is one of its cells."""
     if group.org_type == ANY:
         return None
     parts = [_option_label(questionnaire.profile_question("org_type"), group.org_type, lang)]
     if group.size_band != ANY:
-        size = peers.size_question(questionnaire, group.org_type)
-        parts.append(_option_label(size, group.size_band, lang))
+        parts.append(cells.label(group.org_type, group.size_band)[lang])
     return " · ".join(parts)
 
 

@@ -236,3 +236,109 @@ def _add_failed_lookups(db):
     db["failed_lookups"].create({"client": str, "failed_at": float}, not_null={"client", "failed_at"}, strict=True)
     db["failed_lookups"].create_index(["client", "failed_at"])
     db["failed_lookups"].create_index(["failed_at"])
+
+
+@migrations(name="0011_peer_releases")
+def _add_releases(db):
+    # Peers see releases, each computed from scratch and audited (store.releases, core.releases); the live
+    # aggregates, the snapshot and its bookkeeping go.
+    for table in (
+        "peer_groups",
+        "peer_counts",
+        "peer_scores",
+        "published_peer_groups",
+        "published_peer_counts",
+        "published_peer_scores",
+        "peer_shown_sizes",
+        "peer_changed_organisations",
+    ):
+        db[table].drop(ignore=True)
+    db.execute("delete from revisions where name = 'peers_published_at'")
+    # What each organisation's round contributes: the combined profile of its submitted respondents, kept up to
+    # date when one submits or is deleted. ``unit`` changes with every new set of respondents.
+    db["round_contributions"].create(
+        {"organisation_id": int, "round": int, "unit": str, "assessment_ids": str, "org_type": str, "size_band": str},
+        pk=("organisation_id", "round"),
+        not_null={"unit", "assessment_ids", "org_type", "size_band"},
+        strict=True,
+    )
+    db["round_contributions"].create_index(["unit"], unique=True)
+    db["round_contribution_answers"].create(
+        {"organisation_id": int, "round": int, "answer_key": str, "option_id": str},
+        pk=("organisation_id", "round", "answer_key", "option_id"),
+        strict=True,
+    )
+    db["round_contribution_scores"].create(
+        {"organisation_id": int, "round": int, "dimension": str, "value": float},
+        pk=("organisation_id", "round", "dimension"),
+        not_null={"value"},
+        strict=True,
+    )
+    # Releases and the figures of the latest (a cell's ``as_of`` is the release its figures were computed for).
+    db.execute(
+        "create table releases (id integer primary key autoincrement, published_at text not null, "
+        "threshold integer not null, organisations integer not null) strict"
+    )
+    db["release_groups"].create(
+        {"release_id": int, "org_type": str, "size_band": str, "organisations": int, "as_of": int},
+        pk=("release_id", "org_type", "size_band"),
+        not_null={"organisations", "as_of"},
+        strict=True,
+    )
+    db["release_counts"].create(
+        {
+            "release_id": int,
+            "org_type": str,
+            "size_band": str,
+            "answer_key": str,
+            "option_id": str,
+            "organisations": int,
+        },
+        pk=("release_id", "org_type", "size_band", "answer_key", "option_id"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    db["release_scores"].create(
+        {"release_id": int, "org_type": str, "size_band": str, "dimension": str, "value": float, "organisations": int},
+        pk=("release_id", "org_type", "size_band", "dimension", "value"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    # The audit history: how many versions of each cell were published, in which release, and each unit's run
+    # of consecutive versions (unit ids and organisation ids only, never answers).
+    db["cell_versions"].create(
+        {"org_type": str, "cell": str, "versions": int}, pk=("org_type", "cell"), not_null={"versions"}, strict=True
+    )
+    db["cell_publications"].create(
+        {"org_type": str, "cell": str, "version": int, "release_id": int},
+        pk=("org_type", "cell", "version"),
+        not_null={"release_id"},
+        strict=True,
+    )
+    db["cell_runs"].create(
+        {"org_type": str, "cell": str, "unit": str, "organisation_id": int, "first": int, "last": int},
+        not_null={"org_type", "cell", "unit", "organisation_id", "first", "last"},
+        strict=True,
+    )
+    db["cell_runs"].create_index(["org_type", "cell", "last"])
+    _contributions_of_existing_rounds(db)
+
+
+def _contributions_of_existing_rounds(db):
+    """Compute the contribution of every round with a submitted respondent, with the packaged questionnaire
+    and model: the first release (``flask peers release``, or the service's start) counts from them."""
+    from functools import partial
+
+    from readiness.core import peers
+    from readiness.core import scoring
+    from readiness.core.questionnaire import load
+
+    from .releases import refresh_contribution
+
+    questionnaire = load()
+    rule = partial(peers.round_contribution, questionnaire, scoring.load(questionnaire))
+    rounds = db.execute(
+        "select distinct organisation_id, round from assessments where status = 'submitted' order by 1, 2"
+    ).fetchall()
+    for organisation_id, round_number in rounds:
+        refresh_contribution(db, organisation_id, round_number, rule)

@@ -349,8 +349,8 @@ def codebook_csv():
 
 @bp.route("/console/exports/open-data.csv")
 def open_data_csv():
-    """The published peer aggregates of every group that may be shown: fit to publish as open data."""
-    frame = stored_datasets.open_data(get_db(), load(), peer_minimum())
+    """The figures of the latest peer release, every group it shows: fit to publish as open data."""
+    frame = stored_datasets.open_data(get_db(), load())
     return _csv_download(datasets.BOM + frame.to_csv(index=False), "avoin-data")
 
 

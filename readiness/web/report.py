@@ -21,14 +21,17 @@ from readiness.core.formatting import format_number
 from readiness.core.formatting import signed
 from readiness.core.questionnaire import load
 from readiness.core.questionnaire import parse_text
-from readiness.store import aggregates
 from readiness.store import records
 from readiness.store import reference
+from readiness.store import releases as stored_releases
 from readiness.store.database import read_snapshot
 from readiness.store.reports import PdfStore
 
+from .helpers import QUARTER_LABELS
 from .helpers import get_db
+from .helpers import peer_cells
 from .helpers import peer_minimum
+from .helpers import release_info
 from .i18n import gettext
 from .i18n import page_language
 from .result_charts import result_charts
@@ -98,9 +101,16 @@ def reason_text(reason, questionnaire, model, lang):
 def results_of(db, questionnaire, model, assessment, answers):
     """Return the results of a submitted assessment: its answers beside its peer group's published figures and
     the reference figures in force (``core.results.build``)."""
-    group_figures = aggregates.figures_for(db, assessment.org_type, assessment.size_band, peer_minimum())
+    group_figures = stored_releases.figures_for(db, assessment.org_type, assessment.size_band, peer_cells())
+    own = stored_releases.own_scores(db, assessment.organisation_id, group_figures.group) if group_figures else None
     return results_module.build(
-        questionnaire, model, answers, group_figures, reference.figures_in_force(db, questionnaire)
+        questionnaire,
+        model,
+        answers,
+        group_figures,
+        reference.figures_in_force(db, questionnaire),
+        own_scores=own,
+        minimum=peer_minimum(),
     )
 
 
@@ -122,14 +132,18 @@ def context(db, assessment, lang):
         "model": model,
         "assessment": assessment,
         "results": outcome,
-        "group_label": results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
+        "group_label": (
+            results_module.group_label(questionnaire, peer_cells(), outcome.group, lang) if outcome.group else None
+        ),
         "charts": result_charts(questionnaire, outcome, lang),
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
-        "peers_published_at": aggregates.peers_published_at(db),
+        **release_info(db),
+        "quarters": QUARTER_LABELS,
+        "type_names": {o.id: o.label[lang] for o in questionnaire.profile_question("org_type").options},
         **round_change(db, questionnaire, model, assessment, lang),
     }
 

@@ -1,0 +1,217 @@
+"""Peer releases: the fixed cells they publish, and the auditor that decides what a new release may show.
+
+The promise (docs/privacy.md): no combination of published figures, across groups and across releases,
+covers fewer than ``threshold`` organisations. Every published figure is a sum over the members of one cell
+(a parent group, a type or everyone, is only ever the sum of the cells shown in the same release, so it says
+nothing the cells do not). A cell's figures are recomputed from scratch for a release only when the auditor
+allows it; otherwise the release repeats the cell's last published figures (nothing new is said) or, when
+an organisation in them has since been deleted, withholds the cell.
+
+The auditor, for one cell: each published version of the cell is a set of members, and a member (one
+organisation's contribution, "unit") is in a run of consecutive versions. Any integer combination of the
+versions gives each unit the sum of the coefficients over its run, P(last) - P(first - 1) with P the running
+sum of the coefficients: a unit is touched exactly when the two ends of its edge (first - 1, last) get
+different values of P. The fewest units any non-zero combination touches is therefore the minimum cut of the
+graph of those edges. An organisation with several runs in a cell (a new round, a deleted respondent, a
+round that became its latest again) weighs nothing: its runs may carry the same answers and cancel out, so
+only organisations with one run are counted, and a cut must still reach the threshold. Pure Python, no SQL.
+"""
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .peers import ANY
+from .peers import size_question
+from .questionnaire import parse_text
+
+DATA_FILE = Path(__file__).parent.parent / "data" / "peer_cells.toml"
+
+
+class CellsError(ValueError):
+    """The peer cells data file breaks one of its rules."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a type: its id, the profile size bands it holds, and its name."""
+
+    id: str
+    bands: frozenset[str]
+    label: object
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The fixed partition of organisations into cells: (type, cell id), the cell id "*" for a type that is one
+    cell."""
+
+    types: tuple[str, ...]
+    split: dict[str, tuple[Cell, ...]]
+
+    def cell_of(self, group):
+        """Return the cell of an organisation whose narrowest group is ``group`` (org_type, size band), or None
+        when its type (or, for a split type, its size) is not known."""
+        org_type, band = group
+        if org_type not in self.types:
+            return None
+        if org_type not in self.split:
+            return (org_type, ANY)
+        for cell in self.split[org_type]:
+            if band in cell.bands:
+                return (org_type, cell.id)
+        return None
+
+    def choices(self):
+        """Return {org_type: [cell ids]}, the groups anyone may ask for, "*" meaning any."""
+        return {ANY: []} | {t: [cell.id for cell in self.split.get(t, ())] for t in self.types}
+
+    def label(self, org_type, cell_id):
+        """Return the name (fi/sv/en) of a cell of a split type."""
+        return next(cell.label for cell in self.split[org_type] if cell.id == cell_id)
+
+    def all(self):
+        """Return every cell key, in order."""
+        return [(t, cell) for t in self.types for cell in ([c.id for c in self.split[t]] if t in self.split else [ANY])]
+
+
+def load_cells(questionnaire, path: Path = DATA_FILE) -> Cells:
+    """Load the cells and check them against the questionnaire: known types, every band of a split type in
+    exactly one of its cells."""
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    types = tuple(option.id for option in questionnaire.profile_question("org_type").options)
+    split = {}
+    for entry in raw.get("type", []):
+        org_type = entry.get("id")
+        if org_type not in types:
+            raise CellsError(f"peer_cells: unknown organisation type {org_type!r}")
+        bands = [option.id for option in size_question(questionnaire, org_type).options]
+        cells = tuple(
+            Cell(c["id"], frozenset(c["bands"]), parse_text(c.get("label"), f"peer_cells.{org_type}.{c['id']}"))
+            for c in entry.get("cell", [])
+        )
+        held = [band for cell in cells for band in cell.bands]
+        if sorted(held) != sorted(bands):
+            raise CellsError(f"peer_cells: the cells of {org_type} must hold each of its bands {bands} once")
+        split[org_type] = cells
+    return Cells(types, split)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A unit's run of consecutive published versions of a cell, numbered from 1: first..last."""
+
+    unit: str
+    organisation_id: int
+    first: int
+    last: int
+
+
+def cut_weight(runs):
+    """Return the fewest organisations that any non-zero integer combination of the cell's versions touches,
+    for these runs (math.inf when there is no run): the minimum cut of the graph whose edges are the runs,
+    (first - 1, last), each weighing 1 for an organisation with one run and 0 for one with several."""
+    per_organisation = {}
+    for run in runs:
+        per_organisation[run.organisation_id] = per_organisation.get(run.organisation_id, 0) + 1
+    graph = {}
+    for run in runs:
+        a, b = run.first - 1, run.last
+        weight = 1 if per_organisation[run.organisation_id] == 1 else 0
+        graph.setdefault(a, {})
+        graph.setdefault(b, {})
+        graph[a][b] = graph[a].get(b, 0) + weight
+        graph[b][a] = graph[b].get(a, 0) + weight
+    best = math.inf
+    for component in _components(graph):
+        if len(component) > 1:
+            best = min(best, _stoer_wagner({u: dict(graph[u]) for u in component}))
+    return best
+
+
+def _components(graph):
+    seen, found = set(), []
+    for start in graph:
+        if start in seen:
+            continue
+        stack, component = [start], []
+        seen.add(start)
+        while stack:
+            node = stack.pop()
+            component.append(node)
+            for other in graph[node]:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        found.append(component)
+    return found
+
+
+def _stoer_wagner(graph):
+    """The global minimum cut of a connected weighted graph {node: {node: weight}} (Stoer and Wagner, 1997)."""
+    best = math.inf
+    while len(graph) > 1:
+        nodes = list(graph)
+        weights = dict.fromkeys(nodes[1:], 0)
+        for other, weight in graph[nodes[0]].items():
+            weights[other] += weight
+        order = [nodes[0]]
+        cut = 0
+        while weights:
+            node = max(weights, key=weights.get)
+            cut = weights.pop(node)
+            order.append(node)
+            for other, weight in graph[node].items():
+                if other in weights:
+                    weights[other] += weight
+        best = min(best, cut)
+        # Merge the last node added into the one before it.
+        s, t = order[-2], order[-1]
+        for other, weight in graph.pop(t).items():
+            graph[other].pop(t)
+            if other != s:
+                graph[s][other] = graph[s].get(other, 0) + weight
+                graph[other][s] = graph[other].get(s, 0) + weight
+    return best
+
+
+def runs_with(runs, versions, candidate):
+    """Return the cell's runs as they would be if ``candidate`` ({unit: organisation id}) were published as
+    version ``versions + 1``: a unit in the last version continues its run, any other starts one."""
+    continued = []
+    for run in runs:
+        if run.last == versions and run.unit in candidate:
+            continued.append(Run(run.unit, run.organisation_id, run.first, versions + 1))
+        else:
+            continued.append(run)
+    running = {run.unit for run in runs if run.last == versions}
+    continued += [Run(unit, org, versions + 1, versions + 1) for unit, org in candidate.items() if unit not in running]
+    return continued
+
+
+def may_publish(runs, versions, candidate, threshold):
+    """Return whether ``candidate`` may be published as the cell's next version: with it, every non-zero
+    combination of the cell's versions still touches at least ``threshold`` organisations."""
+    return bool(candidate) and cut_weight(runs_with(runs, versions, candidate)) >= threshold
+
+
+FRESH, CARRIED, WITHHELD = "fresh", "carried", "withheld"
+
+
+def decide(runs, versions, candidate, still_stored, threshold):
+    """Return what a release does with one cell: FRESH (its figures recomputed from ``candidate``), CARRIED
+    (the last published figures repeated, unchanged), WITHHELD (not shown), or None (never shown and not now).
+
+    ``runs`` and ``versions`` are the cell's audit history; ``still_stored(unit)`` says whether a unit's
+    answers still exist: the last version is repeated only if none of its organisations has deleted them.
+    """
+    last = {run.unit for run in runs if run.last == versions} if versions else set()
+    if versions and set(candidate) == last:
+        return CARRIED
+    if may_publish(runs, versions, candidate, threshold):
+        return FRESH
+    if not versions or not last:
+        return None
+    return CARRIED if all(still_stored(unit) for unit in last) else WITHHELD
