@@ -35,6 +35,9 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,
         CONTACT_EMAIL=os.environ.get("READINESS_CONTACT_EMAIL", ""),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
+        # The largest coalition of organisations pooling their own answers that releases guard against: every
+        # combination of released figures covers at least PEER_MINIMUM + PEER_COALITION organisations.
+        PEER_COALITION=int(os.environ.get("READINESS_PEER_COALITION", 0)),
         # Pages say when the next peer release is due: the latest plus this many days (cron runs `flask peers release`).
         RELEASE_INTERVAL_DAYS=int(os.environ.get("READINESS_RELEASE_INTERVAL_DAYS", 7)),
         # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
@@ -55,6 +58,8 @@ def create_app(test_config=None):
         app.config.update(test_config)
     # PDF reports are kept beside the database: they hold the same organisations' answers.
     app.config.setdefault("REPORTS_FOLDER", str(Path(app.config["DATABASE"]).parent / "reports"))
+    if app.config["PEER_COALITION"] < 0:
+        raise ValueError("PEER_COALITION (READINESS_PEER_COALITION) must be 0 or more")
     if app.config["PEER_MINIMUM"] < 3:
         raise ValueError(
             "PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members"
@@ -146,4 +151,5 @@ def _first_release(app, connection):
         from .core.questionnaire import load
         from .core.releases import load_cells
 
-        releases.publish_release(connection, load_cells(load()), app.config["PEER_MINIMUM"])
+        threshold = app.config["PEER_MINIMUM"] + app.config["PEER_COALITION"]
+        releases.publish_release(connection, load_cells(load()), threshold)

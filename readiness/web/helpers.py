@@ -164,9 +164,15 @@ def peer_cells():
     return releases.load_cells(load())
 
 
+def release_threshold():
+    """Return the fewest organisations any combination of released figures may cover: the minimum plus the
+    largest coalition guarded against (READINESS_PEER_MINIMUM + READINESS_PEER_COALITION)."""
+    return current_app.config["PEER_MINIMUM"] + current_app.config["PEER_COALITION"]
+
+
 def publish_release(db):
-    """Publish a peer release now (``store.releases.publish_release``) with the service's minimum."""
-    return stored_releases.publish_release(db, peer_cells(), peer_minimum())
+    """Publish a peer release now (``store.releases.publish_release``) with the service's threshold."""
+    return stored_releases.publish_release(db, peer_cells(), release_threshold())
 
 
 def release_info(db):
