@@ -30,6 +30,14 @@ def refresh_contribution(db, organisation_id, round_number, rule):
     to the questionnaire and model), under a new unit id; or nothing, when none of them has submitted."""
     for table in ("round_contributions", "round_contribution_answers", "round_contribution_scores"):
         db.execute(f"delete from {table} where organisation_id = ? and round = ?", [organisation_id, round_number])
+    # The operator's figures and exports count each organisation once, by one respondent: the first who
+    # submitted in its latest round with a submission.
+    db.execute("update assessments set counted = 0 where organisation_id = ?", [organisation_id])
+    db.execute(
+        "update assessments set counted = 1 where id = (select id from assessments where organisation_id = ? "
+        "and status = 'submitted' order by round desc, submitted_at, id limit 1)",
+        [organisation_id],
+    )
     ids = [
         row[0]
         for row in db.execute(

@@ -12,8 +12,10 @@ from bs4 import BeautifulSoup
 from readiness.store import assessments
 from readiness.store import database
 from readiness.store import organisations
+from readiness.store import releases
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
@@ -126,8 +128,10 @@ def test_the_combined_answer_is_the_lower_median(pair, questionnaire, db):
 
 
 def test_peers_count_the_organisation_once(pair, db):
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
-    assert db.execute("select count(*) from assessments where counted = 1").fetchone()[0] == 1
+    """Two respondents, one organisation: a release counts it once, by the round's combined answers."""
+    members = releases.release_members(db)
+    assert len(members) == 1
+    assert sorted(members[0].assessment_ids) == sorted(row[0] for row in db.execute("select id from assessments"))
 
 
 def test_an_invite_works_once_and_says_why_not_afterwards(app, lead, questionnaire):
@@ -219,9 +223,7 @@ def test_a_new_round_shows_the_change_and_keeps_the_old_one(app, lead, questionn
     # Round 1 is read-only, and the organisation is counted once, by its newest round.
     with pytest.raises(assessments.AssessmentLocked):
         assessments.save_section(db, first_round, "attitude", ["attitude"], {"attitude": ["very_positive"]}, {})
-    counted = db.execute("select round from assessments where counted = 1").fetchall()
-    assert counted == [(2,)]
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
+    assert [member.round for member in releases.release_members(db)] == [2]
     # A second new round is refused while round 2 is... submitted: allowed; from the old round's link: refused.
     old = db.execute("select id from assessments where round = 1").fetchone()[0]
     with pytest.raises(organisations.RoundRefused) as refused:
@@ -333,8 +335,9 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
     ids = [row[0] for row in db.execute("select id from assessments")]
     for i in range(4):
         submit_assessment(db, questionnaire, f"peer-{i}")
-    # Four peers and this organisation: the everyone group holds five and is published.
-    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (5,)
+    # Four peers and this organisation: the everyone group holds five and is released.
+    release(db)
+    assert releases.release_sizes(db)[("*", "*")] == 5
     store = app.extensions["pdf_store"]
     (store.folder / f"{ids[0]}-fi-{'0' * 32}.pdf").write_bytes(b"%PDF")
     assert delete(lead, "organisation").status_code == 200
@@ -342,20 +345,19 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
     assert db.execute("select count(*) from invites").fetchone()[0] == 0
     assert db.execute("select count(*) from organisations").fetchone()[0] == 4
     assert list(store.folder.glob(f"{ids[0]}-*.pdf")) == []
-    # Live aggregates count the four others; the published groups that held the organisation are withheld.
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone() == (4,)
-    assert db.execute("select count(*) from published_peer_groups where org_type = '*'").fetchone() == (0,)
+    # The next release counts the four others; their cell changed by one organisation, so it is withheld.
+    assert len(releases.release_members(db)) == 4
+    release(db)
+    assert releases.release_sizes(db) == {}
     assert lead.get("/fi/results").headers["Location"] == "/fi/"
 
 
 def test_a_replaced_respondent_is_counted_instead(pair, db):
-    """When the counted respondent is deleted, the organisation's other submitted respondent is counted."""
+    """When a respondent is deleted, the organisation counts by the combined answers of those left."""
     lead, second = pair
-    counted = db.execute("select id from assessments where counted = 1").fetchone()[0]
-    other = db.execute("select id from assessments where counted = 0").fetchone()[0]
+    first, other = (row[0] for row in db.execute("select id from assessments order by id"))
     assert delete(lead, str(other)).status_code == 200
-    assert db.execute("select id from assessments where counted = 1").fetchone() == (counted,)
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone() == (1,)
+    assert [member.assessment_ids for member in releases.release_members(db)] == [(first,)]
 
 
 def test_retention_removes_old_drafts_only(app, runner, db, questionnaire):
@@ -376,25 +378,34 @@ def test_retention_removes_old_drafts_only(app, runner, db, questionnaire):
 SMALL_KUNTA = {"profile": {"org_type": "kunta", "population": "under_5000"}}
 
 
-def test_the_peers_page_respects_suppression_and_offers_a_larger_group(app, client, db, questionnaire):
+def test_the_peers_page_shows_the_release_and_offers_a_larger_group(app, client, db, questionnaire):
     for i in range(4):
         submit_assessment(db, questionnaire, f"small-{i}", SMALL_KUNTA)
+    release(db)
     page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
-    assert "too small" in page.find(id="group").get_text()
-    assert page.find(id="group").find("a") is None  # no larger group is large enough either
+    assert "not in the release" in page.find(id="group").get_text()
+    assert page.find(id="group").find("a") is None  # no larger group is shown either
     for i in range(4, 10):
         submit_assessment(db, questionnaire, f"small-{i}", SMALL_KUNTA)
-    # Wellbeing areas: four large and one smaller. No band is large enough, the type is.
+    # Municipalities of 20,000 or more: four, too few. Wellbeing services counties are compared as a whole.
+    for i in range(4):
+        submit_assessment(
+            db, questionnaire, f"large-{i}", {"profile": {"org_type": "kunta", "population": "200000_plus"}}
+        )
     for i in range(5):
         band = "200000_plus" if i < 4 else "100000_199999"
         submit_assessment(
             db, questionnaire, f"hva-{i}", {"profile": {"org_type": "hyvinvointialue", "population": band}}
         )
-    page = soup(client.get("/en/peers?org_type=hyvinvointialue&size_band=200000_plus"))
-    assert "too small" in page.find(id="group").get_text()
+    release(db)
+    page = soup(client.get("/en/peers?org_type=kunta&size_band=20000_plus"))
+    assert "not in the release" in page.find(id="group").get_text()
     link = page.find(id="group").find("a")
-    assert link["href"] == "/en/peers?org_type=hyvinvointialue&size_band=*"
-    assert "5 organisations" in soup(client.get(link["href"])).find(id="group").get_text()
+    assert link["href"] == "/en/peers?org_type=kunta&size_band=*"
+    # The type is the sum of its classes in the release: the ten small ones, never the four large.
+    assert "10 organisations" in soup(client.get(link["href"])).find(id="group").get_text()
+    assert "5 organisations" in soup(client.get("/en/peers?org_type=hyvinvointialue")).find(id="group").get_text()
+    assert client.get("/en/peers?org_type=hyvinvointialue&size_band=200000_plus").status_code == 400
     page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
     table = page.find(id="group").find_next("table")
     assert "10 organisations" in page.find(id="group").get_text()
