@@ -425,6 +425,26 @@ def published_views(db):
     return views
 
 
+def recent_releases(db, limit=12):
+    """Return the latest releases, newest first, as Release rows."""
+    return [
+        Release(*row)
+        for row in db.execute(
+            "select id, published_at, organisations, threshold from releases order by id desc limit ?", [limit]
+        )
+    ]
+
+
+def latest_groups(db):
+    """Return [(org_type, size_band, organisations, date its figures were computed for)] of every group the
+    latest release shows, in order."""
+    return db.execute(
+        "select g.org_type, g.size_band, g.organisations, r.published_at from release_groups g "
+        "join releases r on r.id = g.as_of where g.release_id = (select max(id) from releases) "
+        "order by g.org_type, g.size_band"
+    ).fetchall()
+
+
 def next_release_due(db, interval_days):
     """Return when the next release is due, as an ISO timestamp: the latest one plus the interval, or None."""
     release = latest_release(db)

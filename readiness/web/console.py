@@ -48,6 +48,7 @@ from readiness.store import datasets as stored_datasets
 from readiness.store import figures as console_figures
 from readiness.store import operators
 from readiness.store import reference as stored_reference
+from readiness.store import releases as stored_releases
 from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
@@ -55,7 +56,10 @@ from .helpers import get_db
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import no_store
+from .helpers import peer_cells
 from .helpers import peer_minimum
+from .helpers import publish_release
+from .helpers import release_info
 from .helpers import render_error
 from .helpers import too_many_lookups
 from .i18n import localized_blueprint
@@ -453,6 +457,31 @@ def allow_uploads():
     """Let the reference upload be larger than a form; it must happen before CSRF protection reads the body."""
     if request.endpoint == "console.reference_tables" and request.method == "POST":
         request.max_content_length = UPLOAD_LIMIT
+
+
+class ReleaseForm(FlaskForm):
+    """The button that publishes a peer release now; it takes nothing but its CSRF token."""
+
+
+@bp.route("/console/releases", methods=["GET", "POST"])
+def releases_page():
+    """Peer releases: the latest, what it shows, the ones before, and a button that publishes one now (as the
+    scheduled `flask peers release` does, under the same audit)."""
+    db = get_db()
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        outcome = publish_release(db)
+        return redirect(url_for(".releases_page", published=outcome.release.id))
+    questionnaire = load()
+    return render_template(
+        "console/releases.html",
+        form=form,
+        recent=stored_releases.recent_releases(db),
+        groups=stored_releases.latest_groups(db),
+        type_names={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
+        cells=peer_cells(),
+        **release_info(db),
+    )
 
 
 def init_app(app):

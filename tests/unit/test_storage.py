@@ -117,7 +117,7 @@ def test_a_release_counts_what_the_organisations_answered(fresh_db, questionnair
     release(fresh_db)
     profile = questionnaire.profile_question_ids()
     expected = {}
-    for org_type, band, key, option in fresh_db.execute(
+    for org_type, _band, key, option in fresh_db.execute(
         "select a.org_type, a.size_band, question_id, option_id from answers join assessments a "
         "on a.id = answers.assessment_id where a.status = 'submitted'"
     ):

@@ -355,3 +355,21 @@ def test_a_reference_file_larger_than_a_form_is_taken(console, db):
     response = upload(console, text)
     assert response.status_code == 200
     assert "800 figures in the file" in soup(response).get_text()
+
+
+def test_an_operator_publishes_a_release_from_the_console(console, db, submitted_many):
+    page = soup(console.get("/en/console/releases"))
+    assert "No peer release has been published yet." in page.get_text()
+    # Without the form's token nothing is published.
+    assert console.post("/en/console/releases").status_code == 400
+    assert db.execute("select count(*) from releases").fetchone() == (0,)
+    response = console.post("/en/console/releases", data={"csrf_token": csrf_token(console, "/en/console/releases")})
+    assert response.status_code == 302
+    page = soup(console.get(response.headers["Location"]))
+    assert "Release 1 published." in page.get_text()
+    rows = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in page.find(id="groups-caption").find_parent("table").tbody.find_all("tr")
+    ]
+    assert ["Municipality", "under 5,000 residents", "6"] == rows[-1][:3]
+    assert db.execute("select organisations from releases").fetchall() == [(6,)]
