@@ -12,9 +12,9 @@ organisation's contribution, "unit") is in a run of consecutive versions. Any in
 versions gives each unit the sum of the coefficients over its run, P(last) - P(first - 1) with P the running
 sum of the coefficients: a unit is touched exactly when the two ends of its edge (first - 1, last) get
 different values of P. The fewest units any non-zero combination touches is therefore the minimum cut of the
-graph of those edges. An organisation with several runs in a cell (a new round, a deleted respondent, a
-round that became its latest again) weighs nothing: its runs may carry the same answers and cancel out, so
-only organisations with one run are counted, and a cut must still reach the threshold. Pure Python, no SQL.
+graph of those edges. An organisation with several runs in a cell (a new round, a deleted respondent) may
+carry the same answers in each, which could cancel out; it is counted once, through its count of one, which
+never cancels (see ``cut_weight``). Pure Python, no SQL.
 """
 
 import math
@@ -110,24 +110,38 @@ class Run:
 
 
 def cut_weight(runs):
-    """Return the fewest organisations that any non-zero integer combination of the cell's versions touches,
-    for these runs (math.inf when there is no run): the minimum cut of the graph whose edges are the runs,
-    (first - 1, last), each weighing 1 for an organisation with one run and 0 for one with several."""
-    per_organisation = {}
+    """Return the fewest organisations that any non-zero integer combination of the cell's versions surely
+    touches, for these runs (math.inf when there is none): the minimum cut of the graph described in the
+    module's docstring.
+
+    An organisation counts through its count of one: whatever its answers in each run, the combination gives
+    it the sum of its runs' values in the "organisations" figure. For runs that follow one another without a
+    gap (a new round, a respondent added or deleted) that sum is P(last of the last run) - P(first of the
+    first - 1): one edge of weight 1 from its first version to its last. An organisation with a gap between
+    runs weighs nothing. Every run is also an edge of weight 0, so that a combination touching only
+    organisations that weigh nothing (a change of one organisation's answers, say) is a cut of weight 0.
+    """
+    by_organisation = {}
     for run in runs:
-        per_organisation[run.organisation_id] = per_organisation.get(run.organisation_id, 0) + 1
+        by_organisation.setdefault(run.organisation_id, []).append(run)
     graph = {}
-    for run in runs:
-        a, b = run.first - 1, run.last
-        weight = 1 if per_organisation[run.organisation_id] == 1 else 0
+
+    def connect(a, b, weight):
         graph.setdefault(a, {})
         graph.setdefault(b, {})
         graph[a][b] = graph[a].get(b, 0) + weight
         graph[b][a] = graph[b].get(a, 0) + weight
+
+    for organisation_runs in by_organisation.values():
+        organisation_runs.sort(key=lambda run: run.first)
+        for run in organisation_runs:
+            connect(run.first - 1, run.last, 0)
+        if all(later.first == earlier.last + 1 for earlier, later in zip(organisation_runs, organisation_runs[1:])):
+            connect(organisation_runs[0].first - 1, organisation_runs[-1].last, 1)
     best = math.inf
     for component in _components(graph):
         if len(component) > 1:
-            best = min(best, _stoer_wagner({u: dict(graph[u]) for u in component}))
+            best = min(best, _stoer_wagner({u: {v: w for v, w in graph[u].items() if v != u} for u in component}))
     return best
 
 

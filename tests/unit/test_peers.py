@@ -57,10 +57,17 @@ def test_cut_weight_is_the_fewest_organisations_a_combination_touches(spans, exp
     assert rules.cut_weight(runs(*spans)) == expected
 
 
-def test_an_organisation_with_several_runs_in_a_cell_counts_for_none():
-    """Its runs may carry the same answers and cancel: a change made only of it must not pass for one."""
+def test_a_change_of_one_organisations_answers_alone_is_a_cut_of_nothing():
+    """A new round of one organisation between two versions: the difference is that organisation's change."""
     history = runs((1, 2, 5)) + [Run("x1", 99, 1, 1), Run("x2", 99, 2, 2)]
     assert rules.cut_weight(history) == 0
+
+
+def test_an_organisation_that_answers_a_new_round_still_counts_in_earlier_changes():
+    """Five joined in version 2 beside five of version 1; one of the five answers a new round that version 3
+    shows with five newcomers. Version 2 minus version 1 still covers the five who joined."""
+    history = runs((1, 3, 5), (2, 3, 4), (3, 3, 5)) + [Run("y1", 77, 2, 2), Run("y2", 77, 3, 3)]
+    assert rules.cut_weight(history) == 5
 
 
 def test_decide_repeats_recomputes_or_withholds():

@@ -52,7 +52,7 @@ def fresh():
     return make
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(minimum=st.sampled_from([3, 4, 5]), steps=st.lists(STEP, min_size=5, max_size=45))
 def test_no_combination_of_published_views_isolates_fewer_than_the_minimum(fresh, minimum, steps):
     db = fresh()
