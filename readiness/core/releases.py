@@ -136,7 +136,8 @@ def cut_weight(runs):
         organisation_runs.sort(key=lambda run: run.first)
         for run in organisation_runs:
             connect(run.first - 1, run.last, 0)
-        if all(later.first == earlier.last + 1 for earlier, later in zip(organisation_runs, organisation_runs[1:])):
+        pairs = zip(organisation_runs, organisation_runs[1:], strict=False)
+        if all(later.first == earlier.last + 1 for earlier, later in pairs):
             connect(organisation_runs[0].first - 1, organisation_runs[-1].last, 1)
     best = math.inf
     for component in _components(graph):
