@@ -78,11 +78,16 @@ def contribution(questionnaire: Questionnaire, model: scoring.Model, choices: di
 
 
 def round_contribution(questionnaire: Questionnaire, model: scoring.Model, respondents) -> Contribution:
-    """Return what an organisation's round contributes to peers: the ``contribution`` of the combined profile
-    of its submitted respondents (``respondents``: their choices dicts; one respondent's are their own)."""
+    """Return what an organisation's round contributes to peers: the combined answers of its submitted
+    respondents (``respondents``: their choices dicts; one respondent's are their own), their group, and the
+    organisation's combined scores (``combined.combined_scores``), as the organisation's own pages show them."""
     from .combined import combine
+    from .combined import combined_scores
 
-    return contribution(questionnaire, model, combine(questionnaire, model, respondents))
+    known = [questionnaire.known_choices(choices) for choices in respondents]
+    combined = contribution(questionnaire, model, combine(questionnaire, model, known))
+    scores = {s.dimension.id: s.value for s in combined_scores(questionnaire, model, known)}
+    return Contribution(combined.group, scores, combined.choices)
 
 
 def group_for(sizes, cell, org_type):

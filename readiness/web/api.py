@@ -209,11 +209,13 @@ def assessment():
             d.score.dimension.id: {
                 "value": d.score.value,
                 "band": d.score.band.id if d.score.band else None,
+                "own_value": d.own,
                 "peer_quarter": d.quarter,
                 "peer_median": d.peer_median,
             }
             for d in outcome.dimensions
         },
+        respondents=outcome.respondents,
         peer_group=(
             {
                 "org_type": outcome.group.org_type,

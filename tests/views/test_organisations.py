@@ -459,3 +459,54 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
             shown = tr.find_all(["th", "td"])[column].get_text(strip=True)
             expected = stored[assessment_id].get(dimension.id)
             assert shown == (f"{expected:.0f}" if expected is not None else "no score"), (number, dimension.id)
+
+
+def combined_column(page):
+    """{dimension name: (respondents' scores, combined score)} from the organisation page's score table."""
+    table = page.find(id="combined-scores-caption").find_parent("table")
+    rows = {}
+    for tr in table.tbody.find_all("tr"):
+        cells = [td.get_text(strip=True) for td in tr.find_all("td")]
+        rows[tr.th.get_text(strip=True)] = (cells[:-1], cells[-1])
+    return rows
+
+
+def test_the_results_page_shows_the_organisation_with_each_respondents_own_beside_it(pair):
+    """One definition of the organisation: the results page's scores are the organisation page's combined
+    ones, the respondent's own beside them, and each combined score lies within the respondents' range."""
+    lead, second = pair
+    organisation = combined_column(soup(lead.get("/en/organisation")))
+    for client, column in ((lead, 0), (second, 1)):
+        page = soup(client.get("/en/results"))
+        assert "median of the scores of the 2 respondents" in page.select_one("p.lead").get_text()
+        for item in page.select(".dimension"):
+            name = item.select_one(".dimension__name").get_text(strip=True)
+            scores, combined = organisation[name]
+            value = item.select_one(".dimension__value")
+            if value is not None:
+                assert value.get_text(strip=True) == f"{combined}/100"
+            own = item.select_one(".dimension__own").get_text(strip=True)
+            assert own == (
+                f"Your own answers: {scores[column]}/100."
+                if scores[column] != "no score"
+                else "Your own answers: no score."
+            )
+    # The lead answered "very positive" and the HR lead "fairly negative": the combined attitude lies between.
+    scores, combined = organisation["Attitude and culture"]
+    values = sorted(float(s.replace(",", ".")) for s in scores)
+    assert values[0] <= float(combined.replace(",", ".")) <= values[1]
+
+
+def test_a_change_between_rounds_with_other_respondents_compares_like_with_like(app, pair, questionnaire, answers):
+    """Round 1: the lead and the HR lead; round 2: the lead alone, with the same answers as before. Compared
+    as wholes, the attitude would seem to change only because the HR lead did not answer again."""
+    lead, _ = pair
+    lead.post("/fi/rounds", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
+    answer_all(lead, questionnaire, answers)
+    page = soup(lead.get("/en/results"))
+    note = page.select_one(".round-note").get_text(" ", strip=True)
+    assert "round 1 had 2 who submitted, round 2 has 1" in note
+    assert note.endswith("both rounds: Senior management (e.g. chief executive, managing director).")
+    table = page.find(string="Change per dimension, points").find_parent("table")
+    changes = [tr.find_all("td")[2].get_text(strip=True) for tr in table.tbody.find_all("tr")]
+    assert changes and all(change in ("0", "±0", "0,0", "±0,0", "–") for change in changes), changes
