@@ -147,9 +147,9 @@ def _first_release(app, connection):
     with submitted assessments): peers then see released figures at once, not after the first cron run."""
     from .store import releases
 
-    if releases.latest_release(connection) is None and releases.release_members(connection):
+    if releases.latest_release(connection) is None:
         from .core.questionnaire import load
         from .core.releases import load_cells
 
         threshold = app.config["PEER_MINIMUM"] + app.config["PEER_COALITION"]
-        releases.publish_release(connection, load_cells(load()), threshold)
+        releases.publish_first_release(connection, load_cells(load()), threshold)

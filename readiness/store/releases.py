@@ -147,6 +147,15 @@ def publish_release(db, cells, threshold, now=None):
         return _publish(db, cells, threshold, now or timestamp())
 
 
+def publish_first_release(db, cells, threshold):
+    """Publish a release if none exists yet and some organisation counts; decided under the write lock, so
+    that workers starting together publish one. Return its Outcome, or None."""
+    with write_transaction(db):
+        if latest_release(db) is None and release_members(db):
+            return _publish(db, cells, threshold, timestamp())
+    return None
+
+
 def _publish(db, cells, threshold, now):
     members = release_members(db)
     candidates = {}

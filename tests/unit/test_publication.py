@@ -39,3 +39,21 @@ def test_a_deletion_makes_every_rendered_page_stale(fresh_db, questionnaire):
     before = records.results_revisions(fresh_db, organisation)
     assessments.delete_assessments(fresh_db, [assessment], peer_rule())
     assert records.results_revisions(fresh_db, organisation)[0] != before[0]
+
+
+def test_the_first_start_with_submitted_assessments_publishes_the_first_release(tmp_path, questionnaire):
+    """After the upgrade from live aggregates (or on any database with submissions and no release), peers see
+    released figures at once; starting again publishes nothing more."""
+    from readiness import create_app
+    from readiness.store import database
+
+    path = str(tmp_path / "upgrade.sqlite")
+    db = database.connect(path)
+    database.migrate(db)
+    for i in range(7):
+        submit_assessment(db, questionnaire, f"first-{i}")
+    assert releases.latest_release(db) is None
+    for _ in range(2):
+        create_app({"TESTING": True, "DATABASE": path, "SECRET_KEY": "t", "PDF_RENDER_AHEAD": False})
+    assert [r.organisations for r in releases.recent_releases(db)] == [7]
+    db.conn.close()
