@@ -82,6 +82,16 @@ def refresh_contribution(db, organisation_id, round_number, rule):
     )
 
 
+def round_group(db, organisation_id, round_number):
+    """Return the (org_type, size band) of an organisation's round as releases count it (its combined
+    profile), or None when nobody in the round has submitted."""
+    row = db.execute(
+        "select org_type, size_band from round_contributions where organisation_id = ? and round = ?",
+        [organisation_id, round_number],
+    ).fetchone()
+    return tuple(row) if row else None
+
+
 @dataclass(frozen=True)
 class Member:
     """An organisation counted for peers: its latest round with a submitted respondent, the unit id of that

@@ -317,14 +317,18 @@ def start_round():
 
 @bp.route("/peers")
 def peers_page():
-    """Where the organisation ranks per dimension in a peer group it picks, under the suppression rules."""
+    """Where the organisation stands per dimension in a peer group of the latest release that it picks."""
     assessment = current_assessment()
     db = get_db()
     questionnaire = load()
     cells = peer_cells()
-    own_cell = (
-        cells.cell_of((assessment.org_type, assessment.size_band)) if assessment and assessment.submitted else None
+    # The organisation's own class: that of its round's combined profile, as releases count it.
+    own_group = (
+        stored_releases.round_group(db, assessment.organisation_id, assessment.round)
+        if assessment and assessment.submitted
+        else None
     )
+    own_cell = cells.cell_of(own_group) if own_group else None
     default = own_cell or (peers.ANY, peers.ANY)
     org_type = request.args.get("org_type", default[0])
     size_band = request.args.get("size_band", default[1] if org_type == default[0] else peers.ANY)

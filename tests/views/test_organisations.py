@@ -510,3 +510,11 @@ def test_a_change_between_rounds_with_other_respondents_compares_like_with_like(
     table = page.find(string="Change per dimension, points").find_parent("table")
     changes = [tr.find_all("td")[2].get_text(strip=True) for tr in table.tbody.find_all("tr")]
     assert changes and all(change in ("0", "±0", "0,0", "±0,0", "–") for change in changes), changes
+
+
+def test_the_peers_page_opens_on_the_organisations_own_class(lead, db, questionnaire):
+    for i in range(4):
+        submit_assessment(db, questionnaire, f"class-{i}", SMALL_KUNTA)
+    release(db)
+    heading = soup(lead.get("/en/peers")).find(id="group").get_text(" ", strip=True)
+    assert heading == "Municipality · under 5,000 residents: 5 organisations"
