@@ -82,15 +82,12 @@ def populate(path, count, questionnaire, seed=2024, release=True):
     rng = random.Random(seed)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rows, answers, saved, scores = [], [], [], []
-    units, unit_answers, unit_scores = [], [], []
+    contributions = []
     for number in range(1, count + 1):
         choices = random_choices(questionnaire, rng)
         org_type, size_band = peers.group_key(questionnaire, choices)
         # A lone respondent's contribution to peers is its own answers (core.peers.contribution).
-        contribution = peers.contribution(questionnaire, model, choices)
-        units.append((number, 1, f"synthetic-unit-{number}", str(number), org_type, size_band))
-        unit_answers.extend((number, 1, k, o) for k, options in contribution.choices.items() for o in options)
-        unit_scores.extend((number, 1, d, v) for d, v in contribution.scores.items() if v is not None)
+        contributions.append((number, 1, [number], peers.contribution(questionnaire, model, choices)))
         rows.append(
             (number, f"synthetic-{number}", questionnaire.version, "submitted", now, now, now, org_type, size_band)
             + (number, 1, 1, 1)
@@ -116,9 +113,7 @@ def populate(path, count, questionnaire, seed=2024, release=True):
             "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) values (?, ?, ?, ?, ?)",
             scores,
         )
-        db.conn.executemany("insert into round_contributions values (?, ?, ?, ?, ?, ?)", units)
-        db.conn.executemany("insert into round_contribution_answers values (?, ?, ?, ?)", unit_answers)
-        db.conn.executemany("insert into round_contribution_scores values (?, ?, ?, ?)", unit_scores)
+        releases.store_contributions(db, contributions)
     if release:
         releases.publish_release(db, load_cells(questionnaire), 5)
     # The assessment whose page is timed goes through the real submission, like any respondent's.

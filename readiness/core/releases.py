@@ -19,8 +19,10 @@ never cancels (see ``cut_weight``). Pure Python, no SQL.
 
 import math
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .peers import ANY
 from .peers import size_question
@@ -99,9 +101,9 @@ def load_cells(questionnaire, path: Path = DATA_FILE) -> Cells:
     return Cells(types, split)
 
 
-@dataclass(frozen=True)
-class Run:
-    """A unit's run of consecutive published versions of a cell, numbered from 1: first..last."""
+class Run(NamedTuple):
+    """A unit's run of consecutive published versions of a cell, numbered from 1: first..last. (A named
+    tuple: a release builds one per organisation and version history, and these are fast to make.)"""
 
     unit: str
     organisation_id: int
@@ -121,9 +123,26 @@ def cut_weight(runs):
     runs weighs nothing. Every run is also an edge of weight 0, so that a combination touching only
     organisations that weigh nothing (a change of one organisation's answers, say) is a cut of weight 0.
     """
+    runs_of = Counter(run.organisation_id for run in runs)
+    # Most organisations have one run: their edges are counted in one pass; the few with several are joined.
+    edges = Counter((run.first - 1, run.last) for run in runs if runs_of[run.organisation_id] == 1)
+    return cut_weight_of(edges, [run for run in runs if runs_of[run.organisation_id] > 1])
+
+
+def cut_weight_of(edges, several):
+    """``cut_weight`` from its parts: ``edges`` counts the (first - 1, last) of every organisation with one
+    run, ``several`` lists the runs of the organisations with more than one."""
+    edges = Counter(edges)
     by_organisation = {}
-    for run in runs:
+    for run in several:
         by_organisation.setdefault(run.organisation_id, []).append(run)
+    zero = set()
+    for organisation_runs in by_organisation.values():
+        organisation_runs.sort(key=lambda run: run.first)
+        zero.update((run.first - 1, run.last) for run in organisation_runs)
+        pairs = zip(organisation_runs, organisation_runs[1:], strict=False)
+        if all(later.first == earlier.last + 1 for earlier, later in pairs):
+            edges[(organisation_runs[0].first - 1, organisation_runs[-1].last)] += 1
     graph = {}
 
     def connect(a, b, weight):
@@ -132,13 +151,10 @@ def cut_weight(runs):
         graph[a][b] = graph[a].get(b, 0) + weight
         graph[b][a] = graph[b].get(a, 0) + weight
 
-    for organisation_runs in by_organisation.values():
-        organisation_runs.sort(key=lambda run: run.first)
-        for run in organisation_runs:
-            connect(run.first - 1, run.last, 0)
-        pairs = zip(organisation_runs, organisation_runs[1:], strict=False)
-        if all(later.first == earlier.last + 1 for earlier, later in pairs):
-            connect(organisation_runs[0].first - 1, organisation_runs[-1].last, 1)
+    for (a, b), weight in edges.items():
+        connect(a, b, weight)
+    for a, b in zero:
+        connect(a, b, 0)
     best = math.inf
     for component in _components(graph):
         if len(component) > 1:
@@ -195,13 +211,13 @@ def _stoer_wagner(graph):
 def runs_with(runs, versions, candidate):
     """Return the cell's runs as they would be if ``candidate`` ({unit: organisation id}) were published as
     version ``versions + 1``: a unit in the last version continues its run, any other starts one."""
-    continued = []
-    for run in runs:
-        if run.last == versions and run.unit in candidate:
-            continued.append(Run(run.unit, run.organisation_id, run.first, versions + 1))
-        else:
-            continued.append(run)
     running = {run.unit for run in runs if run.last == versions}
+    continued = [
+        Run(run.unit, run.organisation_id, run.first, versions + 1)
+        if run.last == versions and run.unit in candidate
+        else run
+        for run in runs
+    ]
     continued += [Run(unit, org, versions + 1, versions + 1) for unit, org in candidate.items() if unit not in running]
     return continued
 
@@ -215,18 +231,28 @@ def may_publish(runs, versions, candidate, threshold):
 FRESH, CARRIED, WITHHELD = "fresh", "carried", "withheld"
 
 
-def decide(runs, versions, candidate, still_stored, threshold):
-    """Return what a release does with one cell: FRESH (its figures recomputed from ``candidate``), CARRIED
-    (the last published figures repeated, unchanged), WITHHELD (not shown), or None (never shown and not now).
+def decision(versions, unchanged, candidate_size, weight, last_size, departed_stored, threshold):
+    """The one rule of what a release does with a cell: FRESH (recompute it), CARRIED (repeat its last
+    published figures), WITHHELD (show nothing), or None (never shown and not now).
 
-    ``runs`` and ``versions`` are the cell's audit history; ``still_stored(unit)`` says whether a unit's
-    answers still exist: the last version is repeated only if none of its organisations has deleted them.
+    ``unchanged``: the candidate is exactly the last version; ``weight``: the cut weight with the candidate as
+    the next version; ``last_size``: organisations in the last version; ``departed_stored``: every
+    organisation of the last version that is not in the candidate still has its answers stored.
     """
-    last = {run.unit for run in runs if run.last == versions} if versions else set()
-    if versions and set(candidate) == last:
+    if versions and unchanged:
         return CARRIED
-    if may_publish(runs, versions, candidate, threshold):
+    if candidate_size and weight >= threshold:
         return FRESH
-    if not versions or not last:
+    if not versions or not last_size:
         return None
-    return CARRIED if all(still_stored(unit) for unit in last) else WITHHELD
+    return CARRIED if departed_stored else WITHHELD
+
+
+def decide(runs, versions, candidate, still_stored, threshold):
+    """Return ``decision`` for one cell from its audit history (``runs``, ``versions``) and ``candidate``
+    ({unit: organisation id}); ``still_stored(unit)`` says whether a unit's answers still exist."""
+    last = {run.unit for run in runs if run.last == versions} if versions else set()
+    unchanged = set(candidate) == last
+    weight = cut_weight(runs_with(runs, versions, candidate)) if candidate and not (versions and unchanged) else 0
+    departed = last - set(candidate)
+    return decision(versions, unchanged, len(candidate), weight, len(last), all(map(still_stored, departed)), threshold)

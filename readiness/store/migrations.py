@@ -257,22 +257,26 @@ def _add_releases(db):
     # What each organisation's round contributes: the combined profile of its submitted respondents, kept up to
     # date when one submits or is deleted. ``unit`` changes with every new set of respondents.
     db["round_contributions"].create(
-        {"organisation_id": int, "round": int, "unit": str, "assessment_ids": str, "org_type": str, "size_band": str},
+        {
+            "organisation_id": int,
+            "round": int,
+            "unit": str,
+            "assessment_ids": str,
+            "org_type": str,
+            "size_band": str,
+            "vector": bytes,
+        },
         pk=("organisation_id", "round"),
-        not_null={"unit", "assessment_ids", "org_type", "size_band"},
+        not_null={"unit", "assessment_ids", "org_type", "size_band", "vector"},
         strict=True,
     )
     db["round_contributions"].create_index(["unit"], unique=True)
-    db["round_contribution_answers"].create(
-        {"organisation_id": int, "round": int, "answer_key": str, "option_id": str},
-        pk=("organisation_id", "round", "answer_key", "option_id"),
-        strict=True,
-    )
-    db["round_contribution_scores"].create(
-        {"organisation_id": int, "round": int, "dimension": str, "value": float},
-        pk=("organisation_id", "round", "dimension"),
-        not_null={"value"},
-        strict=True,
+    # What a contribution counts, each (answer key, option) or (score.<dimension>, value) pair numbered once
+    # and for good: a contribution's ``vector`` is the little-endian uint32 numbers of its pairs, so that a
+    # release counts 100,000 organisations with one numpy bincount instead of millions of rows.
+    db.execute(
+        "create table contribution_items (id integer primary key, answer_key text not null, "
+        "option_id text not null, unique (answer_key, option_id)) strict"
     )
     # Releases and the figures of the latest (a cell's ``as_of`` is the release its figures were computed for).
     db.execute(

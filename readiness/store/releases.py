@@ -8,6 +8,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
+from typing import NamedTuple
+
+import numpy as np
 
 from readiness.core import peers
 from readiness.core import releases as rules
@@ -28,8 +31,9 @@ def refresh_contribution(db, organisation_id, round_number, rule):
     """Recompute what an organisation's round contributes to peers, inside the caller's transaction: the
     combined profile of the round's submitted respondents (``rule`` is ``core.peers.round_contribution`` bound
     to the questionnaire and model), under a new unit id; or nothing, when none of them has submitted."""
-    for table in ("round_contributions", "round_contribution_answers", "round_contribution_scores"):
-        db.execute(f"delete from {table} where organisation_id = ? and round = ?", [organisation_id, round_number])
+    db.execute(
+        "delete from round_contributions where organisation_id = ? and round = ?", [organisation_id, round_number]
+    )
     # The operator's figures and exports count each organisation once, by one respondent: the first who
     # submitted in its latest round with a submission.
     db.execute("update assessments set counted = 0 where organisation_id = ?", [organisation_id])
@@ -56,30 +60,74 @@ def refresh_contribution(db, organisation_id, round_number, rule):
     ):
         respondents[assessment_id].setdefault(key, []).append(option)
     contribution = rule(list(respondents.values()))
-    org_type, size_band = contribution.group
-    db["round_contributions"].insert(
-        {
-            "organisation_id": organisation_id,
-            "round": round_number,
-            # A new id for every new set of respondents: the auditor follows units, and a unit's answers never change.
-            "unit": secrets.token_hex(8),
-            "assessment_ids": ",".join(map(str, ids)),
-            "org_type": org_type,
-            "size_band": size_band,
-        }
-    )
+    store_contributions(db, [(organisation_id, round_number, ids, contribution)])
+
+
+def store_contributions(db, contributions):
+    """Write rounds' contributions, [(organisation id, round, assessment ids, core.peers.Contribution)], each
+    under a new unit id (the auditor follows units, and a unit's answers never change), as vectors of
+    contribution item numbers."""
+    items = ContributionItems(db)
     db.conn.executemany(
-        "insert into round_contribution_answers values (?, ?, ?, ?)",
+        "insert into round_contributions (organisation_id, round, unit, assessment_ids, org_type, size_band, vector) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
         [
-            (organisation_id, round_number, key, option)
-            for key, options in contribution.choices.items()
-            for option in options
+            (
+                organisation_id,
+                round_number,
+                secrets.token_hex(8),
+                ",".join(map(str, ids)),
+                *contribution.group,
+                items.vector(contribution),
+            )
+            for organisation_id, round_number, ids, contribution in contributions
         ],
     )
-    db.conn.executemany(
-        "insert into round_contribution_scores values (?, ?, ?, ?)",
-        [(organisation_id, round_number, d, v) for d, v in contribution.scores.items() if v is not None],
-    )
+
+
+SCORE = "score."
+
+
+class ContributionItems:
+    """The numbers of contribution items: (answer key, option id) pairs and (score.<dimension>, value) pairs,
+    numbered once and for good in ``contribution_items``."""
+
+    def __init__(self, db):
+        self.db = db
+        self.number = {(key, option): n for n, key, option in db.execute("select * from contribution_items")}
+
+    def _number(self, pair):
+        if pair not in self.number:
+            self.number[pair] = self.db.execute(
+                "insert into contribution_items (answer_key, option_id) values (?, ?)", pair
+            ).lastrowid
+        return self.number[pair]
+
+    def vector(self, contribution):
+        """Return a contribution's item numbers as little-endian uint32 bytes."""
+        pairs = [(key, option) for key, options in contribution.choices.items() for option in options]
+        pairs += [(SCORE + d, _score_text(v)) for d, v in contribution.scores.items() if v is not None]
+        return np.array([self._number(pair) for pair in pairs], dtype="<u4").tobytes()
+
+
+def _score_text(value):
+    return f"{value:.1f}"
+
+
+def contribution_items(db, unit):
+    """Return ({answer key: [option ids]}, {dimension: score}) of a stored contribution, or None."""
+    row = db.execute("select vector from round_contributions where unit = ?", [unit]).fetchone()
+    if row is None:
+        return None
+    pairs = dict((n, (key, option)) for n, key, option in db.execute("select * from contribution_items"))
+    choices, scores = {}, {}
+    for number in np.frombuffer(row[0], dtype="<u4"):
+        key, option = pairs[int(number)]
+        if key.startswith(SCORE):
+            scores[key.removeprefix(SCORE)] = float(option)
+        else:
+            choices.setdefault(key, []).append(option)
+    return choices, scores
 
 
 def round_group(db, organisation_id, round_number):
@@ -92,27 +140,32 @@ def round_group(db, organisation_id, round_number):
     return tuple(row) if row else None
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """An organisation counted for peers: its latest round with a submitted respondent, the unit id of that
-    round's contribution, the respondents' assessment ids and its group (org_type, size band)."""
+    round's contribution, the respondents' assessment ids (comma-separated, as stored) and its group
+    (org_type, size band)."""
 
     organisation_id: int
     round: int
     unit: str
-    assessment_ids: tuple[int, ...]
+    ids: str
     group: tuple[str, str]
+
+    @property
+    def assessment_ids(self):
+        """The round's submitted respondents' assessment ids."""
+        return tuple(map(int, self.ids.split(",")))
 
 
 def release_members(db):
     """Return the organisations a release counts, each once: the one place that says which organisations
     count for peers and in which group (the group of the round's combined profile)."""
     return [
-        Member(organisation_id, round_number, unit, tuple(int(i) for i in ids.split(",")), (org_type, size_band))
+        Member(organisation_id, round_number, unit, ids, (org_type, size_band))
         for organisation_id, round_number, unit, ids, org_type, size_band in db.execute(
-            "select organisation_id, round, unit, assessment_ids, org_type, size_band from round_contributions c "
-            "where round = (select max(round) from round_contributions where organisation_id = c.organisation_id) "
-            "order by organisation_id"
+            "select c.organisation_id, c.round, unit, assessment_ids, org_type, size_band from round_contributions c "
+            "join (select organisation_id, max(round) as latest from round_contributions group by organisation_id) m "
+            "on m.organisation_id = c.organisation_id and m.latest = c.round order by c.organisation_id"
         )
     ]
 
@@ -167,28 +220,26 @@ def publish_first_release(db, cells, threshold):
 
 
 def _publish(db, cells, threshold, now):
-    members = release_members(db)
     candidates = {}
-    for member in members:
+    for member in release_members(db):
         key = cells.cell_of(member.group)
         if key is not None:
             candidates.setdefault(key, {})[member.unit] = member
-    history = cell_runs(db)
-    stored = {row[0] for row in db.execute("select unit from round_contributions")}
+    versions_of = dict(((t, c), n) for t, c, n in db.execute("select org_type, cell, versions from cell_versions"))
     previous = latest_release(db)
-    decisions = {}
-    for key in sorted(set(candidates) | set(history)):
-        versions, runs = history.get(key, (0, []))
+    decisions, changes = {}, {}
+    for key in sorted(set(candidates) | set(versions_of)):
         candidate = {unit: m.organisation_id for unit, m in candidates.get(key, {}).items()}
-        decision = rules.decide(runs, versions, candidate, stored.__contains__, threshold)
+        decision, change = _audit(db, key, versions_of.get(key, 0), candidate, threshold)
         if decision is not None:
-            decisions[key] = decision
+            decisions[key], changes[key] = decision, change
     release_id = db.execute(
         "insert into releases (published_at, threshold, organisations) values (?, ?, 0)", [now, threshold]
     ).lastrowid
     fresh = [key for key, decision in decisions.items() if decision == rules.FRESH]
     carried = [key for key, decision in decisions.items() if decision == rules.CARRIED]
-    _record_versions(db, history, fresh, candidates, release_id)
+    for key in fresh:
+        _record_version(db, key, versions_of.get(key, 0), *changes[key], release_id)
     _write_fresh(db, release_id, fresh, candidates)
     if carried and previous is not None:
         _copy_cells(db, previous.id, release_id, carried)
@@ -202,62 +253,132 @@ def _publish(db, cells, threshold, now):
     return Outcome(latest_release(db), decisions)
 
 
-def _record_versions(db, history, fresh, candidates, release_id):
-    """Add a version to each fresh cell's history: runs of units still in it go on, new units start one."""
-    for key in fresh:
-        versions = history.get(key, (0, []))[0]
-        new = versions + 1
-        units = candidates[key]
-        db.execute(
-            "insert into cell_versions (org_type, cell, versions) values (?, ?, ?) "
-            "on conflict do update set versions = excluded.versions",
-            [*key, new],
+def _audit(db, key, versions, candidate, threshold):
+    """Decide one cell (``core.releases.decision``) from its history in ``cell_runs``, read as SQL aggregates:
+    the edges of organisations with one run counted by the database, the few organisations with several runs
+    read one by one. Return the decision and the change (departing units, arriving {unit: organisation id})."""
+    where = "org_type = ? and cell = ?"
+    running = dict(
+        db.execute(f"select unit, organisation_id from cell_runs where {where} and last = ?", [*key, versions])
+    )
+    departing = [unit for unit in running if unit not in candidate]
+    arriving = {unit: org for unit, org in candidate.items() if unit not in running}
+    change = (departing, arriving)
+    if versions and not departing and not arriving:
+        return rules.decision(versions, True, len(candidate), 0, len(running), True, threshold), change
+    _fill_temp(db, "audit_departing", departing)
+    # Organisations with several runs once this version is added: several already, or arriving again.
+    several = {
+        org
+        for (org,) in db.execute(
+            f"select organisation_id from cell_runs where {where} group by 1 having count(*) > 1", key
         )
-        db.execute("insert into cell_publications values (?, ?, ?, ?)", [*key, new, release_id])
-        running = {
-            row[0]
-            for row in db.execute(
-                "select unit from cell_runs where org_type = ? and cell = ? and last = ?", [*key, versions]
-            )
-        }
-        db.conn.executemany(
-            "update cell_runs set last = ? where org_type = ? and cell = ? and unit = ? and last = ?",
-            [(new, *key, unit, versions) for unit in units if unit in running],
+    }
+    _fill_temp(db, "audit_arriving", list(set(arriving.values())))
+    several |= {
+        org
+        for (org,) in db.execute(
+            f"select distinct organisation_id from cell_runs where {where} and organisation_id in "
+            "(select item from audit_arriving)",
+            key,
         )
-        db.conn.executemany(
-            "insert into cell_runs (org_type, cell, unit, organisation_id, first, last) values (?, ?, ?, ?, ?, ?)",
-            [(*key, unit, m.organisation_id, new, new) for unit, m in units.items() if unit not in running],
+    }
+    _fill_temp(db, "audit_several", list(several))
+    edges = {}
+    for a, b, n in db.execute(
+        "select first - 1, case when last = ? and unit not in (select item from audit_departing) then ? else last end, "
+        f"count(*) from cell_runs where {where} and organisation_id not in (select item from audit_several) "
+        "group by 1, 2",
+        [versions, versions + 1, *key],
+    ):
+        edges[(a, b)] = edges.get((a, b), 0) + n
+    newcomers = sum(1 for org in arriving.values() if org not in several)
+    if newcomers:
+        edges[(versions, versions + 1)] = edges.get((versions, versions + 1), 0) + newcomers
+    gone = set(departing)
+    runs = [
+        rules.Run(unit, org, first, versions + 1 if last == versions and unit not in gone else last)
+        for unit, org, first, last in db.execute(
+            f"select unit, organisation_id, first, last from cell_runs where {where} "
+            "and organisation_id in (select item from audit_several)",
+            key,
         )
+    ]
+    runs += [rules.Run(unit, org, versions + 1, versions + 1) for unit, org in arriving.items() if org in several]
+    weight = rules.cut_weight_of(edges, runs) if candidate else 0
+    _fill_temp(db, "audit_departing", departing)
+    stored = db.execute(
+        "select count(*) from round_contributions where unit in (select item from audit_departing)"
+    ).fetchone()[0]
+    decided = rules.decision(versions, False, len(candidate), weight, len(running), stored == len(departing), threshold)
+    return decided, change
+
+
+def _fill_temp(db, name, items):
+    """Put ``items`` in a temporary one-column table (emptied first), for SQL that filters by them."""
+    db.execute(f"create temp table if not exists {name} (item primary key)")
+    db.execute(f"delete from {name}")
+    db.conn.executemany(f"insert or ignore into {name} values (?)", [(item,) for item in items])
+
+
+def _record_version(db, key, versions, departing, arriving, release_id):
+    """Add a version to a fresh cell's history: the runs of units still in it go on, arriving units start one."""
+    new = versions + 1
+    db.execute(
+        "insert into cell_versions (org_type, cell, versions) values (?, ?, ?) "
+        "on conflict do update set versions = excluded.versions",
+        [*key, new],
+    )
+    db.execute("insert into cell_publications values (?, ?, ?, ?)", [*key, new, release_id])
+    _fill_temp(db, "audit_departing", departing)
+    db.execute(
+        "update cell_runs set last = ? where org_type = ? and cell = ? and last = ? "
+        "and unit not in (select item from audit_departing)",
+        [new, *key, versions],
+    )
+    db.conn.executemany(
+        "insert into cell_runs (org_type, cell, unit, organisation_id, first, last) values (?, ?, ?, ?, ?, ?)",
+        [(*key, unit, org, new, new) for unit, org in arriving.items()],
+    )
 
 
 def _write_fresh(db, release_id, fresh, candidates):
-    """Count the fresh cells' figures from their members' contributions, in SQL."""
-    db.execute("create temp table if not exists release_cells (organisation_id int, round int, org_type, cell)")
-    db.execute("delete from release_cells")
-    db.conn.executemany(
-        "insert into release_cells values (?, ?, ?, ?)",
-        [(m.organisation_id, m.round, *key) for key in fresh for m in candidates[key].values()],
+    """Count the fresh cells' figures from their members' contribution vectors: one numpy bincount over
+    (cell, item) for every member at once."""
+    if not fresh:
+        return
+    vectors = dict(
+        ((organisation_id, round_number), vector)
+        for organisation_id, round_number, vector in db.execute(
+            "select organisation_id, round, vector from round_contributions"
+        )
     )
-    db.execute(
-        "insert into release_groups (release_id, org_type, size_band, organisations, as_of) "
-        "select ?, org_type, cell, count(*), ? from release_cells group by org_type, cell",
-        [release_id, release_id],
-    )
-    db.execute(
-        "insert into release_counts select ?, c.org_type, c.cell, a.answer_key, a.option_id, count(*) "
-        "from release_cells c join round_contribution_answers a "
-        "on a.organisation_id = c.organisation_id and a.round = c.round "
-        "group by c.org_type, c.cell, a.answer_key, a.option_id",
-        [release_id],
-    )
-    db.execute(
-        "insert into release_scores select ?, c.org_type, c.cell, s.dimension, s.value, count(*) "
-        "from release_cells c join round_contribution_scores s "
-        "on s.organisation_id = c.organisation_id and s.round = c.round "
-        "group by c.org_type, c.cell, s.dimension, s.value",
-        [release_id],
-    )
-    db.execute("delete from release_cells")
+    parts, lengths, sizes = [], [], []
+    for key in fresh:
+        members = candidates[key].values()
+        sizes.append(len(members))
+        chosen = [vectors[(member.organisation_id, member.round)] for member in members]
+        parts.extend(chosen)
+        lengths.append(sum(map(len, chosen)) // 4)
+    numbers = np.frombuffer(b"".join(parts), dtype="<u4").astype(np.int64)
+    width = int(numbers.max()) + 1 if len(numbers) else 1
+    cells = np.repeat(np.arange(len(fresh), dtype=np.int64), lengths)
+    counts = np.bincount(cells * width + numbers, minlength=len(fresh) * width)
+    counts = counts.reshape(len(fresh), width)
+    items = dict((n, (key, option)) for n, key, option in db.execute("select * from contribution_items"))
+    group_rows, count_rows, score_rows = [], [], []
+    for position, key in enumerate(fresh):
+        group_rows.append((release_id, *key, sizes[position], release_id))
+        for number in np.flatnonzero(counts[position]):
+            answer_key, option = items[int(number)]
+            n = int(counts[position, number])
+            if answer_key.startswith(SCORE):
+                score_rows.append((release_id, *key, answer_key.removeprefix(SCORE), float(option), n))
+            else:
+                count_rows.append((release_id, *key, answer_key, option, n))
+    db.conn.executemany("insert into release_groups values (?, ?, ?, ?, ?)", group_rows)
+    db.conn.executemany("insert into release_counts values (?, ?, ?, ?, ?, ?)", count_rows)
+    db.conn.executemany("insert into release_scores values (?, ?, ?, ?, ?, ?)", score_rows)
 
 
 def _copy_cells(db, from_release, to_release, keys):
@@ -396,13 +517,8 @@ def own_scores(db, organisation_id, group):
     ).fetchone()
     if row is None:
         return None
-    return dict(
-        db.execute(
-            "select s.dimension, s.value from round_contribution_scores s join round_contributions c "
-            "on c.organisation_id = s.organisation_id and c.round = s.round where c.unit = ?",
-            [row[0]],
-        )
-    )
+    found = contribution_items(db, row[0])
+    return found[1] if found else None
 
 
 def released_counts(db):

@@ -96,7 +96,7 @@ def test_a_release_counts_submitted_assessments_only_and_never_free_text(fresh_d
     assert figures.distribution["own_use"] == {"regularly": 3, "none": 2}
     dump = "\n".join(fresh_db.conn.iterdump())
     assert "Vapaa vastaus" in dump  # the answers themselves hold it …
-    for table in ("release_counts", "round_contribution_answers"):
+    for table in ("release_counts", "contribution_items"):
         assert all("Vapaa vastaus" not in str(row) for row in fresh_db.execute(f"select * from {table}"))
 
 

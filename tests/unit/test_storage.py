@@ -102,9 +102,11 @@ def test_submit_stores_the_group_and_scores_and_counts_the_survey_answers_only(f
     # The round's contribution to peers: its group, and the survey's answers only, never the profile or text.
     contribution = fresh_db.execute("select org_type, size_band, assessment_ids from round_contributions").fetchall()
     assert contribution == [("kunta", "10000_19999", str(assessment_id))]
-    counted = {key for (key,) in fresh_db.execute("select distinct answer_key from round_contribution_answers")}
-    assert counted and not counted & questionnaire.profile_question_ids()
-    assert "Esimerkkil" not in str(fresh_db.execute("select * from round_contribution_answers").fetchall())
+    unit = fresh_db.execute("select unit from round_contributions").fetchone()[0]
+    choices, scores = releases.contribution_items(fresh_db, unit)
+    assert choices and not set(choices) & questionnaire.profile_question_ids()
+    assert scores == stored
+    assert "Esimerkkil" not in str(fresh_db.execute("select * from contribution_items").fetchall())
 
 
 def test_a_release_counts_what_the_organisations_answered(fresh_db, questionnaire):
