@@ -353,7 +353,8 @@ def main():
         "60 case: ≥ 24 municipalities": municipalities >= 24,
         "60 case: wellbeing services counties shown": "hyvinvointialue" in first,
         "60 case: ≥ 48 in everyone": first.get("everyone", 0) >= 48,
-        "release of 100,000 < 2 s": results["speed"]["first_s"] < 2,
+        "release of 100,000 < 2 s, CPU time (the release's own work)": results["speed"]["first_cpu_s"] < 2,
+        "release of 100,000 < 2 s, wall time (on this shared machine)": results["speed"]["first_s"] < 2,
     }
     write(results, targets, k, simulation_seconds)
     return 0 if all(targets.values()) else 1
