@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator
 
 from readiness.core import reference
 from readiness.store import database
+from readiness.store import releases
 from tests.conftest import csrf_token
 from tests.conftest import release
 from tests.conftest import submit_assessment
@@ -221,7 +222,9 @@ def test_api_peers_cannot_be_differenced(client, db, questionnaire, openapi):
     small = client.get("/api/v1/peers?org_type=kunta&size_band=under_5000")
     assert_matches(openapi, "/peers", 200, small)
     assert small.json["group"]["organisations"] == 5
-    assert small.json["release"]["id"] == 2 and small.json["figures_as_of"] == small.json["release"]["published_at"]
+    # Release 2 (after the large one) repeats the small class of release 1: nothing in it changed.
+    first = releases.recent_releases(db)[-1]
+    assert small.json["release"]["id"] == 2 and small.json["figures_as_of"] == first.published_at
     for query in ("?org_type=kunta", ""):
         response = client.get("/api/v1/peers" + query)
         assert_matches(openapi, "/peers", 200, response)
