@@ -222,12 +222,6 @@ def runs_with(runs, versions, candidate):
     return continued
 
 
-def may_publish(runs, versions, candidate, threshold):
-    """Return whether ``candidate`` may be published as the cell's next version: with it, every non-zero
-    combination of the cell's versions still touches at least ``threshold`` organisations."""
-    return bool(candidate) and cut_weight(runs_with(runs, versions, candidate)) >= threshold
-
-
 FRESH, CARRIED, WITHHELD = "fresh", "carried", "withheld"
 
 

@@ -191,18 +191,6 @@ class Outcome:
     cells: dict
 
 
-def cell_runs(db):
-    """Return {cell key: (published versions, [core.releases.Run])}: the audit history of every cell."""
-    history = {}
-    for org_type, cell, versions in db.execute("select org_type, cell, versions from cell_versions"):
-        history[(org_type, cell)] = (versions, [])
-    for org_type, cell, unit, organisation_id, first, last in db.execute(
-        "select org_type, cell, unit, organisation_id, first, last from cell_runs order by rowid"
-    ):
-        history[(org_type, cell)][1].append(rules.Run(unit, organisation_id, first, last))
-    return history
-
-
 def publish_release(db, cells, threshold, now=None):
     """Compute a release from scratch from ``release_members``, let the auditor decide each cell, and publish
     it as the one peers see; return its Outcome. ``cells`` is ``core.releases.Cells``."""
