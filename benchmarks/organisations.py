@@ -67,7 +67,7 @@ def add_respondents(path, questionnaire, count, seed=7):
             keys = [key for q in section.questions for key in q.answer_keys()]
             section_choices = {k: v for k, v in choices.items() if k in keys}
             assessments.save_section(db, assessment_id, section.id, keys, section_choices, {})
-        assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule(), 5)
+        assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule())
     respondents = db.execute(
         "select count(*) from assessments where organisation_id = ?", [lead.organisation_id]
     ).fetchone()[0]

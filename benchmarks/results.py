@@ -4,7 +4,7 @@ Run from the repository root:  .venv/bin/python benchmarks/results.py
 Synthetic assessments are generated into databases in a temporary folder (never the service's own), the
 app is served by gunicorn on 127.0.0.1, and the results page of one assessment is timed against the
 framework floor, alternating request by request: as reused (the page of an unchanged assessment) and as
-rebuilt (every request preceded by a change to the peer aggregates, so nothing can be reused). Figures go
+rebuilt (every request preceded by a change of the results revision, as a peer release makes, so nothing can be reused). Figures go
 to benchmarks/results-results.md; compare ratios within one run.
 """
 
@@ -33,9 +33,10 @@ from survey import write_report  # noqa: E402
 from readiness.core import peers  # noqa: E402
 from readiness.core import scoring  # noqa: E402
 from readiness.core.questionnaire import load  # noqa: E402
-from readiness.store import aggregates  # noqa: E402
+from readiness.core.releases import load_cells  # noqa: E402
 from readiness.store import assessments  # noqa: E402
 from readiness.store import database  # noqa: E402
+from readiness.store import releases  # noqa: E402
 from tests.conftest import peer_rule  # noqa: E402
 
 ORG_TYPES = (
@@ -72,17 +73,21 @@ def random_choices(questionnaire, rng):
     return choices
 
 
-def populate(path, count, questionnaire, seed=2024):
-    """Write ``count`` submitted synthetic assessments into a new database and build its aggregates."""
+def populate(path, count, questionnaire, seed=2024, release=True):
+    """Write ``count`` submitted synthetic assessments into a new database, with their organisations'
+    contributions to peers, and publish a first peer release (unless ``release`` is false)."""
     db = database.connect(str(path))
     database.migrate(db)
     model = scoring.load(questionnaire)
     rng = random.Random(seed)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rows, answers, saved, scores = [], [], [], []
+    contributions = []
     for number in range(1, count + 1):
         choices = random_choices(questionnaire, rng)
         org_type, size_band = peers.group_key(questionnaire, choices)
+        # A lone respondent's contribution to peers is its own answers (core.peers.contribution).
+        contributions.append((number, 1, [number], peers.contribution(questionnaire, model, choices)))
         rows.append(
             (number, f"synthetic-{number}", questionnaire.version, "submitted", now, now, now, org_type, size_band)
             + (number, 1, 1, 1)
@@ -108,7 +113,9 @@ def populate(path, count, questionnaire, seed=2024):
             "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) values (?, ?, ?, ?, ?)",
             scores,
         )
-    aggregates.rebuild(db, peer_rule(), 5)
+        releases.store_contributions(db, contributions)
+    if release:
+        releases.publish_release(db, load_cells(questionnaire), 5)
     # The assessment whose page is timed goes through the real submission, like any respondent's.
     probe = random_choices(questionnaire, random.Random(seed + 1))
     probe["org_type"], probe["population"] = ["kunta"], ["10000_19999"]
@@ -122,7 +129,9 @@ def populate(path, count, questionnaire, seed=2024):
             )
         else:
             assessments.save_section(db, probe_id, section.id, keys, section_choices, {})
-    assessments.submit(db, probe_id, [s.id for s in questionnaire.sections], peer_rule(), 5)
+    assessments.submit(db, probe_id, [s.id for s in questionnaire.sections], peer_rule())
+    if release:
+        releases.publish_release(db, load_cells(questionnaire), 5)
     db.conn.close()
     return len(answers)
 

@@ -40,6 +40,11 @@ def create_app(test_config=None):
         LEGAL_BASIS=os.environ.get("READINESS_LEGAL_BASIS", "public_task"),
         BACKUP_DAYS=int(os.environ.get("READINESS_BACKUP_DAYS", 30)),
         PEER_MINIMUM=int(os.environ.get("READINESS_PEER_MINIMUM", 5)),
+        # The largest coalition of organisations pooling their own answers that releases guard against: every
+        # combination of released figures covers at least PEER_MINIMUM + PEER_COALITION organisations.
+        PEER_COALITION=int(os.environ.get("READINESS_PEER_COALITION", 0)),
+        # Pages say when the next peer release is due: the latest plus this many days (cron runs `flask peers release`).
+        RELEASE_INTERVAL_DAYS=int(os.environ.get("READINESS_RELEASE_INTERVAL_DAYS", 7)),
         # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
         RETENTION_DAYS=int(os.environ.get("READINESS_RETENTION_DAYS", 180)),
         RESULTS_CACHE_SIZE=512,
@@ -60,6 +65,8 @@ def create_app(test_config=None):
     app.config.setdefault("REPORTS_FOLDER", str(Path(app.config["DATABASE"]).parent / "reports"))
     if app.config["LEGAL_BASIS"] not in ("public_task", "legitimate_interests"):
         raise ValueError("LEGAL_BASIS (READINESS_LEGAL_BASIS) must be public_task or legitimate_interests")
+    if app.config["PEER_COALITION"] < 0:
+        raise ValueError("PEER_COALITION (READINESS_PEER_COALITION) must be 0 or more")
     if app.config["PEER_MINIMUM"] < 3:
         raise ValueError(
             "PEER_MINIMUM (READINESS_PEER_MINIMUM) must be at least 3: smaller groups expose their members"
@@ -92,6 +99,7 @@ def create_app(test_config=None):
     try:
         database.check_sound(connection, app.config["DATABASE"])
         database.migrate(connection)
+        _first_release(app, connection)
     except database.DamagedDatabase as error:
         if not _loading_for_a_command():
             raise
@@ -141,3 +149,16 @@ def _instance_secret(instance_path):
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _first_release(app, connection):
+    """Publish the first peer release at the first start after the release model arrived (or on a new database
+    with submitted assessments): peers then see released figures at once, not after the first cron run."""
+    from .store import releases
+
+    if releases.latest_release(connection) is None:
+        from .core.questionnaire import load
+        from .core.releases import load_cells
+
+        threshold = app.config["PEER_MINIMUM"] + app.config["PEER_COALITION"]
+        releases.publish_first_release(connection, load_cells(load()), threshold)

@@ -144,15 +144,25 @@ def answered(client, questionnaire, answers):
 
 
 def peer_rule():
-    """The peer rule the service applies: ``core.peers.contribution`` with the packaged questionnaire and model."""
+    """The peer rule the service applies: ``core.peers.round_contribution`` with the packaged questionnaire and
+    model."""
     from readiness.core import peers
     from readiness.core import scoring
     from readiness.core.questionnaire import load
 
-    return partial(peers.contribution, load(), scoring.load(load()))
+    return partial(peers.round_contribution, load(), scoring.load(load()))
 
 
-def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
+def release(db, minimum=5):
+    """Publish a peer release of the store's members with the packaged cells, as `flask peers release` does."""
+    from readiness.core.questionnaire import load
+    from readiness.core.releases import load_cells
+    from readiness.store import releases
+
+    return releases.publish_release(db, load_cells(load()), minimum)
+
+
+def submit_assessment(db, questionnaire, token, changes=None):
     """Store and submit a whole assessment directly through storage, as the survey would; return its id."""
 
     answers = valid_answers(questionnaire)
@@ -177,7 +187,7 @@ def submit_assessment(db, questionnaire, token, changes=None, minimum=5):
             )
         else:
             assessments.save_section(db, assessment_id, section.id, keys, choices, texts)
-    assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule(), minimum)
+    assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule())
     return assessment_id
 
 

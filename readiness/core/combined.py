@@ -8,10 +8,15 @@ The rule, shown to users on the organisation page:
 - any other choice (the profile, for example): the answer most respondents gave, the first in the
   questionnaire's order on a tie;
 - free text is never combined.
-The organisation's dimension scores are the model's scores of these combined answers. Pure Python, no Flask.
+The organisation's score in a dimension is the median of its respondents' own scores in it (the mean of the
+two middle ones when their number is even; respondents without a score there are left out), so that it never
+falls outside their range. Pure Python, no Flask.
 """
 
+import statistics
 from dataclasses import dataclass
+
+from . import scoring
 
 
 def scale_points(model):
@@ -38,6 +43,19 @@ def combine(questionnaire, model, respondents):
             if chosen:
                 combined[key] = chosen
     return combined
+
+
+def combined_scores(questionnaire, model, respondents):
+    """Return the organisation's DimensionScore in every dimension, in the model's order, for ``respondents``
+    (a list of choices dicts): the median of their own scores, never outside their range; no score where
+    none of them has one."""
+    own = [scoring.score(model, questionnaire, choices) for choices in respondents]
+    found = []
+    for position, dimension in enumerate(model.dimensions):
+        values = [scores[position].value for scores in own if scores[position].value is not None]
+        value = round(statistics.median(values), 1) if values else None
+        found.append(scoring.DimensionScore(dimension, value, scoring.band_for(model, value), ()))
+    return found
 
 
 def agreement(respondents, key):

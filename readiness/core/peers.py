@@ -1,11 +1,10 @@
-"""The peer rules: what an organisation contributes to its peer groups, which groups may be shown and when a
-new snapshot may be published, and the figures of a shown group (shares, percentiles, medians, bands).
+"""The peer rules: what an organisation contributes to its peer groups, the groups a release shows, and the
+figures of a shown group (shares, where an organisation stands, medians, bands).
 
-A group is (organisation type, size band), "*" meaning any: everyone, one type, or one type and size band.
-Only submitted assessments count, free text and the profile never do, and a group is shown only when it holds
-at least the minimum number of organisations *and* cannot be narrowed down by difference: subtracting the
-shown groups inside it from it must leave nobody or at least the minimum again. Pure Python: the store counts
-and keeps what these functions decide.
+A group is (organisation type, cell), "*" meaning any: everyone, one type, or one cell of a type (see
+``core.releases``). Only submitted assessments count, free text and the profile never do; which groups a
+release shows is the auditor's decision (``core.releases``). Pure Python: the store counts and keeps what
+these functions decide.
 """
 
 from dataclasses import dataclass
@@ -78,109 +77,62 @@ def contribution(questionnaire: Questionnaire, model: scoring.Model, choices: di
     return Contribution(group_key(questionnaire, known), scores, counted)
 
 
-def shown_groups(sizes, minimum):
-    """Return the groups that may be shown, so that no difference of shown groups isolates a few organisations.
+def round_contribution(questionnaire: Questionnaire, model: scoring.Model, respondents) -> Contribution:
+    """Return what an organisation's round contributes to peers: the combined answers of its submitted
+    respondents (``respondents``: their choices dicts; one respondent's are their own), their group, and the
+    organisation's combined scores (``combined.combined_scores``), as the organisation's own pages show them."""
+    from .combined import combine
+    from .combined import combined_scores
 
-    Groups nest (everyone ⊃ a type ⊃ a type and size band). A group is shown when it holds at least
-    ``minimum`` organisations and the organisations of it that no shown smaller group covers are none or
-    at least ``minimum``: otherwise "group minus its shown parts" would be an aggregate of fewer.
-    """
-    shown = set()
-    covered = {}
-    for (org_type, band), count in sizes.items():
-        if org_type != ANY and band != ANY and count >= minimum:
-            shown.add((org_type, band))
-    for (org_type, band), count in sizes.items():
-        if org_type != ANY and band == ANY:
-            parts = sum(n for (t, b), n in sizes.items() if t == org_type and b != ANY and (t, b) in shown)
-            if _may_show(count, parts, minimum):
-                shown.add((org_type, ANY))
-                covered[org_type] = count
-            else:
-                covered[org_type] = parts
-    everyone = sizes.get((ANY, ANY), 0)
-    if _may_show(everyone, sum(covered.values()), minimum):
-        shown.add((ANY, ANY))
-    return shown
+    known = [questionnaire.known_choices(choices) for choices in respondents]
+    combined = contribution(questionnaire, model, combine(questionnaire, model, known))
+    scores = {s.dimension.id: s.value for s in combined_scores(questionnaire, model, known)}
+    return Contribution(combined.group, scores, combined.choices)
 
 
-def may_publish(live, published, shown_before, minimum, changes=None):
-    """Return the groups the live aggregates would show, if they may replace the published snapshot; else None.
-
-    Anyone can keep earlier snapshots and subtract them from later ones, so the change must itself be safe
-    to show. ``changes`` counts, per group, the organisations added to or taken out of it since the last
-    snapshot that showed it (an organisation's new round is one of each); without it, the change is the
-    difference of the sizes.
-    Against the current snapshot: every group shown in both either did not change, or changed by a group of
-    organisations that ``shown_groups`` would show on its own (at least ``minimum``, and not narrowed down by
-    the changes of the shown groups inside it). A group withheld after a deletion (shown before, absent now)
-    comes back only after such a change too. Against every earlier snapshot (``shown_before``: group -> the
-    sizes at which it was shown): a group shown again differs from each of those sizes by nobody or by at
-    least ``minimum``. Until then peers see the earlier snapshot.
-    """
-    if changes is None:
-        changes = {key: live.get(key, 0) - published.get(key, 0) for key in set(live) | set(published)}
-        if any(change < 0 for change in changes.values()):
-            return None  # organisations removed: the snapshot waits for a recount that can be shown
-    safe_changes = shown_groups(changes, minimum)
-    shown_now = shown_groups(live, minimum)
-    shown_published = shown_groups(published, minimum)
-    for key in shown_now:
-        changed = changes.get(key, 0) != 0
-        if key in shown_published and changed and key not in safe_changes:
-            return None
-        if key not in shown_published and key in shown_before and key not in safe_changes:
-            return None
-        if any(0 < abs(live[key] - size) < minimum for size in shown_before.get(key, ())):
-            return None
-    return shown_now
-
-
-def _may_show(count, covered, minimum):
-    rest = count - covered
-    return count >= minimum and (rest == 0 or rest >= minimum)
-
-
-def group_for(sizes, org_type, size_band, minimum):
-    """Return the narrowest shown group of an organisation: its type and size band, its type, or everyone."""
-    shown = shown_groups(sizes, minimum)
-    for key in ((org_type, size_band), (org_type, ANY), (ANY, ANY)):
-        if key in shown:
+def group_for(sizes, cell, org_type):
+    """Return the narrowest group a release shows for an organisation in ``cell`` of ``org_type``: its cell, its
+    type, or everyone; None when it shows none of them."""
+    keys = ([cell] if cell else []) + [(org_type, ANY), (ANY, ANY)]
+    for key in keys:
+        if key in sizes:
             return Group(*key, sizes[key])
     return None
 
 
-def shown_group(sizes, org_type, size_band, minimum):
-    """Return the group with exactly these filters if it may be shown, else None."""
+def shown_group(sizes, org_type, size_band):
+    """Return the group with exactly these filters if the release shows it, else None."""
     key = (org_type, size_band)
-    return Group(*key, sizes[key]) if key in shown_groups(sizes, minimum) else None
+    return Group(*key, sizes[key]) if key in sizes else None
 
 
-def nearest_shown_group(sizes, org_type, size_band, minimum):
-    """Return the nearest larger group that may be shown (the type, then everyone), or None."""
-    shown = shown_groups(sizes, minimum)
+def nearest_shown_group(sizes, org_type, size_band):
+    """Return the nearest larger group the release shows (the type, then everyone), or None."""
     for key in ((org_type, ANY), (ANY, ANY)):
-        if key in shown and key != (org_type, size_band):
+        if key in sizes and key != (org_type, size_band):
             return Group(*key, sizes[key])
     return None
 
 
 def filter_choices(questionnaire):
-    """Return {org_type: [size band ids]}, the groups anyone may ask for, "*" meaning any."""
+    """Return {org_type: [size band ids]} of the profile, "*" meaning any (the operator's own filters)."""
     org_types = questionnaire.profile_question("org_type").options
     return {ANY: []} | {
         option.id: [band.id for band in size_question(questionnaire, option.id).options] for option in org_types
     }
 
 
+# Where an organisation stands among the others of a group, from the lowest quarter to the highest.
+QUARTERS = ("bottom_quarter", "third_quarter", "second_quarter", "top_quarter")
+
+
 @dataclass(frozen=True)
 class GroupFigures:
-    """The published figures of one shown group: how many of it chose each option, and how many have each
-    score per dimension. Ranks and medians need ``minimum`` organisations with a score in that dimension
-    ("don't know" has none): a median or rank of fewer would show their scores."""
+    """The released figures of one shown group: how many of it chose each option, and how many have each
+    score per dimension. They follow the group's rule and no other: a dimension's median and bands are
+    shown whenever the group is (a minimum per dimension could be subtracted away, see docs/privacy.md)."""
 
     group: Group
-    minimum: int
     distribution: dict[str, dict[str, int]]
     score_counts: dict[str, list[tuple[float, int]]]
 
@@ -189,27 +141,30 @@ class GroupFigures:
         counts = self.distribution.get(answer_key, {})
         return {option: 100 * counts.get(option, 0) / self.group.organisations for option in option_ids}
 
-    def _counts(self, dimension):
-        counts = self.score_counts.get(dimension, [])
-        return counts if sum(n for _, n in counts) >= self.minimum else None
-
-    def percentile(self, dimension, value):
-        """Return the percentile rank (0–100) of ``value`` among the group's scores: below, plus half of equal;
-        None when too few have a score."""
-        counts = self._counts(dimension)
-        if counts is None or value is None:
+    def quarter(self, dimension, value, own, minimum):
+        """Return where ``value`` stands among the other organisations' scores in a dimension, as one of
+        QUARTERS (the share of them scoring lower, equal ones counting half), or None when fewer than
+        ``minimum`` others have a score. ``own`` is the organisation's own score as these figures count it
+        (None when they do not count it): it is taken out, so that an organisation is never ranked against
+        itself."""
+        if value is None:
             return None
-        total = sum(n for _, n in counts)
-        below = sum(n for v, n in counts if v < value)
-        equal = sum(n for v, n in counts if v == value)
-        return 100 * (below + equal / 2) / total
+        counts = dict(self.score_counts.get(dimension, []))
+        if own is not None and counts.get(own):
+            counts[own] -= 1
+        others = sum(counts.values())
+        if others < minimum:
+            return None
+        below = sum(n for v, n in counts.items() if v < value)
+        equal = sum(n for v, n in counts.items() if v == value)
+        return QUARTERS[min(3, int(4 * (below + equal / 2) / others))]
 
     def median(self, dimension):
-        """Return the group's median score in one dimension, or None when too few have a score."""
-        counts = self._counts(dimension)
-        if counts is None:
-            return None
+        """Return the group's median score in one dimension, or None when nobody in it has a score."""
+        counts = self.score_counts.get(dimension, [])
         total = sum(n for _, n in counts)
+        if not total:
+            return None
         # The middle one or two of the sorted scores, found by walking the cumulative counts.
         wanted = [(total - 1) // 2, total // 2]
         middle, seen = [], 0
@@ -221,9 +176,9 @@ class GroupFigures:
         return sum(middle) / len(middle)
 
     def band_counts(self, dimension, model):
-        """Return [(band, organisations)] of the group's scores in one dimension, or None when too few."""
-        counts = self._counts(dimension)
-        if counts is None:
+        """Return [(band, organisations)] of the group's scores in one dimension, or None when nobody has one."""
+        counts = self.score_counts.get(dimension, [])
+        if not counts:
             return None
         per_band = {}
         for value, n in counts:

@@ -13,11 +13,14 @@ from .peers import ANY
 
 @dataclass(frozen=True)
 class DimensionResult:
-    """A dimension's score with its band, and where it stands in the peer group."""
+    """The organisation's score in a dimension (the combined score of its round's submitted respondents) with
+    its band, where it stands among the other organisations of the peer group (one of
+    ``core.peers.QUARTERS``, or None), and the respondent's own score beside it."""
 
     score: scoring.DimensionScore
-    percentile: float | None
+    quarter: str | None
     peer_median: float | None
+    own: float | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Results:
 
     dimensions: tuple[DimensionResult, ...]
     group: peers.Group | None
+    respondents: int
     questions: tuple[QuestionResult, ...]
     survey_figures: tuple[reference.Figure, ...]
     texts: dict[str, str]
@@ -100,23 +104,89 @@ def rounds(questionnaire, model, respondents):
             questionnaire.known_choices(r.answers.choices) for r in respondents_of_round if r.assessment.submitted
         ]
         choices = combined.combine(questionnaire, model, submitted) if submitted else {}
-        scores = tuple(scoring.score(model, questionnaire, choices)) if submitted else ()
+        scores = tuple(combined.combined_scores(questionnaire, model, submitted)) if submitted else ()
         found.append(Round(number, respondents_of_round, choices, scores))
     return found
 
 
-def build(questionnaire, model, answers, group_figures, figures):
-    """Compute the results of a submitted assessment from its answers, the published figures of its peer group
-    (``core.peers.GroupFigures``, or None when no group may be shown) and the reference figures in force."""
+@dataclass(frozen=True)
+class RoundComparison:
+    """Two rounds' scores compared like with like: ``before`` and ``now`` (DimensionScores) come from the same
+    roles in both rounds. ``same`` is True when both rounds had the same respondents' roles; otherwise ``roles``
+    are the roles compared (empty when no role answered in both rounds, and nothing is compared)."""
+
+    before: tuple
+    now: tuple
+    same: bool
+    roles: tuple
+    respondents_before: int
+    respondents_now: int
+
+
+def compare_rounds(questionnaire, model, before, now):
+    """Compare two rounds (``Round``) like with like: all submitted respondents when both rounds had the same
+    roles among them; otherwise only respondents of the roles that answered in both rounds (as many of each
+    role as both rounds had, in the order they joined), so that a change of who answered is not read as a
+    change of the organisation."""
+
+    def submitted(round_):
+        return [r for r in round_.respondents if r.assessment.submitted]
+
+    def role_id(respondent):
+        return respondent.role.id if respondent.role else None
+
+    earlier, later = submitted(before), submitted(now)
+    roles_before = [role_id(r) for r in earlier]
+    roles_now = [role_id(r) for r in later]
+    if sorted(roles_before, key=str) == sorted(roles_now, key=str):
+        return RoundComparison(before.scores, now.scores, True, tuple(roles_now), len(earlier), len(later))
+    common = {role: min(roles_before.count(role), roles_now.count(role)) for role in set(roles_before)}
+    common = {role: n for role, n in common.items() if n}
+
+    def of_common_roles(respondents):
+        taken, chosen = {}, []
+        for respondent in respondents:
+            role = role_id(respondent)
+            if taken.get(role, 0) < common.get(role, 0):
+                taken[role] = taken.get(role, 0) + 1
+                chosen.append(questionnaire.known_choices(respondent.answers.choices))
+        return chosen
+
+    roles = tuple(sorted(common, key=str))
+    if not common:
+        return RoundComparison((), (), False, (), len(earlier), len(later))
+    return RoundComparison(
+        tuple(combined.combined_scores(questionnaire, model, of_common_roles(earlier))),
+        tuple(combined.combined_scores(questionnaire, model, of_common_roles(later))),
+        False,
+        roles,
+        len(earlier),
+        len(later),
+    )
+
+
+def build(questionnaire, model, answers, group_figures, figures, round_=None, counted_scores=None, minimum=5):
+    """Compute the results of a submitted assessment from its answers, its round (``Round``: the organisation's
+    combined scores; None: the answers are the organisation's), the released figures of its peer group
+    (``core.peers.GroupFigures``, or None when no group is shown) and the reference figures in force.
+    ``counted_scores`` are the organisation's scores as the group's figures count them (None when they do not
+    count it): it stands among the others only, and only when at least ``minimum`` of them have a score."""
+    counted_scores = counted_scores or {}
     choices = questionnaire.known_choices(answers.choices)
-    scores = scoring.score(model, questionnaire, choices)
+    own = scoring.score(model, questionnaire, choices)
+    scores = round_.scores if round_ and round_.scores else own
     dimensions = tuple(
         DimensionResult(
             score,
-            group_figures.percentile(score.dimension.id, score.value) if group_figures else None,
+            (
+                group_figures.quarter(score.dimension.id, score.value, counted_scores.get(score.dimension.id), minimum)
+                if group_figures
+                else None
+            ),
             group_figures.median(score.dimension.id) if group_figures else None,
+            own_score.value,
         )
-        for score in scores
+        for score, own_score in zip(scores, own, strict=True)
     )
     context = reference.by_question([figure for figure in figures if figure.is_context])
     figures = reference.by_question([figure for figure in figures if not figure.is_context])
@@ -150,6 +220,7 @@ def build(questionnaire, model, answers, group_figures, figures):
     return Results(
         dimensions=dimensions,
         group=group_figures.group if group_figures else None,
+        respondents=sum(1 for r in round_.respondents if r.assessment.submitted) if round_ else 1,
         questions=tuple(question_results),
         survey_figures=tuple(figures.get(reference.SURVEY, ()))
         + tuple(figure for question in questionnaire.profile_questions() for figure in figures.get(question.id, ())),
@@ -157,14 +228,14 @@ def build(questionnaire, model, answers, group_figures, figures):
     )
 
 
-def group_label(questionnaire, group, lang):
-    """Describe a peer group in words: 'Kunta · 10 000–19 999', or None for everyone."""
+def group_label(questionnaire, cells, group, lang):
+    """Describe a peer group in words: 'Kunta · 5 000–19 999 asukasta', or None for everyone. ``cells`` is
+    ``core.releases.Cells``: a group narrower than a type is one of its cells."""
     if group.org_type == ANY:
         return None
     parts = [_option_label(questionnaire.profile_question("org_type"), group.org_type, lang)]
     if group.size_band != ANY:
-        size = peers.size_question(questionnaire, group.org_type)
-        parts.append(_option_label(size, group.size_band, lang))
+        parts.append(cells.label(group.org_type, group.size_band)[lang])
     return " · ".join(parts)
 
 

@@ -1,9 +1,9 @@
-"""An assessment's life: created at its first saved section, saved section by section, submitted (and counted
-for peers in the same transaction), deleted, or purged as a stale draft."""
+"""An assessment's life: created at its first saved section, saved section by section, submitted (its round's
+contribution to peers recomputed in the same transaction), deleted, or purged as a stale draft."""
 
 import time
 
-from . import aggregates
+from . import releases
 from .database import timestamp
 from .database import write_transaction
 from .records import load_answers
@@ -90,14 +90,13 @@ def replace_token(db, assessment_id, token_hash):
         db["assessments"].update(assessment_id, {"token_hash": token_hash})
 
 
-def submit(db, assessment_id, section_ids, rule, minimum):
+def submit(db, assessment_id, section_ids, rule):
     """Make a draft assessment read-only once every section in ``section_ids`` is saved.
 
-    ``rule(choices)`` is ``core.peers.contribution`` bound to the questionnaire and model: the assessment's peer
-    group, dimension scores and the choices peers may count. They are stored, and the peer aggregates updated,
-    in the same transaction, from the answers as they are under the write lock; then the snapshot peers see is
-    replaced if that is safe with groups of ``minimum``. Each organisation is counted once (see
-    ``aggregates.count_submission``).
+    ``rule(respondents)`` is ``core.peers.round_contribution`` bound to the questionnaire and model. The
+    assessment's own group and dimension scores are stored, and its round's contribution to peers (the
+    combined profile of the round's submitted respondents) recomputed, in the same transaction, from the
+    answers as they are under the write lock. Peers see it from the next release (``store.releases``).
     """
     now = timestamp()
     with write_transaction(db):
@@ -106,7 +105,7 @@ def submit(db, assessment_id, section_ids, rule, minimum):
         missing = [s for s in section_ids if s not in answers.saved_sections]
         if missing:
             raise SectionsMissing(missing)
-        contribution = rule(answers.choices)
+        contribution = rule([answers.choices])
         org_type, size_band = contribution.group
         db["assessments"].update(
             assessment_id,
@@ -129,9 +128,11 @@ def submit(db, assessment_id, section_ids, rule, minimum):
             for dimension, value in contribution.scores.items()
             if value is not None
         )
-        aggregates.count_submission(db, assessment_id, contribution, rule)
+        organisation_id, round_number = db.execute(
+            "select organisation_id, round from assessments where id = ?", [assessment_id]
+        ).fetchone()
+        releases.refresh_contribution(db, organisation_id, round_number, rule)
         bump_organisation(db, assessment_id)
-        aggregates.publish_if_safe(db, minimum)
 
 
 def bump_organisation(db, assessment_id):
@@ -145,11 +146,10 @@ def bump_organisation(db, assessment_id):
 
 def delete_assessments(db, assessment_ids, rule):
     """Delete assessments and everything that refers to them, in one transaction; an organisation left with
-    none is deleted too. Peers stop seeing a deleted answer at once: the live aggregates lose it, and the
-    published groups that held it are withheld until enough has changed to show them again (see
-    ``core.peers.may_publish``). Another respondent of the organisation is counted instead, if one has
-    submitted, and takes over as lead if the lead was deleted. ``rule`` is the peer rule, as for ``submit``.
-    Return the ids that existed."""
+    none is deleted too. The round's contribution to peers is recomputed from the respondents left (or goes),
+    so the next release no longer counts the deleted answers; until then the published release, which says
+    nothing of any one organisation, stays as it is. A remaining respondent takes over as lead if the lead
+    was deleted. ``rule`` is the peer rule, as for ``submit``. Return the ids that existed."""
     with write_transaction(db):
         return _delete(db, assessment_ids, rule)
 
@@ -181,19 +181,17 @@ def _delete(db, assessment_ids, rule):
     deleted = []
     for assessment_id in assessment_ids:
         row = db.execute(
-            "select organisation_id, round, lead, counted from assessments where id = ?", [assessment_id]
+            "select organisation_id, round, lead, status from assessments where id = ?", [assessment_id]
         ).fetchone()
         if row is None:
             continue
-        organisation_id, round_number, lead, counted = row
-        if counted:
-            aggregates.withhold(db, aggregates.uncount(db, assessment_id, rule))
+        organisation_id, round_number, lead, status = row
         db.execute("update invites set assessment_id = null where assessment_id = ?", [assessment_id])
         for table in ("answers", "free_texts", "saved_sections", "assessment_scores"):
             db.execute(f"delete from {table} where assessment_id = ?", [assessment_id])
         db.execute("delete from assessments where id = ?", [assessment_id])
-        if counted:
-            aggregates.count_replacement(db, organisation_id, rule)
+        if status == "submitted":
+            releases.refresh_contribution(db, organisation_id, round_number, rule)
         if lead:
             # The round keeps a lead: the respondent who joined it first.
             db.execute(
@@ -208,7 +206,7 @@ def _delete(db, assessment_ids, rule):
         deleted.append(assessment_id)
     if deleted:
         # Every rendered page is stale now; a deleted id may also be given to a new assessment later.
-        aggregates.bump_results_revision(db)
+        releases.bump_results_revision(db)
         record_deletions(db, deleted)
     return deleted
 

@@ -3,12 +3,11 @@ transaction (memory stays flat however many there are), and the open-data aggreg
 
 import pandas as pd
 
-from readiness.core import peers
 from readiness.core.datasets import NAME
 from readiness.core.exports import neutralise
 
-from .aggregates import published_counts
-from .aggregates import published_sizes
+from .releases import release_sizes
+from .releases import released_counts
 
 CHUNK = 2000
 
@@ -116,15 +115,14 @@ def assessment_rows(db, layout, latest_round_only=False, chunk=CHUNK):
         yield list(rows.values())
 
 
-def open_data(db, questionnaire, minimum):
-    """Return the published peer aggregates of every group that may be shown, as a DataFrame: the same
-    figures anyone sees on the peers page and the API, never the profile, free text or a small group."""
+def open_data(db, questionnaire):
+    """Return the figures of the latest peer release, every group it shows, as a DataFrame: the same figures
+    anyone sees on the peers page and the API, never the profile, free text or a group the auditor withheld."""
     profile = questionnaire.profile_question_ids()
-    sizes = published_sizes(db)
-    shown = peers.shown_groups(sizes, minimum)
+    sizes = release_sizes(db)
     rows = []
-    for org_type, size_band, answer_key, option_id, organisations in published_counts(db):
-        if (org_type, size_band) in shown and answer_key.split(".")[0] not in profile:
+    for org_type, size_band, answer_key, option_id, organisations in released_counts(db):
+        if answer_key.split(".")[0] not in profile:
             rows.append(
                 {
                     "org_type": org_type,

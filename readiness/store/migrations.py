@@ -310,6 +310,116 @@ def _add_register_and_verification(db):
     db.execute("create index claims_entry on claims(entry_id, status)")
 
 
+@migrations(name="0011_peer_releases")
+def _add_releases(db):
+    # Peers see releases, each computed from scratch and audited (store.releases, core.releases); the live
+    # aggregates, the snapshot and its bookkeeping go.
+    for table in (
+        "peer_groups",
+        "peer_counts",
+        "peer_scores",
+        "published_peer_groups",
+        "published_peer_counts",
+        "published_peer_scores",
+        "peer_shown_sizes",
+        "peer_changed_organisations",
+    ):
+        db[table].drop(ignore=True)
+    db.execute("delete from revisions where name = 'peers_published_at'")
+    # What each organisation's round contributes: the combined profile of its submitted respondents, kept up to
+    # date when one submits or is deleted. ``unit`` changes with every new set of respondents.
+    db["round_contributions"].create(
+        {
+            "organisation_id": int,
+            "round": int,
+            "unit": str,
+            "assessment_ids": str,
+            "org_type": str,
+            "size_band": str,
+            "vector": bytes,
+        },
+        pk=("organisation_id", "round"),
+        not_null={"unit", "assessment_ids", "org_type", "size_band", "vector"},
+        strict=True,
+    )
+    db["round_contributions"].create_index(["unit"], unique=True)
+    # What a contribution counts, each (answer key, option) or (score.<dimension>, value) pair numbered once
+    # and for good: a contribution's ``vector`` is the little-endian uint32 numbers of its pairs, so that a
+    # release counts 100,000 organisations with one numpy bincount instead of millions of rows.
+    db.execute(
+        "create table contribution_items (id integer primary key, answer_key text not null, "
+        "option_id text not null, unique (answer_key, option_id)) strict"
+    )
+    # Releases and the figures of the latest (a cell's ``as_of`` is the release its figures were computed for).
+    db.execute(
+        "create table releases (id integer primary key autoincrement, published_at text not null, "
+        "threshold integer not null, organisations integer not null) strict"
+    )
+    db["release_groups"].create(
+        {"release_id": int, "org_type": str, "size_band": str, "organisations": int, "as_of": int},
+        pk=("release_id", "org_type", "size_band"),
+        not_null={"organisations", "as_of"},
+        strict=True,
+    )
+    db["release_counts"].create(
+        {
+            "release_id": int,
+            "org_type": str,
+            "size_band": str,
+            "answer_key": str,
+            "option_id": str,
+            "organisations": int,
+        },
+        pk=("release_id", "org_type", "size_band", "answer_key", "option_id"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    db["release_scores"].create(
+        {"release_id": int, "org_type": str, "size_band": str, "dimension": str, "value": float, "organisations": int},
+        pk=("release_id", "org_type", "size_band", "dimension", "value"),
+        not_null={"organisations"},
+        strict=True,
+    )
+    # The audit history: how many versions of each cell were published, in which release, and each unit's run
+    # of consecutive versions (unit ids and organisation ids only, never answers).
+    db["cell_versions"].create(
+        {"org_type": str, "cell": str, "versions": int}, pk=("org_type", "cell"), not_null={"versions"}, strict=True
+    )
+    db["cell_publications"].create(
+        {"org_type": str, "cell": str, "version": int, "release_id": int},
+        pk=("org_type", "cell", "version"),
+        not_null={"release_id"},
+        strict=True,
+    )
+    db["cell_runs"].create(
+        {"org_type": str, "cell": str, "unit": str, "organisation_id": int, "first": int, "last": int},
+        not_null={"org_type", "cell", "unit", "organisation_id", "first", "last"},
+        strict=True,
+    )
+    db["cell_runs"].create_index(["org_type", "cell", "last"])
+    _contributions_of_existing_rounds(db)
+
+
+def _contributions_of_existing_rounds(db):
+    """Compute the contribution of every round with a submitted respondent, with the packaged questionnaire
+    and model: the first release (``flask peers release``, or the service's start) counts from them."""
+    from functools import partial
+
+    from readiness.core import peers
+    from readiness.core import scoring
+    from readiness.core.questionnaire import load
+
+    from .releases import refresh_contribution
+
+    questionnaire = load()
+    rule = partial(peers.round_contribution, questionnaire, scoring.load(questionnaire))
+    rounds = db.execute(
+        "select distinct organisation_id, round from assessments where status = 'submitted' order by 1, 2"
+    ).fetchall()
+    for organisation_id, round_number in rounds:
+        refresh_contribution(db, organisation_id, round_number, rule)
+
+
 @migrations(name="0012_operator_accounts")
 def _disable_operators_and_throttle_per_client(db):
     # An operator can be disabled (and enabled again) without deleting the account: ``disabled_at`` is set.

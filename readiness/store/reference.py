@@ -8,9 +8,9 @@ from readiness.core import reference
 from readiness.core.reference import ALL_COLUMNS
 from readiness.core.reference import OPTIONAL_COLUMNS
 
-from .aggregates import bump_results_revision
 from .database import timestamp
 from .database import write_transaction
+from .releases import bump_results_revision
 
 
 def load_reference_figures(db, figures, loaded_from, replace, staged_upload=None):

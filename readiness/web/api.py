@@ -1,6 +1,6 @@
 """The JSON API, described by the OpenAPI document served at /api/v1/openapi.json.
 
-Reference figures and peer aggregates are public (under the same suppression rules as the pages); one
+Reference figures and the latest peer release are public (the same released figures as the pages); one
 assessment's answers are for the holder of its resume token, sent as ``Authorization: Bearer …``.
 """
 
@@ -17,17 +17,20 @@ from readiness.core import peers
 from readiness.core import scoring
 from readiness.core.peers import ANY
 from readiness.core.questionnaire import load
-from readiness.store import aggregates
 from readiness.store import records
 from readiness.store import reference as stored_reference
+from readiness.store import releases as stored_releases
 from readiness.store.database import hash_token
+from readiness.store.database import read_snapshot
 
 from .helpers import TOKEN_PATTERN
 from .helpers import get_db
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import no_store
+from .helpers import peer_cells
 from .helpers import peer_minimum
+from .helpers import release_info
 from .report import results_of
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -105,7 +108,7 @@ def _peer_filters():
         raise ApiError(
             400, "unknown_filter", f"Unknown filter {', '.join(unknown)}; the filters are {', '.join(PEER_FILTERS)}."
         )
-    choices = peers.filter_choices(load())
+    choices = peer_cells().choices()
     org_type = request.args.get("org_type", ANY)
     size_band = request.args.get("size_band", ANY)
     if org_type not in choices:
@@ -115,16 +118,21 @@ def _peer_filters():
             raise ApiError(400, "size_band_needs_org_type", "size_band is only meaningful together with org_type.")
         if size_band not in choices[org_type]:
             raise ApiError(
-                400, "unknown_filter_value", f"size_band {size_band!r} is not a size band of org_type {org_type!r}."
+                400,
+                "unknown_filter_value",
+                f"size_band {size_band!r} is not a size class of org_type {org_type!r}; "
+                f"its classes are: {', '.join(choices[org_type]) or 'none (the type is compared as a whole)'}.",
             )
     return org_type, size_band
 
 
-def group_json(figures, model):
-    """Return a shown group's aggregates: organisations, answer counts per option and median scores."""
+def group_json(figures, model, as_of):
+    """Return a shown group's released figures: organisations, answer counts per option, median scores, and
+    the date of the release they were computed for."""
     group = figures.group
     return {
         "group": {"org_type": group.org_type, "size_band": group.size_band, "organisations": group.organisations},
+        "figures_as_of": as_of,
         "answers": figures.distribution,
         "median_scores": {d.id: figures.median(d.id) for d in model.dimensions},
     }
@@ -132,21 +140,28 @@ def group_json(figures, model):
 
 @bp.get("/peers")
 def peer_aggregates():
-    """The answers and median scores of a peer group, if it may be shown."""
+    """The released answers and median scores of a peer group, if the latest release shows it."""
     org_type, size_band = _peer_filters()
     db = get_db()
     minimum = peer_minimum()
-    group = peers.shown_group(aggregates.published_sizes(db), org_type, size_band, minimum)
-    if group is None:
-        raise ApiError(
-            404,
-            "group_not_shown",
-            f"This group cannot be shown: a group needs at least {minimum} organisations and must not let "
-            "anyone work out a smaller group by difference. Try a wider group.",
-        )
-    questionnaire = load()
-    figures = aggregates.group_figures(db, group, minimum)
-    return jsonify(minimum_group_size=minimum, **group_json(figures, scoring.load(questionnaire)))
+    with read_snapshot(db):
+        info = release_info(db)
+        group = peers.shown_group(stored_releases.release_sizes(db), org_type, size_band)
+        if group is None:
+            raise ApiError(
+                404,
+                "group_not_shown",
+                f"The latest release does not show this group: a group needs at least {minimum} organisations "
+                f"and must have changed by at least {minimum} since it was last shown. Try a wider group.",
+            )
+        figures = stored_releases.group_figures(db, group)
+        as_of = stored_releases.as_of(db, group.key)
+    release = info["release"]
+    return jsonify(
+        minimum_group_size=minimum,
+        release={"id": release.id, "published_at": release.published_at, "next_due": info["next_due"]},
+        **group_json(figures, scoring.load(load()), as_of),
+    )
 
 
 def _bearer_assessment():
@@ -203,11 +218,13 @@ def assessment():
                 "value": d.score.value,
                 "level": d.score.dimension.level,
                 "band": d.score.band.id if d.score.band else None,
-                "peer_percentile": d.percentile,
+                "own_value": d.own,
+                "peer_quarter": d.quarter,
                 "peer_median": d.peer_median,
             }
             for d in outcome.dimensions
         },
+        respondents=outcome.respondents,
         peer_group=(
             {
                 "org_type": outcome.group.org_type,

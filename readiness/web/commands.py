@@ -1,4 +1,4 @@
-"""Operator commands: the database, reference figures, peer aggregates, retention, operator accounts, backups."""
+"""Operator commands: the database, reference figures, peer releases, retention, operator accounts, backups."""
 
 import signal
 import sqlite3
@@ -16,7 +16,9 @@ from werkzeug.security import generate_password_hash
 from readiness.core import reference
 from readiness.core import register
 from readiness.core.questionnaire import load
-from readiness.store import aggregates
+from readiness.core.releases import CARRIED
+from readiness.core.releases import FRESH
+from readiness.core.releases import WITHHELD
 from readiness.store import assessments
 from readiness.store import backup
 from readiness.store import operators
@@ -27,10 +29,10 @@ from readiness.store.database import check_sound
 from readiness.store.database import connect
 from readiness.store.database import migrate
 
-from .helpers import peer_rule
+from .helpers import publish_release
 
 reference_cli = AppGroup("reference", help="The reference figures that answers are shown beside.")
-peers_cli = AppGroup("peers", help="The peer-group aggregates.")
+peers_cli = AppGroup("peers", help="Peer releases.")
 retention_cli = AppGroup("retention", help="How long unsubmitted answers are kept.")
 operators_cli = AppGroup("operators", help="The accounts of the operator console.")
 backup_cli = AppGroup("backup", help="Consistent copies of the database, and restoring one.")
@@ -85,12 +87,19 @@ def show_reference():
             )
 
 
-@peers_cli.command("rebuild")
-def rebuild_peers():
-    """Recount every peer group from the submitted assessments."""
+@peers_cli.command("release")
+def release_peers():
+    """Publish a peer release: computed from scratch, audited cell by cell (run it from cron, e.g. weekly)."""
     with service_database() as db:
-        aggregates.rebuild(db, peer_rule(), current_app.config["PEER_MINIMUM"])
-    click.echo("Peer aggregates recounted; peers see them once the change is safe to show.")
+        outcome = publish_release(db)
+    counts = {
+        decision: sum(1 for d in outcome.cells.values() if d == decision) for decision in (FRESH, CARRIED, WITHHELD)
+    }
+    click.echo(
+        f"Release {outcome.release.id} published {outcome.release.published_at}: {outcome.release.organisations} "
+        f"organisations in its figures; cells recomputed {counts[FRESH]}, repeated unchanged {counts[CARRIED]}, "
+        f"withheld {counts[WITHHELD]}."
+    )
 
 
 @retention_cli.command("purge")

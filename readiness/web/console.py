@@ -54,6 +54,7 @@ from readiness.store import figures as console_figures
 from readiness.store import operators
 from readiness.store import reference as stored_reference
 from readiness.store import register as stored_register
+from readiness.store import releases as stored_releases
 from readiness.store.database import connect
 from readiness.store.database import read_snapshot
 
@@ -62,7 +63,10 @@ from .helpers import lookup_client
 from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import no_store
+from .helpers import peer_cells
 from .helpers import peer_minimum
+from .helpers import publish_release
+from .helpers import release_info
 from .helpers import render_error
 from .helpers import too_many_lookups
 from .i18n import localized_blueprint
@@ -509,11 +513,11 @@ def codebook_csv():
 
 @bp.route("/console/exports/open-data.csv")
 def open_data_csv():
-    """The published peer aggregates of every group that may be shown: fit to publish as open data."""
+    """The figures of the latest peer release, every group it shows: fit to publish as open data."""
     dialect = _dialect()
     if dialect is None:
         return _unknown_export_filter()
-    frame = stored_datasets.open_data(get_db(), load(), peer_minimum())
+    frame = stored_datasets.open_data(get_db(), load())
     return _csv_download(datasets.frame_csv(frame, dialect), "open_data", dialect)
 
 
@@ -753,6 +757,31 @@ def decide_claim():
             (url_for(".verification_queue"), gettext("Verification queue")),
         )
     return redirect(url_for(".verification_queue", decided=decision))
+
+
+class ReleaseForm(FlaskForm):
+    """The button that publishes a peer release now; it takes nothing but its CSRF token."""
+
+
+@bp.route("/console/releases", methods=["GET", "POST"])
+def releases_page():
+    """Peer releases: the latest, what it shows, the ones before, and a button that publishes one now (as the
+    scheduled `flask peers release` does, under the same audit)."""
+    db = get_db()
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        outcome = publish_release(db)
+        return redirect(url_for(".releases_page", published=outcome.release.id))
+    questionnaire = load()
+    return render_template(
+        "console/releases.html",
+        form=form,
+        recent=stored_releases.recent_releases(db),
+        groups=stored_releases.latest_groups(db),
+        type_names={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
+        cells=peer_cells(),
+        **release_info(db),
+    )
 
 
 def init_app(app):

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import cache
 from functools import partial
 
 from flask import current_app
@@ -15,12 +16,15 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from readiness.core import peers
+from readiness.core import releases
 from readiness.core import scoring
 from readiness.core.questionnaire import load
 from readiness.store import database
 from readiness.store import records
+from readiness.store import releases as stored_releases
 
 # secrets.token_urlsafe(32): 256 bits in 43 URL-safe characters.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -134,14 +138,53 @@ def token_from(text):
 
 
 def peer_rule():
-    """Return ``core.peers.contribution`` bound to the questionnaire and model in force: what the store counts."""
+    """Return ``core.peers.round_contribution`` bound to the questionnaire and model in force: what a round of
+    an organisation contributes to peers, from its respondents' answers."""
     questionnaire = load()
-    return partial(peers.contribution, questionnaire, scoring.load(questionnaire))
+    return partial(peers.round_contribution, questionnaire, scoring.load(questionnaire))
 
 
 def peer_minimum():
-    """Return the fewest organisations a peer group must hold to be shown (READINESS_PEER_MINIMUM)."""
+    """Return the fewest organisations any combination of released figures may cover (READINESS_PEER_MINIMUM)."""
     return current_app.config["PEER_MINIMUM"]
+
+
+# Where an organisation stands among the others of its peer group (core.peers.QUARTERS), in words.
+QUARTER_LABELS = {
+    "top_quarter": _l("top quarter"),
+    "second_quarter": _l("second quarter from the top"),
+    "third_quarter": _l("third quarter from the top"),
+    "bottom_quarter": _l("bottom quarter"),
+}
+
+
+@cache
+def peer_cells():
+    """Return the fixed cells releases publish (``core.releases.Cells``), checked against the questionnaire."""
+    return releases.load_cells(load())
+
+
+def release_threshold():
+    """Return the fewest organisations any combination of released figures may cover: the minimum plus the
+    largest coalition guarded against (READINESS_PEER_MINIMUM + READINESS_PEER_COALITION)."""
+    return current_app.config["PEER_MINIMUM"] + current_app.config["PEER_COALITION"]
+
+
+def publish_release(db):
+    """Publish a peer release now (``store.releases.publish_release``) with the service's threshold."""
+    return stored_releases.publish_release(db, peer_cells(), release_threshold())
+
+
+def release_info(db):
+    """Return what pages say about the latest release: its date, how many organisations its figures hold in
+    all and per type, and when the next one is due (READINESS_RELEASE_INTERVAL_DAYS)."""
+    release = stored_releases.latest_release(db)
+    sizes = stored_releases.release_sizes(db) if release else {}
+    return {
+        "release": release,
+        "per_type": {t: n for (t, b), n in sizes.items() if t != peers.ANY and b == peers.ANY},
+        "next_due": stored_releases.next_release_due(db, current_app.config["RELEASE_INTERVAL_DAYS"]),
+    }
 
 
 def no_store(response):

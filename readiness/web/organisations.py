@@ -29,15 +29,16 @@ from readiness.core import results
 from readiness.core import scoring
 from readiness.core.questionnaire import PROFILE_SECTION
 from readiness.core.questionnaire import load
-from readiness.store import aggregates
 from readiness.store import assessments
 from readiness.store import organisations
 from readiness.store import records
+from readiness.store import releases as stored_releases
 from readiness.store.database import hash_token
 from readiness.store.database import read_snapshot
 
 from . import report
 from .helpers import NEW_INVITE_LINK
+from .helpers import QUARTER_LABELS
 from .helpers import close_assessment
 from .helpers import current_assessment
 from .helpers import get_db
@@ -47,8 +48,10 @@ from .helpers import lookups_refused
 from .helpers import new_token
 from .helpers import no_store
 from .helpers import open_with_new_link
+from .helpers import peer_cells
 from .helpers import peer_minimum
 from .helpers import peer_rule
+from .helpers import release_info
 from .helpers import render_error
 from .helpers import take_kept
 from .helpers import token_from
@@ -362,14 +365,22 @@ def start_round():
 
 @bp.route("/peers")
 def peers_page():
-    """Where the organisation ranks per dimension in a peer group it picks, under the suppression rules."""
+    """Where the organisation stands per dimension in a peer group of the latest release that it picks."""
     assessment = current_assessment()
     db = get_db()
     questionnaire = load()
-    own_type = assessment.org_type if assessment and assessment.submitted else None
-    org_type = request.args.get("org_type", own_type or peers.ANY)
-    size_band = request.args.get("size_band", (assessment.size_band if own_type else None) or peers.ANY)
-    choices = peers.filter_choices(questionnaire)
+    cells = peer_cells()
+    # The organisation's own class: that of its round's combined profile, as releases count it.
+    own_group = (
+        stored_releases.round_group(db, assessment.organisation_id, assessment.round)
+        if assessment and assessment.submitted
+        else None
+    )
+    own_cell = cells.cell_of(own_group) if own_group else None
+    default = own_cell or (peers.ANY, peers.ANY)
+    org_type = request.args.get("org_type", default[0])
+    size_band = request.args.get("size_band", default[1] if org_type == default[0] else peers.ANY)
+    choices = cells.choices()
     if org_type not in choices or (size_band != peers.ANY and size_band not in choices[org_type]):
         return render_error(
             400,
@@ -381,29 +392,33 @@ def peers_page():
         ("peers", org_type, size_band),
         assessment,
         g.lang_code,
-        lambda: _peers_body(db, questionnaire, assessment, org_type, size_band, choices),
+        lambda: _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choices),
     )
     return render_template("organisations/peers.html", body=body)
 
 
-def _peers_body(db, questionnaire, assessment, org_type, size_band, choices):
-    """The peers page's content for one group and viewer, rendered once per change of what it shows."""
+def _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choices):
+    """The peers page's content for one group and viewer, rendered once per change of what it shows: the
+    latest release's figures, and the organisation's combined scores of its round beside them."""
     model = scoring.load(questionnaire)
     minimum = peer_minimum()
     with read_snapshot(db):
-        sizes = aggregates.published_sizes(db)
-        group = peers.shown_group(sizes, org_type, size_band, minimum)
-        nearest = None if group else peers.nearest_shown_group(sizes, org_type, size_band, minimum)
-        figures = aggregates.group_figures(db, group, minimum) if group else None
-        scores = None
+        sizes = stored_releases.release_sizes(db)
+        group = peers.shown_group(sizes, org_type, size_band)
+        nearest = None if group else peers.nearest_shown_group(sizes, org_type, size_band)
+        figures = stored_releases.group_figures(db, group) if group else None
+        as_of = stored_releases.as_of(db, group.key) if group else None
+        info = release_info(db)
+        scores, own = None, {}
         if assessment and assessment.submitted:
             rounds = results.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
             scores = {s.dimension.id: s.value for s in next(r for r in rounds if r.number == assessment.round).scores}
+            own = (stored_releases.own_scores(db, assessment.organisation_id, group) if group else None) or {}
     rows = [
         {
             "dimension": dimension,
             "value": (scores or {}).get(dimension.id),
-            "percentile": figures.percentile(dimension.id, (scores or {}).get(dimension.id)),
+            "quarter": figures.quarter(dimension.id, (scores or {}).get(dimension.id), own.get(dimension.id), minimum),
             "median": figures.median(dimension.id),
             "bands": figures.band_counts(dimension.id, model),
         }
@@ -418,24 +433,24 @@ def _peers_body(db, questionnaire, assessment, org_type, size_band, choices):
                 (
                     option.label[g.lang_code],
                     option.id,
-                    [(band, _size_label(questionnaire, option.id, band)) for band in choices[option.id]],
+                    [(cell, cells.label(option.id, cell)[g.lang_code]) for cell in choices[option.id]],
                 )
                 for option in questionnaire.profile_question("org_type").options
             ],
             org_type=org_type,
             size_band=size_band,
             group=group,
-            group_name=results.group_label(questionnaire, group, g.lang_code) if group else None,
+            group_name=results.group_label(questionnaire, cells, group, g.lang_code) if group else None,
             nearest=nearest,
-            nearest_name=results.group_label(questionnaire, nearest, g.lang_code) if nearest else None,
+            nearest_name=results.group_label(questionnaire, cells, nearest, g.lang_code) if nearest else None,
             rows=rows,
             has_scores=scores is not None,
+            quarters=QUARTER_LABELS,
+            as_of=as_of,
+            type_names={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
+            **info,
         )
     )
-
-
-def _size_label(questionnaire, org_type, band):
-    return peers.size_question(questionnaire, org_type).option(band).label[g.lang_code]
 
 
 @bp.route("/delete", methods=["GET", "POST"])

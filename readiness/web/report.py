@@ -15,6 +15,7 @@ from markupsafe import Markup
 from readiness.core import charts
 from readiness.core import exports
 from readiness.core import legal
+from readiness.core import peers
 from readiness.core import recommendations
 from readiness.core import results as results_module
 from readiness.core import scoring
@@ -22,14 +23,17 @@ from readiness.core.formatting import format_number
 from readiness.core.formatting import signed
 from readiness.core.questionnaire import load
 from readiness.core.questionnaire import parse_text
-from readiness.store import aggregates
 from readiness.store import records
 from readiness.store import reference
+from readiness.store import releases as stored_releases
 from readiness.store.database import read_snapshot
 from readiness.store.reports import PdfStore
 
+from .helpers import QUARTER_LABELS
 from .helpers import get_db
+from .helpers import peer_cells
 from .helpers import peer_minimum
+from .helpers import release_info
 from .i18n import gettext
 from .i18n import page_language
 from .result_charts import result_charts
@@ -102,10 +106,28 @@ def reason_text(reason, questionnaire, model, lang):
 def results_of(db, questionnaire, model, assessment, answers):
     """Return the results of a submitted assessment: its answers beside its peer group's published figures and
     the reference figures in force (``core.results.build``)."""
-    group_figures = aggregates.figures_for(db, assessment.org_type, assessment.size_band, peer_minimum())
+    rounds = results_module.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+    round_ = next(r for r in rounds if r.number == assessment.round)
+    org_type, size_band = _organisation_group(questionnaire, round_, assessment)
+    group_figures = stored_releases.figures_for(db, org_type, size_band, peer_cells())
+    counted = stored_releases.own_scores(db, assessment.organisation_id, group_figures.group) if group_figures else None
     return results_module.build(
-        questionnaire, model, answers, group_figures, reference.figures_in_force(db, questionnaire)
+        questionnaire,
+        model,
+        answers,
+        group_figures,
+        reference.figures_in_force(db, questionnaire),
+        round_=round_,
+        counted_scores=counted,
+        minimum=peer_minimum(),
     )
+
+
+def _organisation_group(questionnaire, round_, assessment):
+    """The organisation's group: that of its round's combined profile, as releases count it."""
+    if round_.combined:
+        return peers.group_key(questionnaire, round_.combined)
+    return assessment.org_type, assessment.size_band
 
 
 def context(db, assessment, lang):
@@ -126,7 +148,9 @@ def context(db, assessment, lang):
         "model": model,
         "assessment": assessment,
         "results": outcome,
-        "group_label": results_module.group_label(questionnaire, outcome.group, lang) if outcome.group else None,
+        "group_label": (
+            results_module.group_label(questionnaire, peer_cells(), outcome.group, lang) if outcome.group else None
+        ),
         "charts": result_charts(questionnaire, outcome, lang),
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
@@ -134,7 +158,9 @@ def context(db, assessment, lang):
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "legal_notes": legal.applicable(legal.load(questionnaire), choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
-        "peers_published_at": aggregates.peers_published_at(db),
+        **release_info(db),
+        "quarters": QUARTER_LABELS,
+        "type_names": {o.id: o.label[lang] for o in questionnaire.profile_question("org_type").options},
         **round_change(db, questionnaire, model, assessment, lang),
     }
 
@@ -145,10 +171,14 @@ def round_change(db, questionnaire, model, assessment, lang):
     current = next(r for r in rounds if r.number == assessment.round)
     previous = next((r for r in reversed(rounds) if r.number < assessment.round and r.scores), None)
     if previous is None or not current.scores:
-        return {"round_chart": None, "round_rows": None, "previous_round": None}
+        return {"round_chart": None, "round_rows": None, "previous_round": None, "round_note": None}
+    comparison = results_module.compare_rounds(questionnaire, model, previous, current)
+    note = _round_note(questionnaire, comparison, previous.number, current.number, lang)
+    if not comparison.now:
+        return {"round_chart": None, "round_rows": None, "previous_round": previous.number, "round_note": note}
     rows = [
         (now.dimension.name[lang], now.value, before.value, _change(now.value, before.value))
-        for now, before in zip(current.scores, previous.scores, strict=True)
+        for now, before in zip(comparison.now, comparison.before, strict=True)
     ]
     changed = [row for row in rows if row[3] is not None]
     if changed:
@@ -175,7 +205,36 @@ def round_change(db, questionnaire, model, assessment, lang):
         labels,
         lang,
     )
-    return {"round_chart": chart, "round_rows": rows, "previous_round": previous.number}
+    return {"round_chart": chart, "round_rows": rows, "previous_round": previous.number, "round_note": note}
+
+
+def _round_note(questionnaire, comparison, previous, current, lang):
+    """Say, when the two rounds' respondents differ, who answered and what is compared; None when they match."""
+    if comparison.same:
+        return None
+    said = gettext(
+        "The respondents differ: round %(previous)s had %(before)s who submitted, round %(current)s has %(now)s.",
+        previous=previous,
+        before=comparison.respondents_before,
+        current=current,
+        now=comparison.respondents_now,
+    )
+    if not comparison.roles:
+        return said + " " + gettext("No role answered in both rounds, so the rounds are not compared.")
+    role_question = questionnaire.profile_question("role")
+    names = ", ".join(
+        role_question.option(role).label[lang] if role and role_question.option(role) else gettext("role not given")
+        for role in comparison.roles
+    )
+    return (
+        said
+        + " "
+        + gettext(
+            "To compare like with like, the change is computed from the respondents of the roles that answered in "
+            "both rounds: %(roles)s.",
+            roles=names,
+        )
+    )
 
 
 def _change(now, before):

@@ -30,7 +30,6 @@ from .helpers import new_token
 from .helpers import no_store
 from .helpers import open_assessment
 from .helpers import open_with_new_link
-from .helpers import peer_minimum
 from .helpers import peer_rule
 from .helpers import take_kept
 from .helpers import token_from
@@ -201,7 +200,7 @@ def submit():
     if assessment is None:
         return redirect(url_for(".start"))
     try:
-        assessments.submit(get_db(), assessment.id, [s.id for s in questionnaire.sections], peer_rule(), peer_minimum())
+        assessments.submit(get_db(), assessment.id, [s.id for s in questionnaire.sections], peer_rule())
     except assessments.SectionsMissing:
         return redirect(url_for(".check", incomplete="1"))
     except assessments.AssessmentLocked:

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from readiness.core.questionnaire import load
 from readiness.store import database
 from tests.browser.conftest import assert_accessible
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 TOKEN = "d" * 43
@@ -26,6 +27,7 @@ def submitted_assessment(live_app):
     submit_assessment(db, load(), TOKEN, changes)
     for i in range(4):
         submit_assessment(db, load(), f"download-peer-{i}")
+    release(db)
     db.conn.close()
     return TOKEN
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from readiness.core.questionnaire import load
 from readiness.store import database
 from tests.browser.conftest import assert_accessible
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 WORDS = {
@@ -54,6 +55,7 @@ def peers_in_database(live_app):
     db = database.connect(live_app.config["DATABASE"])
     for i in range(5):
         submit_assessment(db, load(), f"browser-peer-{i}")
+    release(db)
     db.conn.close()
 
 

@@ -57,3 +57,58 @@ def test_agreement(questionnaire):
     assert combined.agreement([{"x": ["a", "b"]}, {"x": ["b", "a"]}], "x") == "agree"
     assert combined.agreement([{"x": ["a"]}, {"x": ["b"]}], "x") == "differ"
     assert combined.agreement([{"x": ["a"]}, {}], "x") is None
+
+
+def random_respondent(questionnaire, rng):
+    """One respondent's random answers to every choice question."""
+    choices = {}
+    for question in questionnaire.questions():
+        if question.free_text or not question.options:
+            continue
+        options = [o.id for o in question.options]
+        for key in question.answer_keys():
+            if question.type == "multiple":
+                choices[key] = rng.sample(options, rng.randint(1, 2))
+            else:
+                choices[key] = [rng.choice(options)]
+    return choices
+
+
+def test_a_combined_score_never_falls_outside_the_respondents_range(questionnaire, model):
+    """Scoring the combined answers could give a score below every respondent's; the median of the
+    respondents' scores cannot."""
+    import random
+
+    rng = random.Random(12)
+    for _ in range(200):
+        respondents = [random_respondent(questionnaire, rng) for _ in range(rng.randint(1, 4))]
+        own = [scoring.score(model, questionnaire, choices) for choices in respondents]
+        for position, score in enumerate(combined.combined_scores(questionnaire, model, respondents)):
+            values = [scores[position].value for scores in own if scores[position].value is not None]
+            if not values:
+                assert score.value is None
+                continue
+            assert min(values) <= score.value <= max(values)
+
+
+def test_a_combined_score_is_the_median_of_the_respondents_scores(questionnaire, model):
+    # own_use: "regularly" scores 100 and "none" 0 on its question; the dimension also counts the attitude.
+    high = {"own_use": ["regularly"], "attitude": ["very_positive"]}
+    low = {"own_use": ["none"], "attitude": ["very_negative"]}
+    scores = {s.dimension.id: s.value for s in combined.combined_scores(questionnaire, model, [high, low, low])}
+    assert scores["own_use"] == {s.dimension.id: s.value for s in scoring.score(model, questionnaire, low)}["own_use"]
+    two = {s.dimension.id: s.value for s in combined.combined_scores(questionnaire, model, [high, low])}
+    each = [{s.dimension.id: s.value for s in scoring.score(model, questionnaire, c)}["own_use"] for c in (high, low)]
+    assert two["own_use"] == pytest.approx(sum(each) / 2)
+
+
+def test_peers_count_the_scores_the_organisation_sees(questionnaire, model):
+    """One definition of the organisation: what a release counts is the organisation's combined scores."""
+    from readiness.core import peers
+
+    high = {"org_type": ["kunta"], "population": ["under_5000"], "own_use": ["regularly"]}
+    low = {"org_type": ["kunta"], "population": ["under_5000"], "own_use": ["none"]}
+    contribution = peers.round_contribution(questionnaire, model, [high, low])
+    expected = {s.dimension.id: s.value for s in combined.combined_scores(questionnaire, model, [high, low])}
+    assert contribution.scores == expected
+    assert contribution.group == ("kunta", "under_5000")

@@ -1,200 +1,174 @@
-"""Peer groups: which may be shown (minimum size, no differencing), and what they hold."""
+"""Peer releases: the cells, the auditor's arithmetic on small histories worked out by hand, and what a
+release holds (submitted assessments only, never free text or the profile; medians, bands and where an
+organisation stands)."""
 
-import itertools
-import random
+import math
 
 import pytest
 
 from readiness.core import peers
+from readiness.core import releases as rules
+from readiness.core import scoring
 from readiness.core.peers import ANY
-from readiness.store import aggregates
+from readiness.core.releases import Run
 from readiness.store import assessments
 from readiness.store import database
+from readiness.store import releases
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 K = 5
 
 
-def sizes_from(leaves):
-    """Build group sizes from {(type, band): organisations}, as the database keeps them at every level."""
-    sizes = dict(leaves)
-    for (org_type, _), n in leaves.items():
-        sizes[(org_type, ANY)] = sizes.get((org_type, ANY), 0) + n
-        sizes[(ANY, ANY)] = sizes.get((ANY, ANY), 0) + n
-    return sizes
+def test_every_size_band_of_a_split_type_is_in_exactly_one_cell(questionnaire):
+    cells = rules.load_cells(questionnaire)
+    for org_type, split in cells.split.items():
+        bands = [o.id for o in peers.size_question(questionnaire, org_type).options]
+        held = [band for cell in split for band in cell.bands]
+        assert sorted(held) == sorted(bands)
+    assert cells.cell_of(("kunta", "5000_9999")) == cells.cell_of(("kunta", "10000_19999")) == ("kunta", "5000_19999")
+    assert cells.cell_of(("hyvinvointialue", "200000_plus")) == ("hyvinvointialue", ANY)
+    assert cells.cell_of((ANY, ANY)) is None  # a type nobody gave is in no cell
+
+
+def runs(*spans):
+    """Runs of distinct organisations from (first, last, how many) triples."""
+    found, number = [], 0
+    for first, last, count in spans:
+        for _ in range(count):
+            number += 1
+            found.append(Run(f"u{number}", number, first, last))
+    return found
 
 
 @pytest.mark.parametrize(
-    ("leaves", "shown"),
+    ("spans", "expected"),
     [
-        # One full leaf: it, its type and everyone are the same five organisations.
-        ({("kunta", "a"): 5}, {("kunta", "a"), ("kunta", ANY), (ANY, ANY)}),
-        ({("kunta", "a"): 4}, set()),
-        # A type of six with a shown leaf of five would reveal the sixth by difference.
-        ({("kunta", "a"): 5, ("kunta", "b"): 1}, {("kunta", "a")}),
-        ({("kunta", "a"): 5, ("kunta", "b"): 5}, {("kunta", "a"), ("kunta", "b"), ("kunta", ANY), (ANY, ANY)}),
-        # Leaves too small to show, but together enough: the type may be shown.
-        ({("kunta", "a"): 3, ("kunta", "b"): 3}, {("kunta", ANY), (ANY, ANY)}),
-        # A hidden type whose shown leaf would still let "everyone minus the rest" isolate one organisation.
-        (
-            {("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 5},
-            {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)},
-        ),
-        (
-            {("kunta", "a"): 5, ("kunta", "b"): 1, ("yritys", "x"): 9},
-            {("kunta", "a"), ("yritys", "x"), ("yritys", ANY)},
-        ),
-        (
-            {("kunta", "a"): 5, ("kunta", "b"): 5, ("yritys", "x"): 2, ("yritys", "y"): 3},
-            {("kunta", "a"), ("kunta", "b"), ("kunta", ANY), ("yritys", ANY), (ANY, ANY)},
-        ),
+        ([], math.inf),
+        ([(1, 1, 5)], 5),  # one version of five
+        ([(1, 2, 5), (2, 2, 1)], 1),  # a second version with one more: the difference is one organisation
+        ([(1, 2, 5), (2, 2, 5)], 5),
+        ([(1, 1, 1), (1, 2, 5), (2, 2, 4)], 5),  # one left and four joined: five changed
+        # A, A+D, A+E, A+D+E+x: the fourth version minus the third and second plus the first is x alone.
+        ([(1, 4, 5), (2, 2, 5), (3, 4, 5), (4, 4, 1)], 1),
     ],
 )
-def test_shown_groups(leaves, shown):
-    assert peers.shown_groups(sizes_from(leaves), K) == shown
+def test_cut_weight_is_the_fewest_organisations_a_combination_touches(spans, expected):
+    assert rules.cut_weight(runs(*spans)) == expected
 
 
-def contains(outer, inner):
-    return outer != inner and outer[0] in (ANY, inner[0]) and outer[1] in (ANY, inner[1])
+def test_a_change_of_one_organisations_answers_alone_is_a_cut_of_nothing():
+    """A new round of one organisation between two versions: the difference is that organisation's change."""
+    history = runs((1, 2, 5)) + [Run("x1", 99, 1, 1), Run("x2", 99, 2, 2)]
+    assert rules.cut_weight(history) == 0
 
 
-def test_no_difference_of_shown_groups_isolates_fewer_than_the_minimum():
-    """For random databases: a shown group minus any set of disjoint shown groups inside it leaves 0 or >= K."""
-    rng = random.Random(2024)
-    for _ in range(400):
-        leaves = {
-            (org_type, band): rng.choice([1, 1, 2, 3, 4, 5, 6, 8, 12])
-            for org_type in rng.sample(["a", "b", "c"], rng.randint(1, 3))
-            for band in rng.sample(["x", "y", "z"], rng.randint(1, 3))
-        }
-        sizes = sizes_from(leaves)
-        shown = peers.shown_groups(sizes, K)
-        for group in shown:
-            assert sizes[group] >= K
-            inside = [g for g in shown if contains(group, g)]
-            for count in range(1, len(inside) + 1):
-                for parts in itertools.combinations(inside, count):
-                    if any(contains(p, q) or contains(q, p) for p, q in itertools.combinations(parts, 2)):
-                        continue  # overlapping parts: their sum double-counts, not a difference anyone gets
-                    rest = sizes[group] - sum(sizes[p] for p in parts)
-                    assert rest == 0 or rest >= K, (leaves, group, parts)
+def test_an_organisation_that_answers_a_new_round_still_counts_in_earlier_changes():
+    """Five joined in version 2 beside five of version 1; one of the five answers a new round that version 3
+    shows with five newcomers. Version 2 minus version 1 still covers the five who joined."""
+    history = runs((1, 3, 5), (2, 3, 4), (3, 3, 5)) + [Run("y1", 77, 2, 2), Run("y2", 77, 3, 3)]
+    assert rules.cut_weight(history) == 5
 
 
-def test_aggregates_count_submitted_assessments_only_and_never_free_text(fresh_db, questionnaire):
+def test_decide_repeats_recomputes_or_withholds():
+    history = runs((1, 1, 5))
+    last = {run.unit: run.organisation_id for run in history}
+    stored = lambda unit: True  # noqa: E731
+    assert rules.decide(history, 1, last, stored, K) == rules.CARRIED
+    one_more = last | {"new": 100}
+    assert rules.decide(history, 1, one_more, stored, K) == rules.CARRIED
+    five_more = last | {f"new{i}": 100 + i for i in range(5)}
+    assert rules.decide(history, 1, five_more, stored, K) == rules.FRESH
+    gone = dict(list(last.items())[1:])
+    assert rules.decide(history, 1, gone, lambda unit: unit in gone, K) == rules.WITHHELD
+    assert rules.decide([], 0, {"a": 1, "b": 2}, stored, K) is None
+
+
+def test_a_release_counts_submitted_assessments_only_and_never_free_text(fresh_db, questionnaire):
     for i in range(5):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": ["regularly", "none"][i % 2]}})
     assessments.create_assessment(
         fresh_db, database.hash_token("draft"), "v", "profile", ["org_type"], {"org_type": ["kunta"]}, {}
     )
-    figures = aggregates.figures_for(fresh_db, "kunta", questionnaire.question("population").options[0].id, K)
+    release(fresh_db)
+    figures = releases.figures_for(fresh_db, "kunta", "under_5000", rules.load_cells(questionnaire))
     assert figures.group.key == ("kunta", "under_5000") and figures.group.organisations == 5
-    counts = figures.distribution
-    assert counts["own_use"] == {"regularly": 3, "none": 2}
+    assert figures.distribution["own_use"] == {"regularly": 3, "none": 2}
     dump = "\n".join(fresh_db.conn.iterdump())
     assert "Vapaa vastaus" in dump  # the answers themselves hold it …
-    assert all("Vapaa vastaus" not in str(row) for row in fresh_db.execute("select * from peer_counts"))
-
-
-def test_percentile_and_median(fresh_db, questionnaire):
-    # own_use scores by the model: regularly 100, occasionally 60, acquainted 25, none 0.
-    for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly"]):
-        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
-    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
-    assert figures.median("own_use") == 60
-    # Two below 100, two equal (counted half): (3 + 2/2) / 5.
-    assert figures.percentile("own_use", 100) == pytest.approx(80)
-    assert figures.percentile("own_use", 0) == pytest.approx(10)
-
-
-def test_median_of_an_even_number_of_scores(fresh_db, questionnaire):
-    options = (
-        ["none", "acquainted", "occasionally", "regularly", "regularly"] + ["none", "acquainted"] * 2 + ["occasionally"]
-    )
-    for i, option in enumerate(options):
-        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
-    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
-    assert figures.group.organisations == 10
-    # Sorted 0, 0, 0, 25, 25, 25, 60, 60, 100, 100: the mean of the middle two.
-    assert figures.median("own_use") == pytest.approx(25)
-
-
-def test_no_median_or_percentile_from_fewer_than_the_minimum(fresh_db, questionnaire):
-    """Four of five answered "don't know" about their attitude: the fifth's score must not show as a median."""
-    for i in range(5):
-        attitude = "very_positive" if i == 0 else "dont_know"
-        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"attitude": attitude}})
-    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
-    assert figures.group.organisations == 5
-    assert figures.median("attitude") is None
-    assert figures.percentile("attitude", 100) is None
-    assert figures.median("own_use") is not None
-
-
-@pytest.mark.parametrize(
-    ("published", "live", "allowed"),
-    [
-        ({}, {("k", "a"): 5}, True),  # nothing was visible before
-        ({("k", "a"): 4}, {("k", "a"): 5}, True),  # the four were never shown
-        ({("k", "a"): 5}, {("k", "a"): 6}, False),  # the sixth would be the difference
-        ({("k", "a"): 5}, {("k", "a"): 9}, False),
-        ({("k", "a"): 5}, {("k", "a"): 10}, True),  # five new ones: an aggregate of five
-        ({("k", "a"): 5}, {("k", "a"): 5}, True),
-        ({("k", "a"): 5}, {("k", "a"): 4}, False),  # someone left: wait for a safe recount
-        # Five new in the band but one more elsewhere in the type: the type's change isolates that one.
-        ({("k", "a"): 5, ("k", "b"): 5}, {("k", "a"): 10, ("k", "b"): 6}, False),
-        ({("k", "a"): 5, ("k", "b"): 5}, {("k", "a"): 10, ("k", "b"): 10}, True),
-    ],
-)
-def test_may_publish(published, live, allowed):
-    before = sizes_from(published) if published else {}
-    shown_before = {key: {n} for key, n in before.items() if key in peers.shown_groups(before, K)}
-    assert (peers.may_publish(sizes_from(live), before, shown_before, K) is not None) is allowed
-
-
-def test_peers_see_a_snapshot_that_changes_only_by_safe_steps(fresh_db, questionnaire):
-    def own_use_counts():
-        figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
-        return figures.group.organisations, figures.distribution["own_use"]
-
-    for i in range(5):
-        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": "regularly"}})
-    assert own_use_counts() == (5, {"regularly": 5})
-    # One more organisation: comparing before and after would give its answer, so nothing changes yet.
-    submit_assessment(fresh_db, questionnaire, "sixth", {"own_use": {"own_use": "none"}})
-    assert own_use_counts() == (5, {"regularly": 5})
-    for i in range(4):
-        submit_assessment(fresh_db, questionnaire, f"more-{i}", {"own_use": {"own_use": "none"}})
-    assert own_use_counts() == (10, {"regularly": 5, "none": 5})
+    for table in ("release_counts", "contribution_items"):
+        assert all("Vapaa vastaus" not in str(row) for row in fresh_db.execute(f"select * from {table}"))
 
 
 def test_profile_answers_are_not_counted_for_peers(fresh_db, questionnaire):
     for i in range(5):
         submit_assessment(fresh_db, questionnaire, f"t{i}")
-    figures = aggregates.figures_for(fresh_db, "kunta", "under_5000", K)
+    release(fresh_db)
+    figures = releases.figures_for(fresh_db, "kunta", "under_5000", rules.load_cells(questionnaire))
     counted = set(figures.distribution)
-    profile = questionnaire.profile_question_ids()
-    assert not counted & profile
+    assert not counted & questionnaire.profile_question_ids()
     assert "own_use" in counted
 
 
-def test_no_two_published_snapshots_differ_by_fewer_than_the_minimum():
-    """Random streams of submissions: whatever snapshots anyone kept, a group visible in two of them differs
-    between them by nobody or by at least K organisations."""
-    rng = random.Random(7)
-    leaves = [(t, b) for t in ("a", "b") for b in ("x", "y", "z")]
-    for _ in range(150):
-        live_leaves, published, history, shown_before = {}, {}, [], {}
-        for _ in range(60):
-            leaf = rng.choice(leaves[: rng.randint(1, len(leaves))])
-            live_leaves[leaf] = live_leaves.get(leaf, 0) + 1
-            live = sizes_from(live_leaves)
-            shown = peers.may_publish(live, published, shown_before, K)
-            if shown is not None:
-                published = live
-                history.append((published, shown))
-                for key in shown:
-                    shown_before.setdefault(key, set()).add(live[key])
-        for (first, first_shown), (second, second_shown) in itertools.combinations(history, 2):
-            for group in first_shown & second_shown:
-                change = second[group] - first[group]
-                assert change == 0 or change >= K, (group, first, second)
+def group_of(db, questionnaire):
+    release(db)
+    return releases.figures_for(db, "kunta", "under_5000", rules.load_cells(questionnaire))
+
+
+def test_median_and_where_an_organisation_stands_among_the_others(fresh_db, questionnaire):
+    # own_use scores by the model: regularly 100, occasionally 60, acquainted 25, none 0.
+    for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly", "none"]):
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
+    figures = group_of(fresh_db, questionnaire)
+    # Sorted 0, 0, 25, 60, 100, 100: the mean of the middle two.
+    assert figures.median("own_use") == pytest.approx(42.5)
+    # Each organisation is taken out of the group before it is placed among the other five; the share of them
+    # below it, counting half of those equal, gives the quarter.
+    assert figures.quarter("own_use", 100, own=100, minimum=K) == "top_quarter"  # (4 + 1/2) / 5 = 90 %
+    assert figures.quarter("own_use", 60, own=60, minimum=K) == "second_quarter"  # 3/5 = 60 %
+    assert figures.quarter("own_use", 25, own=25, minimum=K) == "third_quarter"  # 2/5 = 40 %
+    assert figures.quarter("own_use", 0, own=0, minimum=K) == "bottom_quarter"  # (0 + 1/2) / 5 = 10 %
+    # At least the minimum of others: of six, five others are too few for a minimum of six, though the
+    # group itself holds six.
+    assert figures.quarter("own_use", 100, own=100, minimum=6) is None
+    assert figures.quarter("own_use", 100, own=None, minimum=6) == "top_quarter"
+
+
+def test_a_median_follows_the_group_rule_and_no_other(fresh_db, questionnaire):
+    """Four of five answered "don't know" about their attitude. There is no minimum per dimension any more
+    (it could be subtracted away, see test_release_attacks): the group is five, so its median is shown."""
+    for i in range(5):
+        attitude = "very_positive" if i == 0 else "dont_know"
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"attitude": attitude}})
+    figures = group_of(fresh_db, questionnaire)
+    assert figures.group.organisations == 5
+    assert figures.median("attitude") is not None
+    assert sum(n for _, n in figures.band_counts("attitude", scoring.load(questionnaire))) == 1
+
+
+def test_peers_see_releases_that_change_only_by_safe_steps(fresh_db, questionnaire):
+    def own_use_counts():
+        figures = releases.figures_for(fresh_db, "kunta", "under_5000", rules.load_cells(questionnaire))
+        return figures.group.organisations, figures.distribution["own_use"]
+
+    for i in range(5):
+        submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": "regularly"}})
+    release(fresh_db)
+    assert own_use_counts() == (5, {"regularly": 5})
+    # One more organisation: comparing releases would give its answer, so the cell is repeated unchanged.
+    submit_assessment(fresh_db, questionnaire, "sixth", {"own_use": {"own_use": "none"}})
+    release(fresh_db)
+    assert own_use_counts() == (5, {"regularly": 5})
+    for i in range(4):
+        submit_assessment(fresh_db, questionnaire, f"more-{i}", {"own_use": {"own_use": "none"}})
+    release(fresh_db)
+    assert own_use_counts() == (10, {"regularly": 5, "none": 5})
+
+
+def test_submissions_change_nothing_peers_see_until_the_next_release(fresh_db, questionnaire):
+    for i in range(5):
+        submit_assessment(fresh_db, questionnaire, f"t{i}")
+    assert releases.latest_release(fresh_db) is None
+    assert releases.release_sizes(fresh_db) == {}
+    release(fresh_db)
+    assert releases.release_sizes(fresh_db)[(ANY, ANY)] == 5

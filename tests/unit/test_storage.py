@@ -5,13 +5,14 @@ import sqlite3
 
 import pytest
 
-from readiness.store import aggregates
 from readiness.store import assessments
 from readiness.store import database
 from readiness.store import figures
 from readiness.store import records
+from readiness.store import releases
 from readiness.store.migrations import migrations
 from tests.conftest import peer_rule
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 
@@ -82,9 +83,9 @@ def test_a_failed_save_leaves_nothing_half_written(fresh_db):
 def test_submit_needs_every_section_and_then_locks(fresh_db):
     assessment_id = new_assessment(fresh_db)
     with pytest.raises(assessments.SectionsMissing):
-        assessments.submit(fresh_db, assessment_id, ["profile", "support"], peer_rule(), 5)
+        assessments.submit(fresh_db, assessment_id, ["profile", "support"], peer_rule())
     assessments.save_section(fresh_db, assessment_id, "support", ["support"], {"support": ["none"]}, {})
-    assessments.submit(fresh_db, assessment_id, ["profile", "support"], peer_rule(), 5)
+    assessments.submit(fresh_db, assessment_id, ["profile", "support"], peer_rule())
     assessment = records.find_assessment(fresh_db, database.hash_token("t"))
     assert assessment.submitted and assessment.submitted_at
     with pytest.raises(assessments.AssessmentLocked):
@@ -96,58 +97,60 @@ def test_submit_stores_the_group_and_scores_and_counts_the_survey_answers_only(f
     assessment_id = submit_assessment(fresh_db, questionnaire, "t", {"profile": {"population": "10000_19999"}})
     assessment = records.find_assessment(fresh_db, database.hash_token("t"))
     assert (assessment.org_type, assessment.size_band) == ("kunta", "10000_19999")
-    expected = peer_rule()(records.load_answers(fresh_db, assessment_id).choices)
+    expected = peer_rule()([records.load_answers(fresh_db, assessment_id).choices])
     stored = dict(fresh_db.execute("select dimension, value from assessment_scores").fetchall())
     # A dimension without a score (None) is not stored as a number.
     assert stored == {d: v for d, v in expected.scores.items() if v is not None}
-    groups = dict(((t, b), n) for t, b, n in fresh_db.execute("select * from peer_groups"))
-    assert groups == {("*", "*"): 1, ("kunta", "*"): 1, ("kunta", "10000_19999"): 1}
-    counted = {key for (key,) in fresh_db.execute("select distinct answer_key from peer_counts")}
-    assert counted and not counted & questionnaire.profile_question_ids()
-    assert "Esimerkkil" not in str(fresh_db.execute("select * from peer_counts").fetchall())
+    # The round's contribution to peers: its group, and the survey's answers only, never the profile or text.
+    contribution = fresh_db.execute("select org_type, size_band, assessment_ids from round_contributions").fetchall()
+    assert contribution == [("kunta", "10000_19999", str(assessment_id))]
+    unit = fresh_db.execute("select unit from round_contributions").fetchone()[0]
+    choices, scores = releases.contribution_items(fresh_db, unit)
+    assert choices and not set(choices) & questionnaire.profile_question_ids()
+    assert scores == stored
+    assert "Esimerkkil" not in str(fresh_db.execute("select * from contribution_items").fetchall())
 
 
-def _peer_tables(db):
-    return [
-        sorted(db.execute(f"select * from {prefix}{table}").fetchall())
-        for prefix in ("", "published_")
-        for table in ("peer_counts", "peer_groups", "peer_scores")
-    ]
-
-
-def test_rebuilding_the_peer_aggregates_gives_what_submissions_counted(fresh_db, questionnaire):
-    variations = [
-        {},
-        {"profile": {"org_type": "hyvinvointialue", "population": "200000_plus"}},
-        {"own_use": {"attitude": "fairly_negative"}},
-        {"profile": {"org_type": "yritys", "population": None, "staff": "50_249"}},
-        {"support": {"support": ["training", "licences"]}},
-        {},
-    ]
+def test_a_release_counts_what_the_organisations_answered(fresh_db, questionnaire):
+    """A release's figures, counted here straight from the answers table (one respondent per organisation),
+    cell by cell; a draft counts for nothing."""
+    variations = [{}] * 5 + [{"profile": {"org_type": "hyvinvointialue", "population": "200000_plus"}}] * 5
     for number, changes in enumerate(variations):
         submit_assessment(fresh_db, questionnaire, f"org-{number}", changes)
     new_assessment(fresh_db, "draft")
-    before = _peer_tables(fresh_db)
-    aggregates.rebuild(fresh_db, peer_rule(), 5)
-    assert _peer_tables(fresh_db) == before
-    assert ("*", "*", 6) in before[1]
+    release(fresh_db)
+    profile = questionnaire.profile_question_ids()
+    expected = {}
+    for org_type, _band, key, option in fresh_db.execute(
+        "select a.org_type, a.size_band, question_id, option_id from answers join assessments a "
+        "on a.id = answers.assessment_id where a.status = 'submitted'"
+    ):
+        if key.split(".")[0] not in profile:
+            cell = (org_type, "under_5000" if org_type == "kunta" else "*")
+            expected[(*cell, key, option)] = expected.get((*cell, key, option), 0) + 1
+    released = {tuple(row[:4]): row[4] for row in releases.released_counts(fresh_db)}
+    # The cells: municipalities by size, wellbeing services counties as one ("*"); not the type or everyone.
+    assert {
+        k: n for k, n in released.items() if k[0] == "hyvinvointialue" or k[:2] == ("kunta", "under_5000")
+    } == expected
 
 
-def test_rebuild_and_submission_leave_out_the_same_stale_options(fresh_db, questionnaire):
-    """An option that has left the questionnaire is counted by neither path (the rule is one function)."""
+def test_a_release_leaves_out_options_the_questionnaire_no_longer_has(fresh_db, questionnaire):
+    """An option that has left the questionnaire is not counted (the rule is one function)."""
     first = submit_assessment(fresh_db, questionnaire, "first")
-    for number in range(5):
-        submit_assessment(fresh_db, questionnaire, f"org-{number}")
     # An answer the questionnaire no longer offers, as if an option had been removed since it was given.
     with database.write_transaction(fresh_db):
         fresh_db.execute(
             "insert into answers (assessment_id, question_id, option_id) values (?, 'support', 'withdrawn_option')",
             [first],
         )
-    live = _peer_tables(fresh_db)[:3]
-    aggregates.rebuild(fresh_db, peer_rule(), 5)
-    assert _peer_tables(fresh_db)[:3] == live
-    assert "withdrawn_option" not in str(live)
+        organisation = fresh_db.execute("select organisation_id from assessments where id = ?", [first]).fetchone()[0]
+        releases.refresh_contribution(fresh_db, organisation, 1, peer_rule())
+    for number in range(5):
+        submit_assessment(fresh_db, questionnaire, f"org-{number}")
+    release(fresh_db)
+    assert "withdrawn_option" not in str(list(releases.released_counts(fresh_db)))
+    assert releases.release_sizes(fresh_db)[("*", "*")] == 6
 
 
 def test_find_assessment_of_an_unknown_token_is_none(fresh_db):

@@ -15,6 +15,7 @@ from readiness.store import assessments
 from readiness.store import database
 from readiness.store import operators
 from tests.conftest import csrf_token
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 PASSWORD = "oikein-pitkä-salasana"
@@ -306,19 +307,24 @@ def test_the_excel_export_and_the_codebook(console, questionnaire, submitted_man
     assert list(csv["column"]) == list(codebook["column"])
 
 
-def test_the_open_data_export_holds_only_shown_groups(console, db, questionnaire):
-    """One municipality of 5 000–9 999 people, then five smaller ones: the published figures hold every group,
-    but only the five small ones may be shown; their type and everyone (6) would give the sixth by difference."""
+def test_the_open_data_export_holds_the_release(console, db, questionnaire):
+    """One municipality of 5 000–9 999 people and five smaller ones: the release shows the five small ones, and
+    their type and everyone are the sum of the classes shown (five), so that nothing gives the sixth."""
     submit_assessment(db, questionnaire, "alone", {"profile": {"org_type": "kunta", "population": "5000_9999"}})
     for i in range(5):
         submit_assessment(
             db, questionnaire, f"small-{i}", {"profile": {"org_type": "kunta", "population": "under_5000"}}
         )
-    published = dict(db.execute("select org_type || '/' || size_band, organisations from published_peer_groups"))
-    assert published == {"*/*": 6, "kunta/*": 6, "kunta/under_5000": 5, "kunta/5000_9999": 1}
+    release(db)
     frame = pd.read_csv(io.BytesIO(console.get("/fi/console/exports/open-data.csv").data), encoding="utf-8-sig")
-    assert set(frame["group_organisations"]) and min(frame["group_organisations"]) >= 5
-    assert set(zip(frame["org_type"], frame["size_band"], strict=True)) == {("kunta", "under_5000")}
+    assert set(frame["group_organisations"]) == {5}
+    groups = set(zip(frame["org_type"], frame["size_band"], strict=True))
+    assert groups == {("kunta", "under_5000"), ("kunta", "*"), ("*", "*")}
+    by_group = {
+        g: rows.set_index(["answer_key", "option_id"])["organisations"]
+        for g, rows in frame.groupby(["org_type", "size_band"])
+    }
+    assert by_group[("*", "*")].equals(by_group[("kunta", "under_5000")])
     assert not frame["answer_key"].isin(["org_type", "region", "role", "org_name"]).any()
 
 
@@ -526,3 +532,21 @@ def test_a_formula_after_any_separator_is_neutralised_in_both_csvs(console, db, 
         for start in [value, *value.replace(";", ",").replace("\t", ",").split(",")]:
             assert not start.lstrip(" ").startswith(("=", "+", "-", "@")), (fmt, value)
         assert value.replace("'", "") == text
+
+
+def test_an_operator_publishes_a_release_from_the_console(console, db, submitted_many):
+    page = soup(console.get("/en/console/releases"))
+    assert "No peer release has been published yet." in page.get_text()
+    # Without the form's token nothing is published.
+    assert console.post("/en/console/releases").status_code == 400
+    assert db.execute("select count(*) from releases").fetchone() == (0,)
+    response = console.post("/en/console/releases", data={"csrf_token": csrf_token(console, "/en/console/releases")})
+    assert response.status_code == 302
+    page = soup(console.get(response.headers["Location"]))
+    assert "Release 1 published." in page.get_text()
+    rows = [
+        [c.get_text(strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in page.find(id="groups-caption").find_parent("table").tbody.find_all("tr")
+    ]
+    assert ["Municipality", "under 5,000 residents", "6"] == rows[-1][:3]
+    assert db.execute("select organisations from releases").fetchall() == [(6,)]

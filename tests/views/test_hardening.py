@@ -114,7 +114,7 @@ def test_the_command_line_refuses_a_damaged_database_but_restores_a_backup(tmp_p
     refused = runner.invoke(cli, ["init-db"])
     assert refused.exit_code == 1, refused.output
     assert f"{path} fails PRAGMA quick_check" in refused.output and "Traceback" not in refused.output
-    assert runner.invoke(cli, ["peers", "rebuild"]).exit_code == 1
+    assert runner.invoke(cli, ["peers", "release"]).exit_code == 1
     # A command that serves or inspects the app itself (run, shell, routes) does not load it at all.
     assert type(runner.invoke(cli, ["routes"]).exception).__name__ == "DamagedDatabase"
 

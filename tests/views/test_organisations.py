@@ -13,8 +13,10 @@ from readiness.store import assessments
 from readiness.store import database
 from readiness.store import organisations
 from readiness.store import records
+from readiness.store import releases
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
@@ -128,8 +130,10 @@ def test_the_combined_answer_is_the_lower_median(pair, questionnaire, db):
 
 
 def test_peers_count_the_organisation_once(pair, db):
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
-    assert db.execute("select count(*) from assessments where counted = 1").fetchone()[0] == 1
+    """Two respondents, one organisation: a release counts it once, by the round's combined answers."""
+    members = releases.release_members(db)
+    assert len(members) == 1
+    assert sorted(members[0].assessment_ids) == sorted(row[0] for row in db.execute("select id from assessments"))
 
 
 def test_an_invite_works_once_and_says_why_not_afterwards(app, lead, questionnaire):
@@ -223,9 +227,7 @@ def test_a_new_round_shows_the_change_and_keeps_the_old_one(app, lead, questionn
     # Round 1 is read-only, and the organisation is counted once, by its newest round.
     with pytest.raises(assessments.AssessmentLocked):
         assessments.save_section(db, first_round, "attitude", ["attitude"], {"attitude": ["very_positive"]}, {})
-    counted = db.execute("select round from assessments where counted = 1").fetchall()
-    assert counted == [(2,)]
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone()[0] == 1
+    assert [member.round for member in releases.release_members(db)] == [2]
     # A second new round is refused while round 2 is... submitted: allowed; from the old round's link: refused.
     old = db.execute("select id from assessments where round = 1").fetchone()[0]
     with pytest.raises(organisations.RoundRefused) as refused:
@@ -344,8 +346,9 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
     ids = [row[0] for row in db.execute("select id from assessments")]
     for i in range(4):
         submit_assessment(db, questionnaire, f"peer-{i}")
-    # Four peers and this organisation: the everyone group holds five and is published.
-    assert db.execute("select organisations from published_peer_groups where org_type = '*'").fetchone() == (5,)
+    # Four peers and this organisation: the everyone group holds five and is released.
+    release(db)
+    assert releases.release_sizes(db)[("*", "*")] == 5
     store = app.extensions["pdf_store"]
     (store.folder / f"{ids[0]}-fi-{'0' * 32}.pdf").write_bytes(b"%PDF")
     assert delete(lead, "organisation").status_code == 200
@@ -353,20 +356,19 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
     assert db.execute("select count(*) from invites").fetchone()[0] == 0
     assert db.execute("select count(*) from organisations").fetchone()[0] == 4
     assert list(store.folder.glob(f"{ids[0]}-*.pdf")) == []
-    # Live aggregates count the four others; the published groups that held the organisation are withheld.
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone() == (4,)
-    assert db.execute("select count(*) from published_peer_groups where org_type = '*'").fetchone() == (0,)
+    # The next release counts the four others; their cell changed by one organisation, so it is withheld.
+    assert len(releases.release_members(db)) == 4
+    release(db)
+    assert releases.release_sizes(db) == {}
     assert lead.get("/fi/results").headers["Location"] == "/fi/"
 
 
 def test_a_replaced_respondent_is_counted_instead(pair, db):
-    """When the counted respondent is deleted, the organisation's other submitted respondent is counted."""
+    """When a respondent is deleted, the organisation counts by the combined answers of those left."""
     lead, second = pair
-    counted = db.execute("select id from assessments where counted = 1").fetchone()[0]
-    other = db.execute("select id from assessments where counted = 0").fetchone()[0]
+    first, other = (row[0] for row in db.execute("select id from assessments order by id"))
     assert delete(lead, str(other)).status_code == 200
-    assert db.execute("select id from assessments where counted = 1").fetchone() == (counted,)
-    assert db.execute("select organisations from peer_groups where org_type = '*'").fetchone() == (1,)
+    assert [member.assessment_ids for member in releases.release_members(db)] == [(first,)]
 
 
 def test_retention_removes_old_drafts_only(app, runner, db, questionnaire):
@@ -387,25 +389,34 @@ def test_retention_removes_old_drafts_only(app, runner, db, questionnaire):
 SMALL_KUNTA = {"profile": {"org_type": "kunta", "population": "under_5000"}}
 
 
-def test_the_peers_page_respects_suppression_and_offers_a_larger_group(app, client, db, questionnaire):
+def test_the_peers_page_shows_the_release_and_offers_a_larger_group(app, client, db, questionnaire):
     for i in range(4):
         submit_assessment(db, questionnaire, f"small-{i}", SMALL_KUNTA)
+    release(db)
     page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
-    assert "too small" in page.find(id="group").get_text()
-    assert page.find(id="group").find("a") is None  # no larger group is large enough either
+    assert "not in the release" in page.find(id="group").get_text()
+    assert page.find(id="group").find("a") is None  # no larger group is shown either
     for i in range(4, 10):
         submit_assessment(db, questionnaire, f"small-{i}", SMALL_KUNTA)
-    # Wellbeing areas: four large and one smaller. No band is large enough, the type is.
+    # Municipalities of 20,000 or more: four, too few. Wellbeing services counties are compared as a whole.
+    for i in range(4):
+        submit_assessment(
+            db, questionnaire, f"large-{i}", {"profile": {"org_type": "kunta", "population": "200000_plus"}}
+        )
     for i in range(5):
         band = "200000_plus" if i < 4 else "100000_199999"
         submit_assessment(
             db, questionnaire, f"hva-{i}", {"profile": {"org_type": "hyvinvointialue", "population": band}}
         )
-    page = soup(client.get("/en/peers?org_type=hyvinvointialue&size_band=200000_plus"))
-    assert "too small" in page.find(id="group").get_text()
+    release(db)
+    page = soup(client.get("/en/peers?org_type=kunta&size_band=20000_plus"))
+    assert "not in the release" in page.find(id="group").get_text()
     link = page.find(id="group").find("a")
-    assert link["href"] == "/en/peers?org_type=hyvinvointialue&size_band=*"
-    assert "5 organisations" in soup(client.get(link["href"])).find(id="group").get_text()
+    assert link["href"] == "/en/peers?org_type=kunta&size_band=*"
+    # The type is the sum of its classes in the release: the ten small ones, never the four large.
+    assert "10 organisations" in soup(client.get(link["href"])).find(id="group").get_text()
+    assert "5 organisations" in soup(client.get("/en/peers?org_type=hyvinvointialue")).find(id="group").get_text()
+    assert client.get("/en/peers?org_type=hyvinvointialue&size_band=200000_plus").status_code == 400
     page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
     table = page.find(id="group").find_next("table")
     assert "10 organisations" in page.find(id="group").get_text()
@@ -508,3 +519,62 @@ def test_the_invited_colleague_finds_the_organisation_named_and_its_profile_fill
     continue_link = soup(colleague.get("/fi/saved")).find("a", string=re.compile("Jatka"))["href"]
     assert continue_link == "/fi/section/" + questionnaire.sections[1].id
     assert colleague.get("/fi/section/profile").status_code == 200
+
+
+def combined_column(page):
+    """{dimension name: (respondents' scores, combined score)} from the organisation page's score table."""
+    table = page.find(id="combined-scores-caption").find_parent("table")
+    rows = {}
+    for tr in table.tbody.find_all("tr"):
+        cells = [td.get_text(strip=True) for td in tr.find_all("td")]
+        rows[tr.th.get_text(strip=True)] = (cells[:-1], cells[-1])
+    return rows
+
+
+def test_the_results_page_shows_the_organisation_with_each_respondents_own_beside_it(pair):
+    """One definition of the organisation: the results page's scores are the organisation page's combined
+    ones, the respondent's own beside them, and each combined score lies within the respondents' range."""
+    lead, second = pair
+    organisation = combined_column(soup(lead.get("/en/organisation")))
+    for client, column in ((lead, 0), (second, 1)):
+        page = soup(client.get("/en/results"))
+        assert "median of the scores of the 2 respondents" in page.select_one("p.lead").get_text()
+        for item in page.select(".dimension"):
+            name = item.select_one(".dimension__name").get_text(strip=True)
+            scores, combined = organisation[name]
+            value = item.select_one(".dimension__value")
+            if value is not None:
+                assert value.get_text(strip=True) == f"{combined}/100"
+            own = item.select_one(".dimension__own").get_text(strip=True)
+            assert own == (
+                f"Your own answers: {scores[column]}/100."
+                if scores[column] != "no score"
+                else "Your own answers: no score."
+            )
+    # The lead answered "very positive" and the HR lead "fairly negative": the combined attitude lies between.
+    scores, combined = organisation["Attitude and culture"]
+    values = sorted(float(s.replace(",", ".")) for s in scores)
+    assert values[0] <= float(combined.replace(",", ".")) <= values[1]
+
+
+def test_a_change_between_rounds_with_other_respondents_compares_like_with_like(app, pair, questionnaire, answers):
+    """Round 1: the lead and the HR lead; round 2: the lead alone, with the same answers as before. Compared
+    as wholes, the attitude would seem to change only because the HR lead did not answer again."""
+    lead, _ = pair
+    lead.post("/fi/rounds", data={"csrf_token": csrf_token(lead, "/fi/organisation")})
+    answer_all(lead, questionnaire, answers)
+    page = soup(lead.get("/en/results"))
+    note = page.select_one(".round-note").get_text(" ", strip=True)
+    assert "round 1 had 2 who submitted, round 2 has 1" in note
+    assert note.endswith("both rounds: Senior management (e.g. chief executive, managing director).")
+    table = page.find(string="Change per dimension, points").find_parent("table")
+    changes = [tr.find_all("td")[2].get_text(strip=True) for tr in table.tbody.find_all("tr")]
+    assert changes and all(change in ("0", "±0", "0,0", "±0,0", "–") for change in changes), changes
+
+
+def test_the_peers_page_opens_on_the_organisations_own_class(lead, db, questionnaire):
+    for i in range(4):
+        submit_assessment(db, questionnaire, f"class-{i}", SMALL_KUNTA)
+    release(db)
+    heading = soup(lead.get("/en/peers")).find(id="group").get_text(" ", strip=True)
+    assert heading == "Municipality · under 5,000 residents: 5 organisations"

@@ -4,6 +4,7 @@ import gzip
 import json
 import re
 from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import brotli
@@ -14,8 +15,10 @@ from jsonschema import Draft202012Validator
 
 from readiness.core import reference
 from readiness.store import database
+from readiness.store import releases
 from tests.conftest import ROOT
 from tests.conftest import csrf_token
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 SMALL_KUNTA = {"profile": {"org_type": "kunta", "population": "under_5000"}}
@@ -38,8 +41,10 @@ def submitted(answered):
 
 
 def add_peers(db, questionnaire, count, changes=SMALL_KUNTA, prefix="peer"):
+    """Submit ``count`` organisations and publish a release, as the weekly `flask peers release` would."""
     for i in range(count):
         submit_assessment(db, questionnaire, f"{prefix}-{i}", changes)
+    release(db)
 
 
 def published_figures(questionnaire):
@@ -148,7 +153,7 @@ def test_questions_without_a_published_figure_say_so(submitted):
 def test_without_enough_peers_no_group_is_shown(submitted, db, questionnaire):
     add_peers(db, questionnaire, 3)
     page = soup(submitted.get("/en/results"))
-    assert "not yet enough organisations" in page.find(id="peers").find_next("p").get_text()
+    assert "no group of organisations like yours" in page.find(id="peers").find_next("p").get_text()
     assert page.select_one("#chart-own-use") is None
     assert "Peer group" not in page.select_one("section.question-result thead").get_text()
 
@@ -300,35 +305,46 @@ def test_api_peers_errors(client, db, questionnaire, openapi, query, status, cod
 
 
 def test_api_peers_cannot_be_differenced(client, db, questionnaire, openapi):
-    """Five small municipalities and one large: the large one's answers must not follow from any two groups."""
+    """Five small municipalities and one large: the large one's answers must not follow from any two groups.
+    Its cell is not shown, and the type and everyone are the sum of the cells shown: the five small ones."""
     add_peers(db, questionnaire, 5)
     add_peers(db, questionnaire, 1, LARGE_KUNTA, prefix="large")
     small = client.get("/api/v1/peers?org_type=kunta&size_band=under_5000")
     assert_matches(openapi, "/peers", 200, small)
     assert small.json["group"]["organisations"] == 5
-    for query in ("?org_type=kunta", "", "?org_type=kunta&size_band=200000_plus"):
+    # Release 2 (after the large one) repeats the small class of release 1: nothing in it changed.
+    first = releases.recent_releases(db)[-1]
+    assert small.json["release"]["id"] == 2 and small.json["figures_as_of"] == first.published_at
+    for query in ("?org_type=kunta", ""):
         response = client.get("/api/v1/peers" + query)
-        assert_matches(openapi, "/peers", 404, response)
+        assert_matches(openapi, "/peers", 200, response)
+        assert response.json["group"]["organisations"] == 5
+        assert response.json["answers"] == small.json["answers"]
+    assert_matches(openapi, "/peers", 404, client.get("/api/v1/peers?org_type=kunta&size_band=20000_plus"))
+    # A population band is no size class of its own: the classes merge bands.
+    assert client.get("/api/v1/peers?org_type=kunta&size_band=200000_plus").status_code == 400
     # With a second large municipality nothing changes: two are still fewer than five.
     add_peers(db, questionnaire, 1, LARGE_KUNTA, prefix="large-2")
-    assert client.get("/api/v1/peers?org_type=kunta").status_code == 404
-    # With five large ones, both bands, the type and everyone may be shown.
+    assert client.get("/api/v1/peers?org_type=kunta").json["group"]["organisations"] == 5
+    # With five large ones their class is shown, and the type and everyone hold all ten.
     add_peers(db, questionnaire, 3, LARGE_KUNTA, prefix="large-3")
-    for query in ("?org_type=kunta", "", "?org_type=kunta&size_band=200000_plus"):
-        assert client.get("/api/v1/peers" + query).status_code == 200
+    assert client.get("/api/v1/peers?org_type=kunta&size_band=20000_plus").json["group"]["organisations"] == 5
+    for query in ("?org_type=kunta", ""):
+        assert client.get("/api/v1/peers" + query).json["group"]["organisations"] == 10
 
 
-def test_the_page_uses_the_same_suppression(app, submitted, db, questionnaire):
+def test_the_page_uses_the_same_release(app, submitted, db, questionnaire):
     add_peers(db, questionnaire, 4)
     add_peers(db, questionnaire, 1, LARGE_KUNTA, prefix="large")
     small = soup(submitted.get("/en/results")).find(id="peers").find_next("p").get_text(" ", strip=True)
-    assert "5 organisations" in small and "Municipality · under 5,000" in small
-    # The large municipality alone: neither its band (1), its type (6 = 5 shown + 1) nor everyone may be shown.
+    assert "5 organisations" in small and "Municipality · under 5,000 residents" in small
+    # The large municipality alone: its class is not shown; the municipalities the release shows are the five
+    # small ones, and it is compared with them.
     large = app.test_client()
     with large.session_transaction() as session:
         session["assessment"] = database.hash_token("large-0")
-    page = soup(large.get("/en/results"))
-    assert "not yet enough organisations" in page.find(id="peers").find_next("p").get_text()
+    text = soup(large.get("/en/results")).find(id="peers").find_next("p").get_text(" ", strip=True)
+    assert "5 organisations" in text and text.endswith("Municipality .")
 
 
 def bearer(token):
@@ -476,7 +492,7 @@ def test_a_rejected_reference_file_changes_nothing(runner, app, db, tmp_path, ro
 
 def test_a_reused_results_page_changes_when_the_peers_do(submitted, db, questionnaire):
     before = soup(submitted.get("/en/results")).find(id="peers").find_next("p").get_text()
-    assert "not yet enough organisations" in before
+    assert "no group of organisations like yours" in before
     add_peers(db, questionnaire, 4)
     after = soup(submitted.get("/en/results")).find(id="peers").find_next("p").get_text()
     assert "5 organisations" in after
@@ -516,11 +532,14 @@ def test_recommendations_say_why_with_the_answers_that_led_to_them(client, quest
     assert page.select_one(".said-2024 a")["href"].startswith("https://")
 
 
-def test_the_page_says_when_the_peer_figures_were_updated(submitted, db, questionnaire):
+def test_the_page_says_which_release_it_shows_and_when_the_next_is_due(submitted, db, questionnaire):
     add_peers(db, questionnaire, 4)
     text = soup(submitted.get("/en/results")).find(id="peers").find_parent().get_text(" ", strip=True)
     today = datetime.now(ZoneInfo("Europe/Helsinki")).date()  # dates are shown in Finnish time
-    assert f"last updated on {today.day}.{today.month}.{today.year}" in text
+    assert f"This release is of {today.day}.{today.month}.{today.year}" in text
+    due = datetime.now(ZoneInfo("Europe/Helsinki")).date() + timedelta(days=7)
+    assert f"The next release is due on {due.day}.{due.month}.{due.year}." in text
+    assert "its figures hold 5 organisations. By type: Municipality 5." in " ".join(text.split())
 
 
 def test_every_table_is_a_labelled_region_a_keyboard_can_scroll(submitted):
