@@ -43,6 +43,9 @@ def create_app(test_config=None):
         # The largest coalition of organisations pooling their own answers that releases guard against: every
         # combination of released figures covers at least PEER_MINIMUM + PEER_COALITION organisations.
         PEER_COALITION=int(os.environ.get("READINESS_PEER_COALITION", 0)),
+        # Only organisations verified as an entry of the register count for peers (set 0 only for a trial
+        # without verification: made-up organisations would then count).
+        PEERS_VERIFIED_ONLY=os.environ.get("READINESS_PEERS_VERIFIED_ONLY", "1") != "0",
         # Pages say when the next peer release is due: the latest plus this many days (cron runs `flask peers release`).
         RELEASE_INTERVAL_DAYS=int(os.environ.get("READINESS_RELEASE_INTERVAL_DAYS", 7)),
         # Unsubmitted assessments untouched this long are removed by `flask retention purge`.
@@ -161,4 +164,4 @@ def _first_release(app, connection):
         from .core.releases import load_cells
 
         threshold = app.config["PEER_MINIMUM"] + app.config["PEER_COALITION"]
-        releases.publish_first_release(connection, load_cells(load()), threshold)
+        releases.publish_first_release(connection, load_cells(load()), threshold, app.config["PEERS_VERIFIED_ONLY"])

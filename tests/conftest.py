@@ -162,8 +162,10 @@ def release(db, minimum=5):
     return releases.publish_release(db, load_cells(load()), minimum)
 
 
-def submit_assessment(db, questionnaire, token, changes=None):
-    """Store and submit a whole assessment directly through storage, as the survey would; return its id."""
+def submit_assessment(db, questionnaire, token, changes=None, verified=True):
+    """Store and submit a whole assessment directly through storage, as the survey would; return its id. Its
+    organisation is ``verified`` by the operator, as a register entry of its profile's group, so that it counts
+    for peers as the service counts them (only verified organisations)."""
 
     answers = valid_answers(questionnaire)
     for section_id, fields in (changes or {}).items():
@@ -188,7 +190,36 @@ def submit_assessment(db, questionnaire, token, changes=None):
         else:
             assessments.save_section(db, assessment_id, section.id, keys, choices, texts)
     assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule())
+    if verified:
+        verify_organisation(db, questionnaire, assessment_id)
     return assessment_id
+
+
+def verify_organisation(db, questionnaire, assessment_id):
+    """Verify the assessment's organisation as the operator does, as a test register entry of its own whose type
+    and size band are the profile's (the packaged register holds no joint authorities, councils or companies)."""
+    from readiness.core import peers
+    from readiness.core.register import Entry
+    from readiness.core.register import size_kind
+    from readiness.store import records
+    from readiness.store import register
+
+    organisation_id = db.execute("select organisation_id from assessments where id = ?", [assessment_id]).fetchone()[0]
+    org_type, size_band = peers.group_key(questionnaire, records.load_answers(db, assessment_id).choices)
+    entry = Entry(
+        id=f"TEST{organisation_id}",
+        org_type=org_type,
+        name_fi=f"Testiorganisaatio {organisation_id}",
+        name_sv=f"Testorganisation {organisation_id}",
+        size_band="" if size_band == peers.ANY else size_band,
+        size_kind=size_kind(questionnaire, org_type),
+        region="",
+        language="",
+        email_domains=(),
+    )
+    register.load_register_entries(db, [entry], "tests")
+    claim = register.make_claim(db, organisation_id, entry.id, "Testi", "testi@example.fi", "", "operator", None)
+    register.decide_claim(db, claim["id"], True, "tests")
 
 
 def dont_know_everywhere(questionnaire):

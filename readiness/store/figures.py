@@ -8,9 +8,9 @@ from readiness.core import charts
 from readiness.core import peers
 from readiness.core.formatting import format_number
 
-from .aggregates import group_figures
-from .aggregates import peers_published_at
-from .aggregates import published_sizes
+from .releases import group_figures
+from .releases import latest_release
+from .releases import release_sizes
 
 # Times are shown as the operators live them: in Finnish time, summer time included.
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -143,7 +143,7 @@ def _stopped_before(db, questionnaire):
     return stopped
 
 
-def released_figures(db, org_type, size_band, minimum):
+def released_figures(db, org_type, size_band):
     """Return the released (published) peer figures of one group (``core.peers.ANY`` for any), under the
     same rules as the peers page, as {"group", "figures", "nearest", "released_at"}: ``figures``
     (core.peers.GroupFigures) is None when the group may not be shown, and ``nearest`` then names the nearest
@@ -152,11 +152,13 @@ def released_figures(db, org_type, size_band, minimum):
     The console reads only what has been released, never the live answers, so that no choice of filters can
     show a group smaller than the minimum or isolate an organisation by difference.
     """
-    sizes = published_sizes(db)
-    group = peers.shown_group(sizes, org_type, size_band, minimum)
-    found = {"group": (org_type, size_band), "figures": None, "nearest": None, "released_at": peers_published_at(db)}
+    sizes = release_sizes(db)
+    latest = latest_release(db)
+    group = peers.shown_group(sizes, org_type, size_band)
+    found = {"group": (org_type, size_band), "figures": None, "nearest": None}
+    found["released_at"] = latest.published_at if latest else None
     if group is None:
-        found["nearest"] = peers.nearest_shown_group(sizes, org_type, size_band, minimum)
+        found["nearest"] = peers.nearest_shown_group(sizes, org_type, size_band)
     else:
-        found["figures"] = group_figures(db, group, minimum)
+        found["figures"] = group_figures(db, group)
     return found

@@ -13,10 +13,12 @@ from typing import NamedTuple
 import numpy as np
 
 from readiness.core import peers
+from readiness.core import register
 from readiness.core import releases as rules
 
 from .database import timestamp
 from .database import write_transaction
+from .register import verified_organisations
 
 
 def bump_results_revision(db):
@@ -157,16 +159,25 @@ class Member(NamedTuple):
         return tuple(map(int, self.ids.split(",")))
 
 
-def release_members(db):
+def release_members(db, verified_only=False):
     """Return the organisations a release counts, each once: the one place that says which organisations
-    count for peers and in which group (the group of the round's combined profile)."""
+    count for peers and in which group. With ``verified_only`` (the service's rule, READINESS_PEERS_VERIFIED_ONLY),
+    only organisations verified as an entry of the register count, each in the register's group; without it
+    (scratch databases of tests and benchmarks), every organisation with a submitted round counts, in the group
+    of its round's combined profile."""
+    groups = (
+        {organisation: register.group_key(entry) for organisation, entry in verified_organisations(db).items()}
+        if verified_only
+        else None
+    )
     return [
-        Member(organisation_id, round_number, unit, ids, (org_type, size_band))
+        Member(organisation_id, round_number, unit, ids, groups[organisation_id] if groups else (org_type, size_band))
         for organisation_id, round_number, unit, ids, org_type, size_band in db.execute(
             "select c.organisation_id, c.round, unit, assessment_ids, org_type, size_band from round_contributions c "
             "join (select organisation_id, max(round) as latest from round_contributions group by organisation_id) m "
             "on m.organisation_id = c.organisation_id and m.latest = c.round order by c.organisation_id"
         )
+        if groups is None or organisation_id in groups
     ]
 
 
@@ -191,25 +202,25 @@ class Outcome:
     cells: dict
 
 
-def publish_release(db, cells, threshold, now=None):
+def publish_release(db, cells, threshold, now=None, verified_only=False):
     """Compute a release from scratch from ``release_members``, let the auditor decide each cell, and publish
     it as the one peers see; return its Outcome. ``cells`` is ``core.releases.Cells``."""
     with write_transaction(db):
-        return _publish(db, cells, threshold, now or timestamp())
+        return _publish(db, cells, threshold, now or timestamp(), verified_only)
 
 
-def publish_first_release(db, cells, threshold):
+def publish_first_release(db, cells, threshold, verified_only=False):
     """Publish a release if none exists yet and some organisation counts; decided under the write lock, so
     that workers starting together publish one. Return its Outcome, or None."""
     with write_transaction(db):
-        if latest_release(db) is None and release_members(db):
-            return _publish(db, cells, threshold, timestamp())
+        if latest_release(db) is None and release_members(db, verified_only):
+            return _publish(db, cells, threshold, timestamp(), verified_only)
     return None
 
 
-def _publish(db, cells, threshold, now):
+def _publish(db, cells, threshold, now, verified_only):
     candidates = {}
-    for member in release_members(db):
+    for member in release_members(db, verified_only):
         key = cells.cell_of(member.group)
         if key is not None:
             candidates.setdefault(key, {})[member.unit] = member

@@ -229,9 +229,7 @@ def results():
         )
     db = get_db()
     minimum = peer_minimum()
-    released = console_figures.released_figures(
-        db, filters["org_type"] or peers.ANY, filters["size_band"] or peers.ANY, minimum
-    )
+    released = console_figures.released_figures(db, filters["org_type"] or peers.ANY, filters["size_band"] or peers.ANY)
     reference_figures = _figures_by_option(stored_reference.figures_in_force(db, questionnaire))
     lang = g.lang_code
     questions = (
@@ -247,6 +245,7 @@ def results():
         questions=questions,
         dimensions=dimensions,
         minimum=minimum,
+        cells=peer_cells(),
     )
 
 
@@ -362,7 +361,7 @@ def _result_filters(questionnaire):
         return None
     org_type = request.args.get("org_type", "")
     size_band = request.args.get("size_band", "")
-    choices = peers.filter_choices(questionnaire)
+    choices = peer_cells().choices()
     if org_type and (org_type == peers.ANY or org_type not in choices):
         return None
     bands = {band for type_bands in choices.values() for band in type_bands}

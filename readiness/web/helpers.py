@@ -172,7 +172,9 @@ def release_threshold():
 
 def publish_release(db):
     """Publish a peer release now (``store.releases.publish_release``) with the service's threshold."""
-    return stored_releases.publish_release(db, peer_cells(), release_threshold())
+    return stored_releases.publish_release(
+        db, peer_cells(), release_threshold(), verified_only=current_app.config["PEERS_VERIFIED_ONLY"]
+    )
 
 
 def release_info(db):

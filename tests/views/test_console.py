@@ -199,9 +199,9 @@ def test_participation_counts_organisations_once_with_labelled_bands(console, db
 
 
 def test_results_beside_2024_show_released_figures_with_charts(console, db, questionnaire, submitted_many):
+    release(db)
     page = soup(console.get("/en/console/results"))
-    # Six submitted, five released: the sixth waits until enough has changed to release the figures again.
-    assert "5 organisations in this group" in page.get_text()
+    assert "6 organisations in this group" in page.get_text()
     # One chart per question, the published 2024 figures beside the question they describe.
     own_use = page.find(id="q-own_use").find_parent(class_="console-question")
     assert own_use.find("svg") and own_use.select(".figure-source")
@@ -214,29 +214,31 @@ def test_results_beside_2024_show_released_figures_with_charts(console, db, ques
 
 
 def test_result_filters_cannot_isolate_an_organisation(console, db, questionnaire):
-    """Five small municipalities and one larger: everyone (6) and the type (6) less the five would give the
-    sixth's answers, so only the five may be shown, whatever the filters."""
+    """Five small municipalities and one larger: the release withholds the larger one's cell, and everyone and
+    the type are the sums of the cells shown, so no filter tells the sixth's answers (by itself or by
+    difference)."""
     submit_assessment(db, questionnaire, "alone", {"profile": {"org_type": "kunta", "population": "5000_9999"}})
     for i in range(5):
         submit_assessment(
             db, questionnaire, f"small-{i}", {"profile": {"org_type": "kunta", "population": "under_5000"}}
         )
-    for query in ("", "?org_type=kunta", "?org_type=kunta&size_band=5000_9999"):
-        page = soup(console.get("/en/console/results" + query))
-        assert "may not be shown" in page.get_text(), query
-        assert page.find(id="questions") is None, query
-    shown = soup(console.get("/en/console/results?org_type=kunta&size_band=under_5000"))
-    assert "5 organisations in this group" in shown.get_text()
-    assert shown.find(id="questions")
+    release(db)
+    page = soup(console.get("/en/console/results?org_type=kunta&size_band=5000_19999"))
+    assert "may not be shown" in page.get_text()
+    assert page.find(id="questions") is None
+    for query in ("", "?org_type=kunta", "?org_type=kunta&size_band=under_5000"):
+        shown = soup(console.get("/en/console/results" + query))
+        assert "5 organisations in this group" in shown.get_text(), query
+        assert shown.find(id="questions"), query
 
 
 def test_results_read_only_released_figures(console, db, questionnaire, submitted_many):
-    """A submission that the release rule holds back (one new organisation is fewer than the minimum of
-    changes) does not reach the console's figures."""
+    """A submission after the latest release does not reach the console's figures until the next release."""
+    release(db)
     before = soup(console.get("/en/console/results")).get_text()
     submit_assessment(db, questionnaire, "late", {"profile": {"org_type": "kunta"}})
     after = soup(console.get("/en/console/results")).get_text()
-    assert "5 organisations in this group" in before and "5 organisations in this group" in after
+    assert "6 organisations in this group" in before and "6 organisations in this group" in after
 
 
 @pytest.mark.parametrize(
@@ -489,7 +491,7 @@ def test_latest_round_only_keeps_each_organisations_newest_round(console, db, qu
         assessments.save_section(db, second, section.id, section_keys, {}, {})
     from tests.conftest import peer_rule
 
-    assessments.submit(db, second, [s.id for s in questionnaire.sections], peer_rule(), 5)
+    assessments.submit(db, second, [s.id for s in questionnaire.sections], peer_rule())
     every = pd.read_csv(io.BytesIO(export(console).data), encoding="utf-8-sig")
     latest = pd.read_csv(io.BytesIO(export(console, latest="1").data), encoding="utf-8-sig")
     assert len(every) == 7 and len(latest) == 6
