@@ -162,10 +162,11 @@ def release(db, minimum=5):
     return releases.publish_release(db, load_cells(load()), minimum)
 
 
-def submit_assessment(db, questionnaire, token, changes=None, verified=True):
+def submit_assessment(db, questionnaire, token, changes=None, verified=True, submit=True):
     """Store and submit a whole assessment directly through storage, as the survey would; return its id. Its
     organisation is ``verified`` by the operator, as a register entry of its profile's group, so that it counts
-    for peers as the service counts them (only verified organisations)."""
+    for peers as the service counts them (only verified organisations). With ``submit`` false it stays a draft
+    with every section saved."""
 
     answers = valid_answers(questionnaire)
     for section_id, fields in (changes or {}).items():
@@ -189,6 +190,8 @@ def submit_assessment(db, questionnaire, token, changes=None, verified=True):
             )
         else:
             assessments.save_section(db, assessment_id, section.id, keys, choices, texts)
+    if not submit:
+        return assessment_id
     assessments.submit(db, assessment_id, [s.id for s in questionnaire.sections], peer_rule())
     if verified:
         verify_organisation(db, questionnaire, assessment_id)

@@ -12,6 +12,7 @@ from readiness.store import database
 from readiness.store import reference as stored_reference
 from readiness.store.migrations import migrations
 from tests.conftest import csrf_token
+from tests.conftest import release
 from tests.conftest import submit_assessment
 
 MIGRATION = "0009_reference_survey_and_swedish_sources"
@@ -41,8 +42,14 @@ def database_before_0009(path, questionnaire):
         migrations.apply(db, stop_before=MIGRATION)
     assert "survey" not in db["reference_figures"].columns_dict
     token = secrets.token_urlsafe(32)
-    submit_assessment(db, questionnaire, token, {"own_use": {"own_use": "occasionally"}})
+    # Answered and submitted as the service did then: the store of today needs tables of later migrations to
+    # submit, so the submission is written as 0008's schema holds it.
+    answered = submit_assessment(db, questionnaire, token, {"own_use": {"own_use": "occasionally"}}, submit=False)
     with database.write_transaction(db):
+        db.execute(
+            "update assessments set status = 'submitted', submitted_at = updated_at, counted = 1 where id = ?",
+            [answered],
+        )
         db["reference_figures"].insert(OLD_FIGURE)
     db.conn.close()
     return token
@@ -134,6 +141,7 @@ def test_peers_who_answered_the_removed_option_are_shown_apart_not_lost(answered
     # Four small municipalities of the same group answered "occasionally" before it was removed.
     for i in range(4):
         submit_assessment(db, questionnaire, f"old-{i}", {"own_use": {"own_use": "occasionally"}})
+    release(db)
     page = BeautifulSoup(answered.get("/fi/results").get_data(as_text=True), "html.parser")
     own_use = page.find(id="result-own_use").find_parent("section")
     note = " ".join(own_use.get_text(" ").split()).replace("\xa0", " ")

@@ -566,7 +566,8 @@ def test_a_change_between_rounds_with_other_respondents_compares_like_with_like(
     page = soup(lead.get("/en/results"))
     note = page.select_one(".round-note").get_text(" ", strip=True)
     assert "round 1 had 2 who submitted, round 2 has 1" in note
-    assert note.endswith("both rounds: Senior management (e.g. chief executive, managing director).")
+    senior = questionnaire.profile_question("role").option("top_management").label["en"]
+    assert note.endswith(f"both rounds: {senior}.")
     table = page.find(string="Change per dimension, points").find_parent("table")
     changes = [tr.find_all("td")[2].get_text(strip=True) for tr in table.tbody.find_all("tr")]
     assert changes and all(change in ("0", "±0", "0,0", "±0,0", "–") for change in changes), changes
