@@ -106,18 +106,21 @@ class Problem(str):
         return problem
 
 
-# The name the brief and callers use; it shadows Python's built-in ReferenceFileError (a weakref error) only inside
-# modules that import it by name.
-class ReferenceFileError(ValueError):
-    """A reference file breaks its rules; ``problems`` lists every one, each naming its row and column."""
+class DataFileError(ValueError):
+    """A data file (reference figures, the register) breaks its rules; ``problems`` lists every one, each
+    naming its row and column."""
 
-    def __init__(self, problems: list[Problem], source_label: str | None = None):
+    def __init__(self, problems: list, source_label: str | None = None):
         self.problems = list(problems)
         self.source_label = source_label
         where = f" in {source_label}" if source_label else ""
         count = len(self.problems)
         heading = f"{count} problem{'s' if count != 1 else ''}{where}"
         super().__init__("\n- ".join([heading + ":", *self.problems]))
+
+
+class ReferenceFileError(DataFileError):
+    """A reference file breaks its rules (its problems are ``Problem``s, which pages say in their language)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 from .peers import ANY
 from .peers import size_question
 from .questionnaire import Questionnaire
+from .reference import DataFileError
 
 COLUMNS = ("id", "org_type", "name_fi", "name_sv", "size_band", "region", "language", "email_domains")
 DATA_FILE = Path(__file__).parent.parent / "data" / "register.csv"
@@ -36,16 +37,8 @@ DOMAIN = re.compile(r"(?=.{4,253}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 SIZE_KINDS = ("population", "staff")
 
 
-class RegisterFileError(ValueError):
-    """A register file breaks its rules; ``problems`` lists every one, each naming its row and column."""
-
-    def __init__(self, problems: list[str], source_label: str | None = None):
-        self.problems = list(problems)
-        self.source_label = source_label
-        where = f" in {source_label}" if source_label else ""
-        count = len(self.problems)
-        heading = f"{count} problem{'s' if count != 1 else ''}{where}"
-        super().__init__("\n- ".join([heading + ":", *self.problems]))
+class RegisterFileError(DataFileError):
+    """A register file breaks its rules."""
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def join_by_invite(db, invite_hash, token_hash, questionnaire_version, carried_s
     person's own role (``role_key``), which is the invite's. Return the new assessment's id."""
     now = timestamp()
     with write_transaction(db):
-        invite, refusal = _open_invite(db, invite_hash)
+        invite, refusal = open_invite(db, invite_hash)
         if refusal:
             raise InviteRefused(refusal)
         assessment_id = insert_assessment(
@@ -95,17 +95,8 @@ def join_by_invite(db, invite_hash, token_hash, questionnaire_version, carried_s
 
 
 def open_invite(db, invite_hash):
-    """Return the invite that can add a respondent (its id, organisation, round, role and the id of the lead's
-    assessment in that round), or None."""
-    return _open_invite(db, invite_hash)[0]
-
-
-def invite_refusal(db, invite_hash):
-    """Return why an invite cannot add a respondent (unknown, revoked, used, outdated), or None if it can."""
-    return _open_invite(db, invite_hash)[1]
-
-
-def _open_invite(db, invite_hash):
+    """Return (invite, None) for an invite that can add a respondent (its id, organisation, round, role and the
+    id of the lead's assessment in that round), or (None, why not: unknown, revoked, used, outdated)."""
     row = db.execute(
         "select i.id, i.organisation_id, i.round, i.revoked_at, i.used_at, i.role, a.id from invites i "
         "left join assessments a on a.organisation_id = i.organisation_id and a.round = i.round and a.lead = 1 "

@@ -294,10 +294,9 @@ def _invite_page(token):
     if token is None:
         return _invite_refusal("unknown")
     db = get_db()
-    refusal = organisations.invite_refusal(db, hash_token(token))
+    invite, refusal = organisations.open_invite(db, hash_token(token))
     if refusal:
         return _invite_refusal(refusal)
-    invite = organisations.open_invite(db, hash_token(token))
     questionnaire = load()
     role = questionnaire.profile_question("role")
     return render_template(
