@@ -3,7 +3,8 @@
 Run from the repository root:  .venv/bin/python benchmarks/results.py
 Synthetic assessments are generated into databases in a temporary folder (never the service's own), the
 app is served by gunicorn on 127.0.0.1, and the results page of one assessment is timed against the
-framework floor, alternating request by request: as reused (the page of an unchanged assessment) and as
+framework floor, alternating request by request: as a first view (a new organisation submits, then opens
+its results), as reused (the page of an unchanged assessment) and as
 rebuilt (every request preceded by a change of the results revision, as a peer release makes, so nothing can be reused). Figures go
 to benchmarks/results-results.md; compare ratios within one run.
 """
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from survey import Client  # noqa: E402
 from survey import free_port  # noqa: E402
 from survey import percentile  # noqa: E402
+from survey import section_answers  # noqa: E402
 from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
@@ -136,7 +138,21 @@ def populate(path, count, questionnaire, seed=2024, release=True):
     return len(answers)
 
 
-def measure(paths, workers, requests):
+def submit_new(port, questionnaire, variant):
+    """Answer every section as a new browser and submit; return the browser and the submission's seconds."""
+    client = Client(port)
+    token = client.csrf_token("/fi/section/profile")
+    for section in questionnaire.sections:
+        status = client.request(
+            "POST", f"/fi/section/{section.id}", {**section_answers(section, variant), "csrf_token": token}
+        )[0]
+        assert status == 302, (section.id, status)
+    status, _, elapsed = client.request("POST", "/fi/submit", {"csrf_token": client.csrf_token("/fi/check")})
+    assert status == 302, status
+    return client, elapsed
+
+
+def measure(paths, workers, requests, questionnaire):
     """Time the floor and the results page, reused and rebuilt, on every database at once.
 
     One server per database; requests alternate between the servers and kinds one by one, so that the
@@ -151,11 +167,19 @@ def measure(paths, workers, requests):
             dbs[size] = database.connect(str(path))
             status = clients[size].open_assessment(PROBE_TOKEN)
             assert status == 302, status
-        timings = {size: {"floor": [], "reused": [], "rebuilt": []} for size in paths}
-        for kind in ("reused", "rebuilt"):
-            for _ in range(requests):
+        timings = {size: {"floor": [], "reused": [], "rebuilt": [], "submit": [], "first": []} for size in paths}
+        for kind in ("reused", "rebuilt", "first"):
+            for number in range(requests):
                 for size, client in clients.items():
                     timings[size]["floor"].append(client.request("GET", "/_floor")[2])
+                    if kind == "first":
+                        # A new organisation submits; its first view of the results is what is timed.
+                        newcomer, submitted_in = submit_new(client.port, questionnaire, number)
+                        timings[size]["submit"].append(submitted_in)
+                        status, _, elapsed = newcomer.request("GET", "/fi/results")
+                        assert status == 200, status
+                        timings[size]["first"].append(elapsed)
+                        continue
                     if kind == "rebuilt":
                         with database.write_transaction(dbs[size]):
                             dbs[size].execute("update revisions set value = value + 1 where name = 'results'")
@@ -188,7 +212,7 @@ def main():
             started = time.perf_counter()
             generated[size] = populate(path, size, questionnaire)
             print(f"{size} assessments generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        timings = measure(paths, args.workers, args.requests)
+        timings = measure(paths, args.workers, args.requests, questionnaire)
         for size, path in paths.items():
             rows[size] = (timings[size], generated[size], None, path.stat().st_size)
 
@@ -203,25 +227,32 @@ def main():
         "database, alternating request by request between the databases and with the floor. Synthetic assessments in "
         "scratch databases.",
         "",
-        "| submitted assessments | answer rows | database MB | floor p50 ms | results reused p50 ms (× floor) | results rebuilt p50 ms (× floor) | rebuilt p99 ms |",
-        "|---|---|---|---|---|---|---|",
+        "| submitted assessments | answer rows | database MB | floor p50 ms | first view p50 ms (× floor) | reused p50 ms (× floor) | rebuilt p50 ms (× floor) | rebuilt p99 ms | submission p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for size, (timings, answer_rows, _, db_bytes) in sorted(rows.items()):
         q = p50[size]
         lines.append(
-            f"| {size:,} | {answer_rows:,} | {db_bytes / 1e6:.0f} | {q['floor']:.2f} | {q['reused']:.2f} ({q['reused'] / q['floor']:.2f}×) | "
-            f"{q['rebuilt']:.2f} ({q['rebuilt'] / q['floor']:.2f}×) | {percentile(timings['rebuilt'], 99) * 1000:.2f} |"
+            f"| {size:,} | {answer_rows:,} | {db_bytes / 1e6:.0f} | {q['floor']:.2f} | {q['first']:.2f} ({q['first'] / q['floor']:.2f}×) | "
+            f"{q['reused']:.2f} ({q['reused'] / q['floor']:.2f}×) | "
+            f"{q['rebuilt']:.2f} ({q['rebuilt'] / q['floor']:.2f}×) | {percentile(timings['rebuilt'], 99) * 1000:.2f} | "
+            f"{q['submit']:.2f} |"
         )
     reused_ratio = p50[largest]["reused"] / p50[largest]["floor"]
     growth_reused = p50[largest]["reused"] / p50[smallest]["reused"]
     growth_rebuilt = p50[largest]["rebuilt"] / p50[smallest]["rebuilt"]
-    met = reused_ratio <= 3 and growth_reused <= 1.5 and growth_rebuilt <= 1.5
+    first_ratio = p50[largest]["first"] / p50[largest]["floor"]
+    met = reused_ratio <= 3 and first_ratio <= 5 and growth_reused <= 1.5 and growth_rebuilt <= 1.5
     lines += [
         "",
-        f"At {largest:,} assessments the results page p50 is {reused_ratio:.2f}× the floor (target: within 3×); "
+        f"At {largest:,} assessments the first view of a results page, right after its submission, is "
+        f"{first_ratio:.2f}× the floor (target: within 5×); a page seen before is "
+        f"{reused_ratio:.2f}× the floor (target: within 3×); "
         f"its p50 is {growth_reused:.2f}× its own at {smallest:,} as reused and {growth_rebuilt:.2f}× as rebuilt "
         f"(target: within 1.5×): **{'met' if met else 'NOT met'}**.",
         "",
+        "First view: a new organisation answers every section and submits (the submission's time is in the last "
+        "column; it builds the page for every worker), then opens its results, on whichever worker answers. "
         "Reused: the page of an assessment whose peer aggregates and reference figures have not changed since it was "
         "last shown (the common case; the page shell, with the browser's own form token, is still rendered per "
         "request). Rebuilt: every request preceded by a change to the aggregates, so scores, peer comparisons, "
@@ -231,7 +262,12 @@ def main():
     figures = [
         (f"results page at {size:,} assessments, {kind}", p50[size][kind], p50[size][kind] / p50[size]["floor"], target)
         for size in sorted(p50)
-        for kind, target in (("reused", "≤ 3× floor" if size == largest else ""), ("rebuilt", ""))
+        for kind, target in (
+            ("first", "≤ 5× floor" if size == largest else ""),
+            ("reused", "≤ 3× floor" if size == largest else ""),
+            ("rebuilt", ""),
+            ("submit", ""),
+        )
     ] + [(f"results page growth {smallest:,} → {largest:,}, reused", None, growth_reused, "≤ 1.5×")]
     return write_report(lines, args.output, met, figures)
 

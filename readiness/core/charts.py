@@ -9,7 +9,6 @@ import textwrap
 from dataclasses import dataclass
 from html import escape
 
-import plotly.graph_objects as go
 import plotly.io as pio
 
 from .formatting import format_number
@@ -18,23 +17,28 @@ from .formatting import format_percent
 ORGANISATION_COLOUR = "#0b4f8a"
 PEER_COLOUR = "#6b6b6b"
 
-# One lean template for every figure, set once: a per-figure template costs ~8 ms and most of the JSON.
-pio.templates["readiness"] = go.layout.Template(
-    layout=go.Layout(
-        font={
+# One lean template for every figure, applied by plotly.js. Figures are plain dicts, serialised without
+# validation: plotly's graph objects validate every property, which cost more than the rest of a results page.
+TEMPLATE = {
+    "layout": {
+        "font": {
             "family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
             "size": 14,
             "color": "#1a1a1a",
         },
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        margin={"l": 10, "r": 16, "t": 10, "b": 40},
-        xaxis={"gridcolor": "#d9dce0", "zerolinecolor": "#6b6b6b", "tickangle": 0, "fixedrange": True},
-        yaxis={"showticklabels": False, "fixedrange": True},
-        legend={"orientation": "h", "y": -0.15},
-    )
-)
-pio.templates.default = "readiness"
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "margin": {"l": 10, "r": 16, "t": 10, "b": 40},
+        "xaxis": {"gridcolor": "#d9dce0", "zerolinecolor": "#6b6b6b", "tickangle": 0, "fixedrange": True},
+        "yaxis": {"showticklabels": False, "fixedrange": True},
+        "legend": {"orientation": "h", "y": -0.15},
+    }
+}
+
+
+def figure_json(traces, layout):
+    """Return a figure's JSON for plotly.js: its traces and its layout, with the service's template."""
+    return pio.to_json({"data": traces, "layout": {**layout, "template": TEMPLATE}}, validate=False)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
     peers = [median for _, _, median in rows]
     has_peers = any(median is not None for median in peers)
     traces = [
-        go.Bar(
+        dict(
+            type="bar",
             name=labels["organisation"],
             y=names,
             x=[score if score is not None else 0 for score in own],
@@ -129,7 +134,8 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
     ]
     if has_peers:
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 name=labels["peers"],
                 y=names,
                 x=peers,
@@ -144,10 +150,9 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
             )
         )
     plot_height, bars = bar_rows(names)
-    # Layout given to the constructor: update_layout() after the fact costs several times more.
-    figure = go.Figure(
-        data=traces,
-        layout={
+    figure = figure_json(
+        traces,
+        {
             **bars,
             "separators": separators(lang),
             "height": 110 + plot_height,
@@ -175,7 +180,7 @@ def profile_chart(chart_id, title, takeaway, rows, labels, lang):
         legend=(labels["organisation"], labels["peers"]),
         ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],
     )
-    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table, svg)
+    return Chart(chart_id, title, takeaway, figure, table, svg)
 
 
 def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
@@ -187,7 +192,8 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
     # The marker kept whole (no-break spaces) when the label wraps.
     options = [label + (f"  ◀\u00a0{labels['yours']}" if chosen else "") for label, _, chosen in rows]
     shares = [share for _, share, _ in rows]
-    bar = go.Bar(
+    bar = dict(
+        type="bar",
         name=labels["peers"],
         y=options,
         x=shares,
@@ -207,9 +213,9 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
         hoverinfo="skip",
     )
     plot_height, bars = bar_rows(options)
-    figure = go.Figure(
-        data=[bar],
-        layout={
+    figure = figure_json(
+        [bar],
+        {
             **bars,
             "separators": separators(lang),
             "height": 50 + plot_height,
@@ -233,7 +239,7 @@ def distribution_chart(chart_id, title, takeaway, rows, labels, lang):
         100,
         ticks=[(value, format_percent(value, lang)) for value in (0, 25, 50, 75, 100)],
     )
-    return Chart(chart_id, title, takeaway, pio.to_json(figure, validate=False), table, svg)
+    return Chart(chart_id, title, takeaway, figure, table, svg)
 
 
 def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):

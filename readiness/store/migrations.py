@@ -435,3 +435,21 @@ def _add_invite_roles(db):
     # An invite is made for one role (an option of the profile's role question): the link's label in the lead's
     # list, and the invited colleague's role, filled in for them. Older invites have none.
     db["invites"].add_column("role", str)
+
+
+@migrations(name="0017_rendered_pages")
+def _add_rendered_pages(db):
+    # A results page's content as rendered, shared by every worker: built at submission, so that the first view
+    # reads it instead of computing it. Valid while the results revision and the organisation's revision are those
+    # it was rendered at; every row goes when the results revision moves, and with its assessment.
+    db.execute(
+        """
+        create table rendered_pages (
+            assessment_id integer not null references assessments(id) on delete cascade,
+            lang text not null,
+            revision text not null,
+            body blob not null,
+            primary key (assessment_id, lang)
+        ) strict
+        """
+    )

@@ -16,6 +16,7 @@ from readiness.core import peers
 from readiness.core import register
 from readiness.core import releases as rules
 
+from . import rendered_pages
 from .database import timestamp
 from .database import write_transaction
 from .register import verified_organisations
@@ -24,6 +25,7 @@ from .register import verified_organisations
 def bump_results_revision(db):
     """Mark every rendered results page stale: a release, the reference figures or the set of ids changed."""
     db.execute("update revisions set value = value + 1 where name = 'results'")
+    rendered_pages.forget_all(db)
 
 
 # -- contributions -------------------------------------------------------------------------------------------

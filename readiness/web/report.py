@@ -26,6 +26,7 @@ from readiness.core.questionnaire import parse_text
 from readiness.store import records
 from readiness.store import reference
 from readiness.store import releases as stored_releases
+from readiness.store import rendered_pages
 from readiness.store.database import read_snapshot
 from readiness.store.reports import PdfStore
 
@@ -103,10 +104,16 @@ def reason_text(reason, questionnaire, model, lang):
     return f"{reason.rule.why[lang]} ({detail})"
 
 
-def results_of(db, questionnaire, model, assessment, answers):
+def organisation_rounds(db, questionnaire, model, assessment):
+    """Return the rounds of the assessment's organisation (``core.results.rounds``)."""
+    return results_module.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+
+
+def results_of(db, questionnaire, model, assessment, answers, rounds=None):
     """Return the results of a submitted assessment: its answers beside its peer group's published figures and
-    the reference figures in force (``core.results.build``)."""
-    rounds = results_module.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
+    the reference figures in force (``core.results.build``). ``rounds``: the organisation's, if already read."""
+    if rounds is None:
+        rounds = organisation_rounds(db, questionnaire, model, assessment)
     round_ = next(r for r in rounds if r.number == assessment.round)
     org_type, size_band = _organisation_group(questionnaire, round_, assessment)
     group_figures = stored_releases.figures_for(db, org_type, size_band, peer_cells())
@@ -135,7 +142,8 @@ def context(db, assessment, lang):
     questionnaire = load()
     model = scoring.load(questionnaire)
     answers = records.load_answers(db, assessment.id)
-    outcome = results_of(db, questionnaire, model, assessment, answers)
+    rounds = organisation_rounds(db, questionnaire, model, assessment)
+    outcome = results_of(db, questionnaire, model, assessment, answers, rounds)
     catalogue = recommendations.load(questionnaire, model)
     choices = questionnaire.known_choices(answers.choices)
     scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
@@ -161,13 +169,12 @@ def context(db, assessment, lang):
         **release_info(db),
         "quarters": QUARTER_LABELS,
         "type_names": {o.id: o.label[lang] for o in questionnaire.profile_question("org_type").options},
-        **round_change(db, questionnaire, model, assessment, lang),
+        **round_change(questionnaire, model, assessment, rounds, lang),
     }
 
 
-def round_change(db, questionnaire, model, assessment, lang):
+def round_change(questionnaire, model, assessment, rounds, lang):
     """The organisation's combined scores in this round beside its previous round with answers, if any."""
-    rounds = results_module.rounds(questionnaire, model, records.respondents(db, assessment.organisation_id))
     current = next(r for r in rounds if r.number == assessment.round)
     previous = next((r for r in reversed(rounds) if r.number < assessment.round and r.scores), None)
     if previous is None or not current.scores:
@@ -254,20 +261,26 @@ def _remember(key, value):
         cache[key] = value
 
 
-def cached(kind, assessment, lang, produce):
+def cached(kind, assessment, lang, produce, shared=False):
     """Return ``produce()`` for this assessment (or None) and language, reused while nothing it shows has
-    changed: the peer aggregates, the reference figures and the organisation's submitted answers."""
+    changed: the peer aggregates, the reference figures and the organisation's submitted answers. ``shared``:
+    kept in the database too, for every worker (a results page, built at submission for its first view)."""
     key = _cache_key(kind, assessment, lang)
     cache, lock = current_app.extensions["rendered_results"]
     with lock:
         value = cache.get(key)
+    if value is None and shared:
+        stored = rendered_pages.get(get_db(), assessment.id, lang, key[-1])
+        value = Markup(stored) if stored is not None else None
     if value is None:
         value = produce()
-        _remember(key, value)
+        if shared:
+            rendered_pages.put(get_db(), assessment.id, lang, key[-1], str(value))
+    _remember(key, value)
     return value
 
 
-def rendered(kind, assessment, lang, render):
+def rendered(kind, assessment, lang, render, shared=False):
     """Return ``render(context)``, the context read as one consistent snapshot, reused while it holds."""
 
     def produce():
@@ -275,7 +288,7 @@ def rendered(kind, assessment, lang, render):
         with read_snapshot(db):
             return render(context(db, assessment, lang))
 
-    return cached(kind, assessment, lang, produce)
+    return cached(kind, assessment, lang, produce, shared)
 
 
 def results_body(assessment, lang):
@@ -291,7 +304,7 @@ def results_body(assessment, lang):
             current_app.extensions["pdf_store"].prepare(assessment.id, lang, html)
         return body
 
-    return rendered("body", assessment, lang, render)
+    return rendered("body", assessment, lang, render, shared=True)
 
 
 def _render_report(c):

@@ -13,6 +13,7 @@ from readiness.store import assessments
 from readiness.store import records
 from readiness.store.database import hash_token
 
+from . import report
 from .forms import choice_items
 from .forms import error_summary
 from .forms import form_errors
@@ -205,6 +206,9 @@ def submit():
         return redirect(url_for(".check", incomplete="1"))
     except assessments.AssessmentLocked:
         pass
+    else:
+        # Built now, for every worker, so that the first view of the results only reads it.
+        report.results_body(current_assessment(), g.lang_code)
     return redirect(url_for("results.results"))
 
 
