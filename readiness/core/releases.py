@@ -4,8 +4,10 @@ The promise (docs/privacy.md): no combination of published figures, across group
 covers fewer than ``threshold`` organisations. Every published figure is a sum over the members of one cell
 (a parent group, a type or everyone, is only ever the sum of the cells shown in the same release, so it says
 nothing the cells do not). A cell's figures are recomputed from scratch for a release only when the auditor
-allows it; otherwise the release repeats the cell's last published figures (nothing new is said) or, when
-an organisation in them has since been deleted, withholds the cell.
+allows it; otherwise the release repeats the cell's last published figures, dated: nothing new is said. That
+holds after one of its organisations has deleted its data too: the figures are already public, are sums over at
+least ``threshold`` organisations, and no new figure counts the deleted organisation. Withholding them instead
+would hide a type for weeks after any deletion or any colleague's submission, and say nothing more safely.
 
 The auditor, for one cell: each published version of the cell is a set of members, and a member (one
 organisation's contribution, "unit") is in a run of consecutive versions. Any integer combination of the
@@ -222,16 +224,17 @@ def runs_with(runs, versions, candidate):
     return continued
 
 
+# WITHHELD: what releases before 2 December 2026 did with a cell after a deletion; kept so that their records
+# still read. No release decides it any more.
 FRESH, CARRIED, WITHHELD = "fresh", "carried", "withheld"
 
 
-def decision(versions, unchanged, candidate_size, weight, last_size, departed_stored, threshold):
+def decision(versions, unchanged, candidate_size, weight, last_size, threshold):
     """The one rule of what a release does with a cell: FRESH (recompute it), CARRIED (repeat its last
-    published figures), WITHHELD (show nothing), or None (never shown and not now).
+    published figures), or None (never shown and not now).
 
     ``unchanged``: the candidate is exactly the last version; ``weight``: the cut weight with the candidate as
-    the next version; ``last_size``: organisations in the last version; ``departed_stored``: every
-    organisation of the last version that is not in the candidate still has its answers stored.
+    the next version; ``last_size``: organisations in the last version.
     """
     if versions and unchanged:
         return CARRIED
@@ -239,14 +242,13 @@ def decision(versions, unchanged, candidate_size, weight, last_size, departed_st
         return FRESH
     if not versions or not last_size:
         return None
-    return CARRIED if departed_stored else WITHHELD
+    return CARRIED
 
 
-def decide(runs, versions, candidate, still_stored, threshold):
+def decide(runs, versions, candidate, threshold):
     """Return ``decision`` for one cell from its audit history (``runs``, ``versions``) and ``candidate``
-    ({unit: organisation id}); ``still_stored(unit)`` says whether a unit's answers still exist."""
+    ({unit: organisation id})."""
     last = {run.unit for run in runs if run.last == versions} if versions else set()
     unchanged = set(candidate) == last
     weight = cut_weight(runs_with(runs, versions, candidate)) if candidate and not (versions and unchanged) else 0
-    departed = last - set(candidate)
-    return decision(versions, unchanged, len(candidate), weight, len(last), all(map(still_stored, departed)), threshold)
+    return decision(versions, unchanged, len(candidate), weight, len(last), threshold)

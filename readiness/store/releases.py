@@ -266,7 +266,7 @@ def _audit(db, key, versions, candidate, threshold):
     arriving = {unit: org for unit, org in candidate.items() if unit not in running}
     change = (departing, arriving)
     if versions and not departing and not arriving:
-        return rules.decision(versions, True, len(candidate), 0, len(running), True, threshold), change
+        return rules.decision(versions, True, len(candidate), 0, len(running), threshold), change
     _fill_temp(db, "audit_departing", departing)
     # Organisations with several runs once this version is added: several already, or arriving again.
     several = {
@@ -307,12 +307,7 @@ def _audit(db, key, versions, candidate, threshold):
     ]
     runs += [rules.Run(unit, org, versions + 1, versions + 1) for unit, org in arriving.items() if org in several]
     weight = rules.cut_weight_of(edges, runs) if candidate else 0
-    _fill_temp(db, "audit_departing", departing)
-    stored = db.execute(
-        "select count(*) from round_contributions where unit in (select item from audit_departing)"
-    ).fetchone()[0]
-    decided = rules.decision(versions, False, len(candidate), weight, len(running), stored == len(departing), threshold)
-    return decided, change
+    return rules.decision(versions, False, len(candidate), weight, len(running), threshold), change
 
 
 def _fill_temp(db, name, items):

@@ -1,7 +1,11 @@
-"""Releases as organisations come, change and go, in the store on an in-memory database: a deletion withholds
-the cell that held the organisation until enough has changed, and makes every rendered page stale."""
+"""Releases as organisations come, change and go, in the store on an in-memory database: after a deletion the
+cell that held the organisation repeats its published figures, dated, until enough has changed for new ones; a
+deletion makes every rendered page stale."""
 
 from readiness.core.peers import ANY
+from readiness.core.peers import Group
+from readiness.core.releases import CARRIED
+from readiness.core.releases import FRESH
 from readiness.store import assessments
 from readiness.store import records
 from readiness.store import releases
@@ -10,26 +14,35 @@ from tests.conftest import release
 from tests.conftest import submit_assessment
 
 
-def test_a_withheld_cell_comes_back_after_enough_change(fresh_db, questionnaire):
+def everyone_figures(db):
+    """The figures the latest release shows for everyone: answer counts and score counts."""
+    return releases.group_figures(db, Group(ANY, ANY, 0))
+
+
+def test_after_a_deletion_a_cell_repeats_its_published_figures_until_enough_change(fresh_db, questionnaire):
     ids = [submit_assessment(fresh_db, questionnaire, f"peer-{i}") for i in range(6)]
-    release(fresh_db)
-    assert releases.release_sizes(fresh_db)[(ANY, ANY)] == 6
+    first = release(fresh_db)
+    published = everyone_figures(fresh_db)
+    first_date = releases.as_of(fresh_db, (ANY, ANY))
 
     assessments.delete_assessments(fresh_db, [ids[0]], peer_rule())
-    # Peers see the published release until the next one, which withholds the cell: its figures held the
-    # deleted organisation, and one organisation's change must not show.
+    # New figures from the five left would differ from the published ones by the deleted organisation alone: the
+    # next release repeats the published figures, with their date, and counts the deletion in no new figure.
+    second = release(fresh_db)
+    assert set(second.cells.values()) == {CARRIED}
     assert releases.release_sizes(fresh_db)[(ANY, ANY)] == 6
-    release(fresh_db)
-    assert releases.release_sizes(fresh_db) == {}
-    # One more organisation puts the cell back at its old size with other members: two changed, still withheld.
+    assert everyone_figures(fresh_db) == published
+    assert releases.as_of(fresh_db, (ANY, ANY)) == first_date
+    # One more organisation puts the cell back at its old size with other members: two changed, still repeated.
     submit_assessment(fresh_db, questionnaire, "peer-6")
-    release(fresh_db)
-    assert releases.release_sizes(fresh_db) == {}
+    assert set(release(fresh_db).cells.values()) == {CARRIED}
     for i in range(7, 10):
         submit_assessment(fresh_db, questionnaire, f"peer-{i}")
-    # One left and four joined since the cell was last shown: five organisations changed.
-    release(fresh_db)
+    # One left and four joined since the cell was last computed: five organisations changed.
+    assert set(release(fresh_db).cells.values()) == {FRESH}
     assert releases.release_sizes(fresh_db)[(ANY, ANY)] == 9
+    assert everyone_figures(fresh_db) != published
+    assert set(first.cells.values()) == {FRESH}
 
 
 def test_a_deletion_makes_every_rendered_page_stale(fresh_db, questionnaire):

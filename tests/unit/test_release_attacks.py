@@ -12,7 +12,6 @@ from readiness.core.peers import ANY
 from readiness.core.peers import Group
 from readiness.core.releases import CARRIED
 from readiness.core.releases import FRESH
-from readiness.core.releases import WITHHELD
 from readiness.core.scoring import load as load_model
 from readiness.store import database
 from readiness.store import releases
@@ -80,9 +79,10 @@ def made_up_organisations_release_a_held_change(h):
     return {"victim": victim, "colluders": fakes}
 
 
-def made_up_organisations_bring_back_a_withheld_group(h):
+def made_up_organisations_replace_a_deleted_one(h):
     """A group of five with the victim is shown; the victim deletes its data. Three made-up organisations
-    join and delete and a fourth joins: the group would come back with the fourth in the victim's place."""
+    join and delete and a fourth joins: new figures with the fourth in the victim's place would show the victim
+    minus the fourth."""
     for _ in range(4):
         h.join("small")
     victim = h.join("small", "none")
@@ -127,8 +127,8 @@ def test_an_organisation_that_joined_and_left_between_releases_is_no_change(db):
     history = History(db, 5)
     join_and_delete_between_releases(history)
     assert_nobody_isolated(history, 5)
-    # Four real changes: the cell is not recomputed, and with two of its organisations deleted it is withheld.
-    assert history.releases[-1].cells[SMALL] == WITHHELD
+    # Four real changes: the cell is not recomputed; it repeats the figures published before the deletions.
+    assert history.releases[-1].cells[SMALL] == CARRIED
 
 
 @pytest.mark.parametrize(
@@ -143,11 +143,12 @@ def test_a_coalition_of_four_isolates_nobody_when_releases_guard_against_four(db
     assert_nobody_isolated(history, 5, found["colluders"])
 
 
-def test_made_up_organisations_cannot_bring_back_a_group_withheld_after_a_deletion(db):
+def test_made_up_organisations_cannot_force_new_figures_after_a_deletion(db):
     """Even without a coalition margin: organisations that join and leave between releases are no change."""
     history = History(db, 5)
-    found = made_up_organisations_bring_back_a_withheld_group(history)
+    found = made_up_organisations_replace_a_deleted_one(history)
     assert_nobody_isolated(history, 5, found["colluders"])
+    assert history.releases[-1].cells[SMALL] == CARRIED
 
 
 def test_one_organisation_changing_many_times_isolates_nobody(db):

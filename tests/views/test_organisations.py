@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 
+from readiness.core.peers import ANY
+from readiness.core.peers import Group
 from readiness.store import assessments
 from readiness.store import database
 from readiness.store import organisations
@@ -22,6 +24,11 @@ from tests.conftest import submit_assessment
 INVITE = re.compile(r'id="invite-link" type="text" readonly value="([^"]+)"')
 # Every table that holds something of one assessment.
 ASSESSMENT_TABLES = ("answers", "free_texts", "saved_sections", "assessment_scores")
+
+
+def everyone_figures(db):
+    """The figures the latest release shows for everyone: answer counts and score counts."""
+    return releases.group_figures(db, Group(ANY, ANY, 0))
 
 
 def soup(response):
@@ -356,10 +363,13 @@ def test_deleting_the_organisation_removes_everything_and_every_aggregate(app, p
     assert db.execute("select count(*) from invites").fetchone()[0] == 0
     assert db.execute("select count(*) from organisations").fetchone()[0] == 4
     assert list(store.folder.glob(f"{ids[0]}-*.pdf")) == []
-    # The next release counts the four others; their cell changed by one organisation, so it is withheld.
+    # The next release counts the four others in no new figure; their cell changed by one organisation, so it
+    # repeats the five's figures, already published, with their date.
     assert len(releases.release_members(db)) == 4
+    published = everyone_figures(db)
     release(db)
-    assert releases.release_sizes(db) == {}
+    assert releases.release_sizes(db)[("*", "*")] == 5
+    assert everyone_figures(db) == published
     assert lead.get("/fi/results").headers["Location"] == "/fi/"
 
 
