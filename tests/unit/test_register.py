@@ -34,6 +34,17 @@ def test_the_packaged_register_holds_every_municipality_and_wellbeing_services_c
     assert all(entry.size_band == "" and entry.email_domains == () for entry in entries)
 
 
+def test_every_wellbeing_services_county_has_its_published_language(questionnaire):
+    counties = {entry.id: entry for entry in register.load_packaged(questionnaire) if entry.id.startswith("HV")}
+    # Published by Hyvil and by the Association of Finnish Municipalities: seven of the 21 counties are bilingual
+    # (Itä-Uusimaa, Länsi-Uusimaa, Vantaa-Kerava, Varsinais-Suomi, Kymenlaakso, Pohjanmaa, Keski-Pohjanmaa), and
+    # so is the City of Helsinki; the others are Finnish-speaking.
+    bilingual = {"HV01", "HV03", "HV04", "HV05", "HV10", "HV17", "HV18", "HV90"}
+    assert {code for code, entry in counties.items() if entry.language == "bilingual"} == bilingual
+    assert all(counties[code].language == "fi" for code in counties.keys() - bilingual)
+    assert counties["HV02"].language == "fi" and counties["HV19"].language == "fi"
+
+
 def test_search_finds_finnish_and_swedish_names_without_case_or_accents(questionnaire):
     entries = register.load_packaged(questionnaire)
     assert [e.id for e in register.search(entries, "helsingfors")] == ["HV90", "KU091"]
