@@ -32,11 +32,13 @@ class Item:
 
 @dataclass(frozen=True)
 class Progress:
-    """How the items carried over from the previous round stand now: counts per status, and how many there are."""
+    """How the previous round's plan ended (counts per status of all its items) and how the items carried over
+    from it stand now (counts per status, and how many were carried)."""
 
     previous_round: int
     carried: int
     counts: dict[str, int]
+    previous_counts: dict[str, int]
 
 
 def quarter_of(day: datetime.date) -> str:
@@ -96,10 +98,19 @@ def new_item(catalogue: Catalogue, action_id: str, today: datetime.date) -> dict
     }
 
 
-def progress(items: list[Item], previous_round: int | None) -> Progress | None:
-    """The progress of the items carried over from ``previous_round``, or None if none were."""
+def progress(items: list[Item], previous_round: int | None, previous_items: list[Item] = ()) -> Progress | None:
+    """The progress since ``previous_round``: how its plan (``previous_items``) ended and how the items carried
+    over from it (those of ``items`` with a previous status) stand now; None if that round had no plan."""
     carried = [item for item in items if item.previous_status is not None]
-    if previous_round is None or not carried:
+    if previous_round is None or not (carried or previous_items):
         return None
-    counts = {status: sum(1 for item in carried if item.status == status) for status in STATUSES}
-    return Progress(previous_round=previous_round, carried=len(carried), counts=counts)
+    return Progress(
+        previous_round=previous_round,
+        carried=len(carried),
+        counts=_counts(carried),
+        previous_counts=_counts(previous_items),
+    )
+
+
+def _counts(items) -> dict[str, int]:
+    return {status: sum(1 for item in items if item.status == status) for status in STATUSES}

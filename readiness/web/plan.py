@@ -93,7 +93,9 @@ def _page(assessment, catalogue, status=200, errors=(), values=None, chosen=()):
         offered=offered,
         chosen=set(chosen),
         editable=latest_round(db, assessment.organisation_id) == assessment.round,
-        progress=rules.progress(items, previous),
+        progress=rules.progress(
+            items, previous, action_plans.items(db, assessment.organisation_id, previous) if previous else []
+        ),
         previous_round=previous,
         errors=list(errors),
         statuses=rules.STATUSES,

@@ -168,9 +168,15 @@ def test_progress_counts_only_the_carried_items():
         rules.Item(2, "b", "cio", "hr", "2026Q4", "in_progress", previous_status="in_progress"),
         rules.Item(3, "c", "cio", "hr", "2026Q4", "done"),
     ]
-    progress = rules.progress(items, 1)
+    before = [
+        rules.Item(7, "a", "cio", "hr", "2026Q3", "planned"),
+        rules.Item(8, "b", "cio", "hr", "2026Q3", "in_progress"),
+        rules.Item(9, "d", "cio", "hr", "2026Q3", "dropped"),
+    ]
+    progress = rules.progress(items, 1, before)
     assert progress.carried == 2
     assert progress.counts == {"planned": 0, "in_progress": 1, "done": 1, "dropped": 0}
+    assert progress.previous_counts == {"planned": 1, "in_progress": 1, "done": 0, "dropped": 1}
     assert rules.progress(items[2:], 1) is None
     assert rules.progress(items, None) is None
 

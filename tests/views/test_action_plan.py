@@ -222,3 +222,44 @@ def test_the_plan_reaches_the_report_context(app, submitted, db):
         ("AI guidelines for all staff", "management group", "management and supervisors", "planned")
     ]
     assert re.fullmatch(r"\d{4} Q[1-4]", rows[0].quarter)
+
+
+def test_the_next_round_shows_progress_and_keeps_the_old_plan_read_only(submitted, db, questionnaire):
+    from readiness.store import organisations
+
+    submitted.post("/fi/plan/add", data={"action": ["ai_guidelines", "pilot"], "csrf_token": token(submitted)})
+    first = organisation_of(db, submitted)
+    guidelines, pilot = action_plans.items(db, first.organisation_id, 1)
+    response = submitted.post(
+        "/fi/plan",
+        data={
+            **{f"{f}-{guidelines.id}": getattr(guidelines, f) for f in ("owner", "target", "quarter")},
+            f"status-{guidelines.id}": "in_progress",
+            **{f"{f}-{pilot.id}": getattr(pilot, f) for f in ("owner", "target", "quarter")},
+            f"status-{pilot.id}": "done",
+            "csrf_token": token(submitted),
+        },
+    )
+    assert response.status_code == 302
+    organisations.start_round(db, first.id, database.hash_token("r" * 43), questionnaire.version, "profile", [])
+    # The old round's page: read-only, and a save to it is refused without a 500.
+    old = soup(submitted.get("/fi/plan"))
+    assert old.select_one("select").has_attr("disabled")
+    refused = submitted.post("/fi/plan/add", data={"action": ["ai_budget"], "csrf_token": token(submitted)})
+    assert refused.status_code == 409
+    assert "aiemmalta kierrokselta" in soup(refused).select_one(".error-summary").get_text()
+    # The new round's respondent sees the open item carried over, with its status at the end of round 1.
+    with submitted.session_transaction() as session:
+        session["assessment"] = database.hash_token("r" * 43)
+    page = soup(submitted.get("/fi/plan"))
+    assert [h.get_text() for h in page.select(".plan-item h3")] == ["Tekoälyohje koko henkilöstölle"]
+    assert "Tila kierroksen 1 päättyessä: käynnissä" in page.select_one(".plan-item__previous").get_text()
+    assert "Edistyminen kierroksen 1 jälkeen" in page.select_one("#progress").get_text()
+    counts = {
+        row.th.get_text(): [td.get_text() for td in row.select("td")]
+        for row in page.select("#progress ~ .table-wrapper tbody tr")
+    }
+    # Round 1 ended with one action in progress and one done; the one in progress was carried and still is.
+    assert counts == {"suunniteltu": ["0", "0"], "käynnissä": ["1", "1"], "tehty": ["1", "0"], "luovuttu": ["0", "0"]}
+    # Not yet submitted: nothing to add from, and the page says so.
+    assert "kun olet lähettänyt vastauksesi" in page.get_text()
