@@ -263,3 +263,13 @@ def test_the_next_round_shows_progress_and_keeps_the_old_plan_read_only(submitte
     assert counts == {"suunniteltu": ["0", "0"], "käynnissä": ["1", "1"], "tehty": ["1", "0"], "luovuttu": ["0", "0"]}
     # Not yet submitted: nothing to add from, and the page says so.
     assert "kun olet lähettänyt vastauksesi" in page.get_text()
+
+
+def test_deleting_the_answers_deletes_the_plan(submitted, db):
+    submitted.post("/fi/plan/add", data={"action": ["ai_guidelines"], "csrf_token": token(submitted)})
+    assert db.execute("select count(*) from action_plan_items").fetchone()[0] == 1
+    page = "/fi/delete"
+    response = submitted.post(page, data={"target": "own", "confirm": "yes", "csrf_token": csrf_token(submitted, page)})
+    assert response.status_code in (302, 303)
+    assert db.execute("select count(*) from action_plan_items").fetchone()[0] == 0
+    assert db.execute("select count(*) from organisations").fetchone()[0] == 0
