@@ -270,6 +270,6 @@ def test_deleting_the_answers_deletes_the_plan(submitted, db):
     assert db.execute("select count(*) from action_plan_items").fetchone()[0] == 1
     page = "/fi/delete"
     response = submitted.post(page, data={"target": "own", "confirm": "yes", "csrf_token": csrf_token(submitted, page)})
-    assert response.status_code in (302, 303)
+    assert response.status_code == 200
     assert db.execute("select count(*) from action_plan_items").fetchone()[0] == 0
     assert db.execute("select count(*) from organisations").fetchone()[0] == 0
