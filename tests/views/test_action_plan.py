@@ -273,3 +273,17 @@ def test_deleting_the_answers_deletes_the_plan(submitted, db):
     assert response.status_code == 200
     assert db.execute("select count(*) from action_plan_items").fetchone()[0] == 0
     assert db.execute("select count(*) from organisations").fetchone()[0] == 0
+
+
+def test_the_downloaded_report_has_the_actions_and_the_plan_but_no_plan_links(submitted):
+    submitted.post("/fi/plan/add", data={"action": ["pilot"], "csrf_token": token(submitted)})
+    report = soup(submitted.get("/en/download/report.html"))
+    assert len(report.select("li.recommendation")) == 10
+    assert report.select("li.action .action__details")
+    # Offline, nothing links back into the service's forms.
+    assert not report.select('a[href*="/plan"]')
+    plan = report.select_one("#action-plan + .table-wrapper")
+    assert [td.get_text() for td in plan.select("tbody tr")[0].select("th, td")][:2] == [
+        "A limited AI pilot in one unit",
+        "management group",
+    ]
