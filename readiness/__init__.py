@@ -87,6 +87,7 @@ def create_app(test_config=None):
     from .web import i18n
     from .web import organisations
     from .web import pages
+    from .web import plan
     from .web import report
     from .web import results
     from .web import survey
@@ -117,6 +118,7 @@ def create_app(test_config=None):
     pages.init_app(app)
     survey.init_app(app)
     results.init_app(app)
+    plan.init_app(app)
     report.init_app(app)
     downloads.init_app(app)
     organisations.init_app(app)

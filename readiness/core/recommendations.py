@@ -1,14 +1,19 @@
-"""Training recommendations: the rule table of ``recommendations.toml``, loaded and checked, and applied to answers.
+"""Training recommendations: the rule table of ``recommendations.toml`` and the resources of ``resources.toml``,
+loaded and checked, and applied to answers.
 
-Pure Python, no Flask: which answers and scores lead to which training areas, why, and the links offered with
-them are data; this module only checks them against the questionnaire and the model and applies them.
+Pure Python, no Flask: which answers and scores lead to which training areas, why, the concrete actions of each
+area and the links offered with them are data; this module only checks them against the questionnaire and the
+model and applies them.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
 import tomllib
 from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +25,11 @@ from .questionnaire import parse_text
 from .scoring import Model
 
 DATA_FILE = Path(__file__).parent.parent / "data" / "recommendations.toml"
+RESOURCES_FILE = Path(__file__).parent.parent / "data" / "resources.toml"
+# What a resource is; KT's own material ("kt") is offered once per page, never with an area.
+KINDS = ("course", "guidance", "law", "kt")
+# How many recommendations' first actions a summary shows.
+TOP_ACTIONS = 3
 TARGETS = ("all_staff", "professional_groups", "hr", "management")
 # The ids of the public sources on KT's 2024 survey, as data/sources.toml names them.
 SOURCES = ("SEED", "S1", "S2", "S3", "S4", "S5")
@@ -35,12 +45,28 @@ class RecommendationError(ValueError):
 
 @dataclass(frozen=True)
 class Resource:
-    """A real, stable link offered with a training area; ``url`` is per reader's language."""
+    """A real link checked to exist on ``checked``; ``url`` is per reader's language, ``languages`` those the
+    resource itself is in."""
 
+    id: str
+    kind: str
     title: Text
     provider: Text
     url: Text
     languages: tuple[str, ...]
+    checked: datetime.date
+
+
+@dataclass(frozen=True)
+class Action:
+    """A concrete step of a training area: what (title, description), who (a role id) and the first step."""
+
+    id: str
+    area: str
+    title: Text
+    description: Text
+    who: str
+    first_step: Text
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,7 @@ class Area:
     said_2024: Text | None
     said_2024_source: str | None
     resources: tuple[Resource, ...]
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,11 +119,18 @@ class Reason:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """A recommended area, its priority (base plus the weights of the rules that fired) and why."""
+    """A recommended area, its priority (base plus the weights of the rules that fired) and why. ``resources``
+    are the area's resources that no recommendation ranked above it offers already: a page lists each once."""
 
     area: Area
     priority: int
     reasons: tuple[Reason, ...]
+    resources: tuple[Resource, ...] = ()
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """The area's concrete actions, the first one first."""
+        return self.area.actions
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,10 +143,17 @@ class Catalogue:
     ai_act_uses: tuple[Trigger, ...]
     ai_act_text: Text
     ai_act_url: Text
+    roles: dict[str, Text] = field(default_factory=dict)
+    # KT's own material, offered once per page.
+    kt_material: tuple[Resource, ...] = ()
 
     def area(self, area_id: str) -> Area | None:
         """Return the area with this id, or None."""
         return next((a for a in self.areas if a.id == area_id), None)
+
+    def action(self, action_id: str) -> Action | None:
+        """Return the action with this id, or None."""
+        return next((x for a in self.areas for x in a.actions if x.id == action_id), None)
 
 
 # Loading ------------------------------------------------------------------------------------------
@@ -165,25 +206,76 @@ def _ids(raw, where: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _resource(raw, where: str) -> Resource:
-    t = _table(raw, where, {"title", "provider", "url", "languages"})
+def _resource(resource_id, raw, where: str) -> Resource:
+    check_id(resource_id, where, RecommendationError)
+    t = _table(raw, where, {"kind", "title", "provider", "url", "languages", "checked"})
+    if t["kind"] not in KINDS:
+        raise RecommendationError(f"{where}: kind must be one of {list(KINDS)}, not {t['kind']!r}")
     languages = _ids(t["languages"], f"{where}.languages")
     unknown = [lang for lang in languages if lang not in LANGUAGES]
     if unknown:
         raise RecommendationError(f"{where}.languages: {unknown} are not among {list(LANGUAGES)}")
+    # TOML reads 2026-12-01 as a date; a datetime or a string is a typo.
+    if not isinstance(t["checked"], datetime.date) or isinstance(t["checked"], datetime.datetime):
+        raise RecommendationError(f"{where}.checked: expected a date (2026-12-01), not {t['checked']!r}")
     return Resource(
+        id=resource_id,
+        kind=t["kind"],
         title=_text(t["title"], f"{where}.title"),
         provider=_text(t["provider"], f"{where}.provider"),
         url=_url(t["url"], f"{where}.url"),
         languages=languages,
+        checked=t["checked"],
     )
 
 
-def _area(raw, where: str) -> Area:
+def parse_resources(data: dict) -> dict[str, Resource]:
+    """Build the checked resources, by id, from the parsed resources document."""
+    if not isinstance(data, dict) or not data:
+        raise RecommendationError("resources: expected at least one resource")
+    resources = {rid: _resource(rid, raw, f"resource {rid}") for rid, raw in data.items()}
+    # Two entries with one address would be one resource listed twice on a page.
+    seen: dict[str, str] = {}
+    for resource in resources.values():
+        for url in {resource.url(lang) for lang in LANGUAGES}:
+            if url in seen:
+                raise RecommendationError(f"resource {resource.id}: {url} is also resource {seen[url]}")
+            seen[url] = resource.id
+    return resources
+
+
+def _area_resources(raw, resources: dict[str, Resource], where: str) -> tuple[Resource, ...]:
+    ids = _ids(raw, where)
+    unknown = [rid for rid in ids if rid not in resources]
+    if unknown:
+        raise RecommendationError(f"{where}: unknown resources {unknown}")
+    kt = [rid for rid in ids if resources[rid].kind == "kt"]
+    if kt:
+        raise RecommendationError(f"{where}: KT's material {kt} is offered once per page, not with an area")
+    return tuple(resources[rid] for rid in ids)
+
+
+def _action(raw, area_id: str, roles: dict[str, Text], where: str) -> Action:
+    t = _table(raw, where, {"id", "title", "description", "who", "first_step"})
+    action_id = check_id(t["id"], where, RecommendationError)
+    where = f"{where} ({action_id})"
+    if t["who"] not in roles:
+        raise RecommendationError(f"{where}: who must be one of the roles {list(roles)}, not {t['who']!r}")
+    return Action(
+        id=action_id,
+        area=area_id,
+        title=_text(t["title"], f"{where}.title"),
+        description=_text(t["description"], f"{where}.description"),
+        who=t["who"],
+        first_step=_text(t["first_step"], f"{where}.first_step"),
+    )
+
+
+def _area(raw, where: str, resources: dict[str, Resource], roles: dict[str, Text]) -> Area:
     t = _table(
         raw,
         where,
-        {"id", "title", "description", "target", "priority", "resources"},
+        {"id", "title", "description", "target", "priority", "resources", "actions"},
         frozenset({"said_2024", "said_2024_source"}),
     )
     area_id = check_id(t["id"], where, RecommendationError)
@@ -195,9 +287,9 @@ def _area(raw, where: str) -> Area:
         raise RecommendationError(f"{where}: said_2024 and said_2024_source go together")
     if source is not None and source not in SOURCES:
         raise RecommendationError(f"{where}: said_2024_source must be one of {list(SOURCES)}, not {source!r}")
-    resources = t["resources"]
-    if not isinstance(resources, list) or not resources:
+    if not isinstance(t["resources"], list) or not t["resources"]:
         raise RecommendationError(f"{where}: at least one resource is needed")
+    actions = _list(t["actions"], f"{where}.actions")
     return Area(
         id=area_id,
         title=_text(t["title"], f"{where}.title"),
@@ -206,7 +298,8 @@ def _area(raw, where: str) -> Area:
         priority=_whole(t["priority"], f"{where}.priority", MAX_PRIORITY),
         said_2024=None if said is None else _text(said, f"{where}.said_2024"),
         said_2024_source=source,
-        resources=tuple(_resource(r, f"{where}.resources[{i}]") for i, r in enumerate(resources)),
+        resources=_area_resources(t["resources"], resources, f"{where}.resources"),
+        actions=tuple(_action(a, area_id, roles, f"{where}.actions[{i}]") for i, a in enumerate(actions)),
     )
 
 
@@ -278,16 +371,29 @@ def _rule(raw, area_ids: list[str], questionnaire: Questionnaire, model: Model, 
     )
 
 
-def parse(data: dict, questionnaire: Questionnaire, model: Model) -> Catalogue:
-    """Build a checked Catalogue from the parsed TOML document, against the questionnaire and the model."""
-    _table(data, "recommendations", {"version", "areas", "rules", "ai_act"})
+def _roles(raw) -> dict[str, Text]:
+    if not isinstance(raw, dict) or not raw:
+        raise RecommendationError("roles: expected a table with at least one role")
+    return {check_id(rid, "roles", RecommendationError): _text(text, f"roles.{rid}") for rid, text in raw.items()}
+
+
+def parse(data: dict, questionnaire: Questionnaire, model: Model, resources_data: dict) -> Catalogue:
+    """Build a checked Catalogue from the parsed TOML documents (recommendations and resources), against the
+    questionnaire and the model."""
+    _table(data, "recommendations", {"version", "roles", "areas", "rules", "ai_act"})
     version = data["version"]
     if not isinstance(version, str) or not version.strip():
         raise RecommendationError("version: missing")
-    areas = tuple(_area(a, f"areas[{i}]") for i, a in enumerate(_list(data["areas"], "areas")))
+    resources = parse_resources(resources_data)
+    roles = _roles(data["roles"])
+    areas = tuple(_area(a, f"areas[{i}]", resources, roles) for i, a in enumerate(_list(data["areas"], "areas")))
     area_ids = [a.id for a in areas]
     if len(area_ids) != len(set(area_ids)):
         raise RecommendationError("areas: duplicate ids")
+    action_ids = [x.id for a in areas for x in a.actions]
+    repeated = sorted({i for i in action_ids if action_ids.count(i) > 1})
+    if repeated:
+        raise RecommendationError(f"actions: ids {repeated} are used twice")
     rules = tuple(
         _rule(r, area_ids, questionnaire, model, f"rules[{i}]") for i, r in enumerate(_list(data["rules"], "rules"))
     )
@@ -303,14 +409,18 @@ def parse(data: dict, questionnaire: Questionnaire, model: Model) -> Catalogue:
         ai_act_uses=tuple(_answer_trigger(u, questionnaire, f"ai_act.uses_ai[{i}]") for i, u in enumerate(uses)),
         ai_act_text=_text(ai_act["text"], "ai_act.text"),
         ai_act_url=_url(ai_act["url"], "ai_act.url"),
+        roles=roles,
+        kt_material=tuple(r for r in resources.values() if r.kind == "kt"),
     )
 
 
 @cache
-def load(questionnaire: Questionnaire, model: Model, path: Path = DATA_FILE) -> Catalogue:
-    """Load and check the recommendations data file (once per process, questionnaire and model)."""
-    with open(path, "rb") as f:
-        return parse(tomllib.load(f), questionnaire, model)
+def load(
+    questionnaire: Questionnaire, model: Model, path: Path = DATA_FILE, resources_path: Path = RESOURCES_FILE
+) -> Catalogue:
+    """Load and check the recommendations and resources data files (once per process, questionnaire and model)."""
+    with open(path, "rb") as f, open(resources_path, "rb") as r:
+        return parse(tomllib.load(f), questionnaire, model, tomllib.load(r))
 
 
 # Recommending -------------------------------------------------------------------------------------
@@ -355,7 +465,25 @@ def recommend(
         if reasons[area.id]
     ]
     # sorted() is stable: areas equal on both keys keep their order in the file.
-    return sorted(recommendations, key=lambda r: (-r.priority, -len(r.reasons)))
+    ranked = sorted(recommendations, key=lambda r: (-r.priority, -len(r.reasons)))
+    return _each_resource_once(ranked)
+
+
+def _each_resource_once(ranked: list[Recommendation]) -> list[Recommendation]:
+    """Give each recommendation the area's resources that no recommendation above it offers: a page that lists
+    the recommendations in order shows each resource once."""
+    shown: set[str] = set()
+    distinct = []
+    for recommendation in ranked:
+        new = tuple(r for r in recommendation.area.resources if r.id not in shown)
+        shown.update(r.id for r in new)
+        distinct.append(replace(recommendation, resources=new))
+    return distinct
+
+
+def top_actions(ranked: list[Recommendation], count: int = TOP_ACTIONS) -> list[Action]:
+    """The first action of each of the ``count`` highest recommendations: what a summary shows first."""
+    return [r.actions[0] for r in ranked[:count] if r.actions]
 
 
 def uses_ai(catalogue: Catalogue, choices: dict[str, list[str]]) -> bool:

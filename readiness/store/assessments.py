@@ -3,6 +3,7 @@ contribution to peers recomputed in the same transaction), deleted, or purged as
 
 import time
 
+from . import action_plans
 from . import releases
 from .database import timestamp
 from .database import write_transaction
@@ -190,6 +191,8 @@ def _delete(db, assessment_ids, rule):
         for table in ("answers", "free_texts", "saved_sections", "assessment_scores"):
             db.execute(f"delete from {table} where assessment_id = ?", [assessment_id])
         db.execute("delete from assessments where id = ?", [assessment_id])
+        # A round's action plan goes with the round's last respondent, and every plan with the organisation.
+        action_plans.delete_unanswered_rounds(db, organisation_id)
         if status == "submitted":
             releases.refresh_contribution(db, organisation_id, round_number, rule)
         if lead:

@@ -437,6 +437,32 @@ def _add_invite_roles(db):
     db["invites"].add_column("role", str)
 
 
+@migrations(name="0014_action_plans")
+def _add_action_plans(db):
+    # An organisation's action plan, one per round: the actions it chose from its recommendations (ids of
+    # recommendations.toml), each with an owner (a role id, never a name), a target group, a quarter ("2027Q1")
+    # and a status. A new round carries the open items over, keeping the status they had as previous_status.
+    db["action_plan_items"].create(
+        {
+            "id": int,
+            "organisation_id": int,
+            "round": int,
+            "action_id": str,
+            "owner": str,
+            "target": str,
+            "quarter": str,
+            "status": str,
+            "previous_status": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("organisation_id", "organisations", "id")],
+        not_null={"organisation_id", "round", "action_id", "owner", "target", "quarter", "status", "updated_at"},
+        strict=True,
+    )
+    db["action_plan_items"].create_index(["organisation_id", "round", "action_id"], unique=True)
+
+
 @migrations(name="0017_rendered_pages")
 def _add_rendered_pages(db):
     # A results page's content as rendered, shared by every worker: built at submission, so that the first view

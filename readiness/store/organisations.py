@@ -1,5 +1,6 @@
 """An organisation's respondents and rounds: invites that add a respondent, and the next yearly round."""
 
+from . import action_plans
 from .assessments import bump_organisation
 from .assessments import insert_assessment
 from .assessments import write_section
@@ -118,7 +119,8 @@ def open_invite(db, invite_hash):
 
 def start_round(db, assessment_id, token_hash, questionnaire_version, carried_section, answer_keys):
     """Start the organisation's next round with a new assessment for its lead; the lead's answers to
-    ``carried_section`` (the organisation's profile, keys ``answer_keys``) are carried over. Return its id."""
+    ``carried_section`` (the organisation's profile, keys ``answer_keys``) are carried over, and so are the open
+    items of the round's action plan. Return its id."""
     now = timestamp()
     with write_transaction(db):
         row = db.execute(
@@ -135,6 +137,7 @@ def start_round(db, assessment_id, token_hash, questionnaire_version, carried_se
             raise RoundRefused("open")
         new_id = insert_assessment(db, token_hash, questionnaire_version, organisation_id, round_number + 1, True, now)
         bump_organisation(db, new_id)
+        action_plans.carry_over(db, organisation_id, round_number, round_number + 1)
         previous = load_answers(db, assessment_id)
         if carried_section in previous.saved_sections:
             choices = {key: options for key, options in previous.choices.items() if key in answer_keys}

@@ -4,6 +4,7 @@ organisations, downloads and API blueprints."""
 
 import threading
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from flask import current_app
 from flask import render_template
 from markupsafe import Markup
 
+from readiness.core import action_plans as plan_rules
 from readiness.core import charts
 from readiness.core import exports
 from readiness.core import legal
@@ -23,6 +25,7 @@ from readiness.core.formatting import format_number
 from readiness.core.formatting import signed
 from readiness.core.questionnaire import load
 from readiness.core.questionnaire import parse_text
+from readiness.store import action_plans
 from readiness.store import records
 from readiness.store import reference
 from readiness.store import releases as stored_releases
@@ -71,6 +74,56 @@ def target_label(target):
         "hr": gettext("HR"),
         "management": gettext("management and supervisors"),
     }[target]
+
+
+def status_label(status):
+    """Say an action plan item's status in the page's language."""
+    return {
+        "planned": gettext("planned"),
+        "in_progress": gettext("in progress"),
+        "done": gettext("done"),
+        "dropped": gettext("dropped"),
+    }[status]
+
+
+def quarter_label(quarter):
+    """Say a stored calendar quarter ("2027Q1") in the page's language."""
+    year, number = plan_rules.split_quarter(quarter)
+    return gettext("%(year)s Q%(quarter)s", year=year, quarter=number)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One item of the action plan as a page or a report shows it: every attribute a string in the page's language."""
+
+    title: str
+    owner: str
+    target_group: str
+    quarter: str
+    status: str
+
+
+def plan_rows(db, assessment, catalogue, lang):
+    """The action plan of the assessment's round, display-ready, in the order the actions were added."""
+    rows = []
+    for item in action_plans.items(db, assessment.organisation_id, assessment.round):
+        action = catalogue.action(item.action)
+        if action is None:
+            # An action the data file no longer has: the plan keeps it, named by its stored id.
+            title = item.action
+        else:
+            title = action.title[lang]
+        owner = catalogue.roles.get(item.owner)
+        rows.append(
+            PlanRow(
+                title=title,
+                owner=owner[lang] if owner else item.owner,
+                target_group=target_label(item.target),
+                quarter=quarter_label(item.quarter),
+                status=status_label(item.status),
+            )
+        )
+    return rows
 
 
 def precision_label(precision):
@@ -130,6 +183,17 @@ def results_of(db, questionnaire, model, assessment, answers, rounds=None):
     )
 
 
+def recommended(db, assessment):
+    """The recommendations of a submitted assessment, ranked, as its results page lists them."""
+    questionnaire = load()
+    model = scoring.load(questionnaire)
+    answers = records.load_answers(db, assessment.id)
+    outcome = results_of(db, questionnaire, model, assessment, answers)
+    scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
+    catalogue = recommendations.load(questionnaire, model)
+    return recommendations.recommend(catalogue, questionnaire.known_choices(answers.choices), scores)
+
+
 def _organisation_group(questionnaire, round_, assessment):
     """The organisation's group: that of its round's combined profile, as releases count it."""
     if round_.combined:
@@ -147,9 +211,10 @@ def context(db, assessment, lang):
     catalogue = recommendations.load(questionnaire, model)
     choices = questionnaire.known_choices(answers.choices)
     scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
+    recommended = recommendations.recommend(catalogue, choices, scores)
     ranked = [
         (recommendation, [reason_text(r, questionnaire, model, lang) for r in recommendation.reasons])
-        for recommendation in recommendations.recommend(catalogue, choices, scores)
+        for recommendation in recommended
     ]
     return {
         "questionnaire": questionnaire,
@@ -163,6 +228,8 @@ def context(db, assessment, lang):
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,
+        "top_actions": recommendations.top_actions(recommended),
+        "action_plan": plan_rows(db, assessment, catalogue, lang),
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "legal_notes": legal.applicable(legal.load(questionnaire), choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
@@ -340,6 +407,8 @@ def init_app(app):
         signed=signed,
         source_link=source_link,
         target_label=target_label,
+        status_label=status_label,
+        quarter_label=quarter_label,
         report_css=report_css,
         precision_label=precision_label,
     )

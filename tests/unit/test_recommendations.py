@@ -1,6 +1,7 @@
 """Training recommendations: the rule table is complete and checked, and answers lead to the expected areas."""
 
 import copy
+import datetime
 import tomllib
 
 import pytest
@@ -65,7 +66,7 @@ def ranked(catalogue, model, questionnaire, choices):
 
 
 def test_the_packaged_catalogue_loads_against_the_real_questionnaire_and_model(catalogue, questionnaire, model):
-    assert catalogue.version == "recommendations.1"
+    assert catalogue.version == "recommendations.2"
     assert load(questionnaire, model) is catalogue
     assert [a.id for a in catalogue.areas] == AREAS
     assert catalogue.area("leadership").target == "management"
@@ -241,7 +242,9 @@ def test_a_score_trigger_does_not_fire_without_a_score(catalogue):
 
 def test_ties_are_broken_by_number_of_reasons_then_by_file_order(questionnaire, model):
     data = minimal()
-    data["areas"].append({**copy.deepcopy(data["areas"][0]), "id": "third"})
+    third = {**copy.deepcopy(data["areas"][0]), "id": "third"}
+    third["actions"][0]["id"] = "third_step"
+    data["areas"].append(third)
     # All three areas have priority 50; first and third end at 60, second at 60 with two reasons.
     data["rules"] = [
         rule("ai_basics", 10, answer={"question": "own_use", "options": ["none"]}),
@@ -249,7 +252,7 @@ def test_ties_are_broken_by_number_of_reasons_then_by_file_order(questionnaire, 
         rule("policy", 5, answer={"question": "support", "options": ["none"]}),
         rule("third", 10, answer={"question": "own_use", "options": ["none"]}),
     ]
-    catalogue = parse(data, questionnaire, model)
+    catalogue = parse(data, questionnaire, model, resources_doc())
     choices = {"own_use": ["none"], "guidelines": ["no"], "support": ["none"]}
     first = [(r.area.id, r.priority, len(r.reasons)) for r in recommend(catalogue, choices, {})]
     assert first == [("policy", 60, 2), ("ai_basics", 60, 1), ("third", 60, 1)]
@@ -318,15 +321,36 @@ def area(area_id, target):
         "priority": 50,
         "said_2024": text("said"),
         "said_2024_source": "SEED",
-        "resources": [
-            {"title": text("course"), "provider": text("provider"), "url": dict(URL), "languages": ["fi", "sv", "en"]}
+        "resources": ["course"],
+        "actions": [
+            {
+                "id": f"{area_id}_step",
+                "title": text("step"),
+                "description": text("what"),
+                "who": "owner",
+                "first_step": text("first"),
+            }
         ],
+    }
+
+
+def resources_doc():
+    return {
+        "course": {
+            "kind": "course",
+            "title": text("course"),
+            "provider": text("provider"),
+            "url": dict(URL),
+            "languages": ["fi", "sv", "en"],
+            "checked": datetime.date(2026, 12, 1),
+        }
     }
 
 
 def minimal():
     return {
         "version": "test.1",
+        "roles": {"owner": text("owner")},
         "areas": [area("ai_basics", "all_staff"), area("policy", "management")],
         "rules": [
             rule("ai_basics", 10, answer={"question": "own_use", "options": ["none"]}),
@@ -353,12 +377,12 @@ def changed(path, value):
 
 
 def test_the_minimal_catalogue_is_valid_and_a_named_matrix_row_is_accepted(questionnaire, model):
-    catalogue = parse(minimal(), questionnaire, model)
+    catalogue = parse(minimal(), questionnaire, model, resources_doc())
     assert [a.id for a in catalogue.areas] == ["ai_basics", "policy"]
     assert catalogue.rules[0].trigger.keys == ("own_use",)
     assert catalogue.ai_act_uses[0].keys == questionnaire.question("org_use").answer_keys()
     data = changed(("rules", 0, "answer"), {"question": "org_use.hr", "options": ["a_lot"]})
-    assert parse(data, questionnaire, model).rules[0].trigger.keys == ("org_use.hr",)
+    assert parse(data, questionnaire, model, resources_doc()).rules[0].trigger.keys == ("org_use.hr",)
 
 
 @pytest.mark.parametrize(
@@ -390,15 +414,8 @@ def test_the_minimal_catalogue_is_valid_and_a_named_matrix_row_is_accepted(quest
         (("areas", 0, "said2024"), text("typo"), "unknown keys"),
         (("areas", 0, "resources"), [], "at least one resource"),
         (("areas", 0, "resources"), DELETE, "missing resources"),
-        # Resources
-        (("areas", 0, "resources", 0, "url", "sv"), "http://example.fi/sv", "must be an https:// address"),
-        (("areas", 0, "resources", 0, "url", "en"), "www.example.fi", "must be an https:// address"),
-        (("areas", 0, "resources", 0, "url"), {"fi": "https://example.fi/"}, "url: missing text in sv, en"),
-        (("areas", 0, "resources", 0, "provider"), {"fi": "x", "sv": "x"}, "provider: missing text in en"),
-        (("areas", 0, "resources", 0, "languages"), ["fi", "de"], "not among"),
-        (("areas", 0, "resources", 0, "languages"), [], "at least one entry"),
-        (("areas", 0, "resources", 0, "languages"), ["fi", "fi"], "listed twice"),
-        (("areas", 0, "resources", 0, "languages"), DELETE, "missing languages"),
+        # Resources: their own file's checks are in test_action_plans.py
+        (("areas", 0, "resources"), ["nope"], "unknown resources"),
         # Rules
         (("rules",), [], "at least one entry"),
         (("rules", 0, "area"), "nope", "unknown area 'nope'"),
@@ -453,7 +470,7 @@ def test_the_minimal_catalogue_is_valid_and_a_named_matrix_row_is_accepted(quest
 )
 def test_the_loader_refuses_a_broken_catalogue(questionnaire, model, path, value, message):
     with pytest.raises(RecommendationError, match=message):
-        parse(changed(path, value), questionnaire, model)
+        parse(changed(path, value), questionnaire, model, resources_doc())
 
 
 @pytest.mark.parametrize(
@@ -468,13 +485,13 @@ def test_the_error_is_a_value_error(questionnaire, model, path, value):
     """Whatever is broken, the loader raises its own error, which code that catches ValueError for a broken data
     file catches too; never the questionnaire's error, although the text and id checks are the questionnaire's."""
     with pytest.raises(ValueError) as caught:
-        parse(changed(path, value), questionnaire, model)
+        parse(changed(path, value), questionnaire, model, resources_doc())
     assert type(caught.value) is RecommendationError
 
 
 def test_a_broken_data_file_raises_the_value_error_from_load(questionnaire, model, tmp_path):
     path = tmp_path / "recommendations.toml"
     path.write_text('version = "broken.1"\nareas = []\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="missing ai_act, rules") as caught:
+    with pytest.raises(ValueError, match="missing ai_act, roles, rules") as caught:
         load(questionnaire, model, path)
     assert type(caught.value) is RecommendationError
