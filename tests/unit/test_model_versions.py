@@ -2,15 +2,13 @@
 another version are never compared with the model in force, and `flask peers rescore` (or the weekly release)
 scores stored answers again."""
 
-import tomllib
-from functools import partial
-
 import pytest
 
 from readiness.core import peers
 from readiness.core import scoring
 from readiness.core.releases import load_cells
 from readiness.store import releases
+from tests.conftest import earlier_model_rule
 from tests.conftest import peer_rule
 from tests.conftest import release
 from tests.conftest import submit_assessment
@@ -22,16 +20,7 @@ REGULARLY = {"own_use": {"own_use": "regularly"}}
 
 @pytest.fixture
 def earlier_rule(questionnaire):
-    """The peer rule with the model as it was before its ceilings: regular own use scored 100, not 89."""
-    with open(scoring.DATA_FILE, "rb") as f:
-        data = tomllib.load(f)
-    data["version"] = EARLIER
-    data["changelog"] = data["changelog"][1:]
-    for dimension in data["dimensions"]:
-        if dimension.pop("ceiling", None) is not None:
-            dimension.pop("ceiling_reason")
-            dimension["meaning"]["leading"] = dimension["meaning"]["established"]
-    return partial(peers.round_contribution, questionnaire, scoring.parse(data, questionnaire))
+    return earlier_model_rule(questionnaire, EARLIER)
 
 
 @pytest.fixture
