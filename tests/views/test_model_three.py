@@ -93,3 +93,29 @@ def test_scores_of_an_earlier_model_are_not_compared_until_scored_again(app, db,
     assert "another version of the readiness model" not in text(
         soup(client.get("/en/peers?org_type=kunta&size_band=under_5000")).find("main")
     )
+
+
+def test_the_console_charts_only_the_organisations_dimensions(app, db, questionnaire, client):
+    from werkzeug.security import generate_password_hash
+
+    from readiness.store import operators
+    from tests.conftest import csrf_token
+
+    password = "a long operator password"
+    operators.create_operator(db, "operaattori", generate_password_hash(password))
+    url = "/en/console/sign-in"
+    data = {"csrf_token": csrf_token(client, url), "username": "operaattori", "password": password}
+    assert client.post(url, data=data).status_code == 302
+    for i in range(5):
+        submit_assessment(db, questionnaire, f"peer-{i}", SMALL_KUNTA)
+    release(db)
+    page = soup(client.get("/en/console/results"))
+    figure = page.find(id="dimensions").find_next("figure")
+    assert row_names(figure.find("table")) == ORGANISATION
+    chart = text(figure.find("svg"))
+    assert all(name not in chart for name in RESPONDENT) and all(name in chart for name in ORGANISATION)
+    respondent = page.find(id="respondent-dimensions-caption").find_parent("table")
+    assert row_names(respondent) == RESPONDENT
+    assert page.find(id="respondent-dimensions").get_text(strip=True) == (
+        "About the people who answered, not the organisations"
+    )
