@@ -118,6 +118,8 @@ def rescore(db, rule, version, batch=500):
                         "values (?, ?, ?, ?, ?)",
                         [(assessment_id, d, v, *own.group) for d, v in own.scores.items() if v is not None],
                     )
+            # Pages rendered from the old scores are rendered again.
+            bump_results_revision(db)
     return len(stale)
 
 
