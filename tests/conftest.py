@@ -153,6 +153,25 @@ def peer_rule():
     return partial(peers.round_contribution, load(), scoring.load(load()))
 
 
+def earlier_model_rule(questionnaire, version):
+    """The peer rule with the packaged model as it was before its ceilings, under another ``version``: regular
+    own use then scored 100, not 89. For tests of scores stored by an earlier model."""
+    import tomllib
+
+    from readiness.core import peers
+    from readiness.core import scoring
+
+    with open(scoring.DATA_FILE, "rb") as f:
+        data = tomllib.load(f)
+    data["version"] = version
+    data["changelog"][0]["version"] = version
+    for dimension in data["dimensions"]:
+        if dimension.pop("ceiling", None) is not None:
+            dimension.pop("ceiling_reason")
+            dimension["meaning"]["leading"] = dimension["meaning"]["established"]
+    return partial(peers.round_contribution, questionnaire, scoring.parse(data, questionnaire))
+
+
 def release(db, minimum=5):
     """Publish a peer release of the store's members with the packaged cells, as `flask peers release` does."""
     from readiness.core.questionnaire import load

@@ -69,10 +69,12 @@ def answers_csv(rows):
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def answers_json(assessment, questionnaire, rows, scores):
-    """Return the assessment, its answer rows and its scores as UTF-8 JSON."""
+def answers_json(assessment, questionnaire, rows, scores, model_version):
+    """Return the assessment, its answer rows and its scores (computed with the readiness model
+    ``model_version``) as UTF-8 JSON."""
     document = {
         "questionnaire_version": questionnaire.version,
+        "model_version": model_version,
         "submitted_at": assessment.submitted_at,
         "answers": rows,
         "scores": scores,

@@ -13,6 +13,9 @@ from . import scoring
 from .questionnaire import Questionnaire
 
 ANY = "*"
+# The answer key under which a contribution counts the version of the readiness model that computed its scores:
+# a release then says, per group, how many of its organisations each version scored.
+MODEL = "model"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Contribution:
     group: tuple[str, str]
     scores: dict[str, float | None]
     choices: dict[str, list[str]]
+    # The version of the readiness model that computed ``scores``.
+    model: str = ""
 
     def groups(self):
         """Return every group the contribution counts in, each once: everyone, the type, the type and band."""
@@ -74,7 +79,7 @@ def contribution(questionnaire: Questionnaire, model: scoring.Model, choices: di
     scores = {s.dimension.id: s.value for s in scoring.score(model, questionnaire, known)}
     profile = questionnaire.profile_question_ids()
     counted = {key: options for key, options in known.items() if key.split(".", 1)[0] not in profile}
-    return Contribution(group_key(questionnaire, known), scores, counted)
+    return Contribution(group_key(questionnaire, known), scores, counted, model.version)
 
 
 def round_contribution(questionnaire: Questionnaire, model: scoring.Model, respondents) -> Contribution:
@@ -87,7 +92,7 @@ def round_contribution(questionnaire: Questionnaire, model: scoring.Model, respo
     known = [questionnaire.known_choices(choices) for choices in respondents]
     combined = contribution(questionnaire, model, combine(questionnaire, model, known))
     scores = {s.dimension.id: s.value for s in combined_scores(questionnaire, model, known)}
-    return Contribution(combined.group, scores, combined.choices)
+    return Contribution(combined.group, scores, combined.choices, model.version)
 
 
 def group_for(sizes, cell, org_type):
@@ -114,6 +119,14 @@ def nearest_shown_group(sizes, org_type, size_band):
     return None
 
 
+def scored_with(distribution, group, version):
+    """Return the released figures of ``group`` (``distribution``: its counts per answer key, including the
+    models' counts under MODEL) split into (the counts of answers, whether every organisation of the group has
+    scores computed with the model ``version``)."""
+    answers = {key: counts for key, counts in distribution.items() if key != MODEL}
+    return answers, distribution.get(MODEL, {}).get(version, 0) == group.organisations
+
+
 def filter_choices(questionnaire):
     """Return {org_type: [size band ids]} of the profile, "*" meaning any (the operator's own filters)."""
     org_types = questionnaire.profile_question("org_type").options
@@ -135,6 +148,9 @@ class GroupFigures:
     group: Group
     distribution: dict[str, dict[str, int]]
     score_counts: dict[str, list[tuple[float, int]]]
+    # Whether some of the group's scores were computed with another version of the readiness model than the one
+    # in force: they are then left out (``score_counts`` is empty), since scores of two versions do not compare.
+    scored_with_another_model: bool = False
 
     def shares(self, answer_key, option_ids):
         """Return {option id: percent of the group that chose it} for one answer key."""

@@ -70,6 +70,15 @@ class Dimension:
     questions: tuple[QuestionWeight, ...]
     # "organisation", or "respondent" for what describes the person who answered (own use, attitude): shown apart.
     level: str = "organisation"
+    # The highest score the dimension can have, below the top band where its questions cannot show the mature
+    # practice that band stands for; ``ceiling_reason`` says why. HIGHEST (and None) when the top band is earned.
+    ceiling: float = float(HIGHEST)
+    ceiling_reason: Text | None = None
+
+    @property
+    def capped(self) -> bool:
+        """Whether the dimension stops below the top of the scale."""
+        return self.ceiling < HIGHEST
 
 
 @dataclass(frozen=True)
@@ -272,16 +281,28 @@ def _dimension(raw, bands: tuple[Band, ...], questionnaire: Questionnaire) -> Di
         raise ModelError("dimensions: expected tables")
     dimension_id = _id(raw.get("id"), "dimension")
     where = f"dimension {dimension_id}"
+    ceiling, ceiling_reason = HIGHEST, None
+    if "ceiling" in raw or "ceiling_reason" in raw:
+        ceiling = float(_number(raw.get("ceiling"), f"{where}.ceiling"))
+        if not LOWEST < ceiling < bands[-1].min:
+            raise ModelError(
+                f"{where}.ceiling: {ceiling} must be above {LOWEST} and below the top band ({bands[-1].min})"
+            )
+        ceiling_reason = _text(raw.get("ceiling_reason"), f"{where}.ceiling_reason")
     meaning_raw = raw.get("meaning")
     if not isinstance(meaning_raw, dict):
         raise ModelError(f"{where}: a meaning table with one text per band is needed")
-    band_ids = [b.id for b in bands]
+    # A band the dimension cannot reach has no meaning: a text for it would promise what no answer earns.
+    band_ids = [b.id for b in bands if b.min <= ceiling]
     missing = [b for b in band_ids if b not in meaning_raw]
     if missing:
         raise ModelError(f"{where}.meaning: no meaning for bands {missing}")
-    unknown = sorted(set(meaning_raw) - set(band_ids))
+    unknown = sorted(set(meaning_raw) - {b.id for b in bands})
     if unknown:
         raise ModelError(f"{where}.meaning: unknown bands {unknown}")
+    unreachable = [b for b in meaning_raw if b not in band_ids]
+    if unreachable:
+        raise ModelError(f"{where}.meaning: bands {unreachable} are above the ceiling {ceiling}: no meaning for them")
     questions_raw = raw.get("questions")
     if not isinstance(questions_raw, list) or not questions_raw:
         raise ModelError(f"{where}: at least one question is needed")
@@ -290,6 +311,8 @@ def _dimension(raw, bands: tuple[Band, ...], questionnaire: Questionnaire) -> Di
         raise ModelError(f"{where}.level: one of {LEVELS}, not {level!r}")
     return Dimension(
         level=level,
+        ceiling=ceiling,
+        ceiling_reason=ceiling_reason,
         id=dimension_id,
         name=_text(raw.get("name"), f"{where}.name"),
         description=_text(raw.get("description"), f"{where}.description"),
@@ -421,6 +444,7 @@ def score(model: Model, questionnaire: Questionnaire, choices: dict[str, list[st
         scored = [p for p in parts if p.score is not None]
         value = None
         if scored:
-            value = round(sum(p.score * p.weight for p in scored) / sum(p.weight for p in scored), 1)
+            mean = round(sum(p.score * p.weight for p in scored) / sum(p.weight for p in scored), 1)
+            value = min(mean, dimension.ceiling)
         results.append(DimensionScore(dimension=dimension, value=value, band=band_for(model, value), parts=parts))
     return results

@@ -15,6 +15,8 @@ import numpy as np
 from readiness.core import peers
 from readiness.core import register
 from readiness.core import releases as rules
+from readiness.core import scoring
+from readiness.core.questionnaire import load as load_questionnaire
 
 from . import rendered_pages
 from .database import timestamp
@@ -46,6 +48,15 @@ def refresh_contribution(db, organisation_id, round_number, rule):
         "and status = 'submitted' order by round desc, submitted_at, id limit 1)",
         [organisation_id],
     )
+    respondents = _submitted_respondents(db, organisation_id, round_number)
+    if not respondents:
+        return
+    contribution = rule(list(respondents.values()))
+    store_contributions(db, [(organisation_id, round_number, list(respondents), contribution)])
+
+
+def _submitted_respondents(db, organisation_id, round_number):
+    """Return {assessment id: {answer key: [option ids]}} of a round's submitted respondents, in id order."""
     ids = [
         row[0]
         for row in db.execute(
@@ -53,9 +64,9 @@ def refresh_contribution(db, organisation_id, round_number, rule):
             [organisation_id, round_number],
         )
     ]
-    if not ids:
-        return
     respondents = {assessment_id: {} for assessment_id in ids}
+    if not ids:
+        return respondents
     placeholders = ", ".join("?" for _ in ids)
     for assessment_id, key, option in db.execute(
         f"select assessment_id, question_id, option_id from answers where assessment_id in ({placeholders}) "
@@ -63,8 +74,55 @@ def refresh_contribution(db, organisation_id, round_number, rule):
         ids,
     ):
         respondents[assessment_id].setdefault(key, []).append(option)
-    contribution = rule(list(respondents.values()))
-    store_contributions(db, [(organisation_id, round_number, ids, contribution)])
+    return respondents
+
+
+def rounds_scored_with_another_model(db, version):
+    """Return [(organisation id, round)] of the contributions whose scores were not computed with the readiness
+    model ``version`` (those stored before contributions said their version count as another)."""
+    row = db.execute(
+        "select id from contribution_items where answer_key = ? and option_id = ?", [peers.MODEL, version]
+    ).fetchone()
+    return [
+        (organisation_id, round_number)
+        for organisation_id, round_number, vector in db.execute(
+            "select organisation_id, round, vector from round_contributions order by 1, 2"
+        )
+        if row is None or row[0] not in np.frombuffer(vector, dtype="<u4")
+    ]
+
+
+def rescore(db, rule, version, batch=500):
+    """Score again, with ``rule`` (``core.peers.round_contribution`` bound to the model in force, ``version``),
+    every round whose contribution was scored with another version of the model: its contribution in place,
+    under the same unit, and its submitted respondents' ``assessment_scores``. A unit keeps its id because its
+    answers have not changed, only the scores computed from them (the auditor follows who is in a cell, and a
+    recomputed cell then holds every member's new scores). ``batch`` rounds per transaction, so that submissions
+    wait only briefly. Return how many rounds were scored again."""
+    stale = rounds_scored_with_another_model(db, version)
+    for start in range(0, len(stale), batch):
+        with write_transaction(db):
+            items = ContributionItems(db)
+            for organisation_id, round_number in stale[start : start + batch]:
+                respondents = _submitted_respondents(db, organisation_id, round_number)
+                if not respondents:
+                    continue
+                contribution = rule(list(respondents.values()))
+                db.execute(
+                    "update round_contributions set vector = ? where organisation_id = ? and round = ?",
+                    [items.vector(contribution), organisation_id, round_number],
+                )
+                for assessment_id, choices in respondents.items():
+                    own = rule([choices])
+                    db.execute("delete from assessment_scores where assessment_id = ?", [assessment_id])
+                    db.conn.executemany(
+                        "insert into assessment_scores (assessment_id, dimension, value, org_type, size_band) "
+                        "values (?, ?, ?, ?, ?)",
+                        [(assessment_id, d, v, *own.group) for d, v in own.scores.items() if v is not None],
+                    )
+            # Pages rendered from the old scores are rendered again.
+            bump_results_revision(db)
+    return len(stale)
 
 
 def store_contributions(db, contributions):
@@ -111,6 +169,8 @@ class ContributionItems:
         """Return a contribution's item numbers as little-endian uint32 bytes."""
         pairs = [(key, option) for key, options in contribution.choices.items() for option in options]
         pairs += [(SCORE + d, _score_text(v)) for d, v in contribution.scores.items() if v is not None]
+        # Counted like an answer, so that each released group says which model versions computed its scores.
+        pairs.append((peers.MODEL, contribution.model))
         return np.array([self._number(pair) for pair in pairs], dtype="<u4").tobytes()
 
 
@@ -129,7 +189,7 @@ def contribution_items(db, unit):
         key, option = pairs[int(number)]
         if key.startswith(SCORE):
             scores[key.removeprefix(SCORE)] = float(option)
-        else:
+        elif key != peers.MODEL:
             choices.setdefault(key, []).append(option)
     return choices, scores
 
@@ -471,8 +531,10 @@ def as_of(db, group_key):
     return row[0] if row else None
 
 
-def group_figures(db, group):
-    """Return the released figures of a shown group (``core.peers.Group``) as ``core.peers.GroupFigures``."""
+def group_figures(db, group, model_version=None):
+    """Return the released figures of a shown group (``core.peers.Group``) as ``core.peers.GroupFigures``. Its
+    scores are left out unless every organisation of the group was scored with ``model_version`` (by default the
+    readiness model in force): scores of two versions of the model do not compare."""
     latest = "(select max(id) from releases)"
     distribution = {}
     for key, option, organisations in db.execute(
@@ -488,7 +550,15 @@ def group_figures(db, group):
         group.key,
     ):
         score_counts.setdefault(dimension, []).append((value, organisations))
+    distribution, comparable = peers.scored_with(distribution, group, model_version or model_in_force().version)
+    if not comparable:
+        return peers.GroupFigures(group, distribution, {}, scored_with_another_model=True)
     return peers.GroupFigures(group, distribution, score_counts)
+
+
+def model_in_force():
+    """The readiness model of the packaged questionnaire: the version that stored scores should be in."""
+    return scoring.load(load_questionnaire())
 
 
 def figures_for(db, org_type, size_band, cells):
@@ -521,7 +591,9 @@ def released_counts(db):
     """Yield (org_type, size_band, answer_key, option_id, organisations) of the latest release, in order."""
     yield from db.execute(
         "select org_type, size_band, answer_key, option_id, organisations from release_counts "
-        "where release_id = (select max(id) from releases) order by org_type, size_band, answer_key, option_id"
+        "where release_id = (select max(id) from releases) and answer_key != ? "
+        "order by org_type, size_band, answer_key, option_id",
+        [peers.MODEL],
     )
 
 

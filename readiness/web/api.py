@@ -135,6 +135,7 @@ def group_json(figures, model, as_of):
         "figures_as_of": as_of,
         "answers": figures.distribution,
         "median_scores": {d.id: figures.median(d.id) for d in model.dimensions},
+        "scores_model_version": None if figures.scored_with_another_model else model.version,
     }
 
 

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from readiness.core import reference
 from readiness.core import register
+from readiness.core import scoring
 from readiness.core.questionnaire import load
 from readiness.core.releases import CARRIED
 from readiness.core.releases import FRESH
@@ -24,11 +25,13 @@ from readiness.store import backup
 from readiness.store import operators
 from readiness.store import reference as stored_reference
 from readiness.store import register as stored_register
+from readiness.store import releases as stored_releases
 from readiness.store.database import DamagedDatabase
 from readiness.store.database import check_sound
 from readiness.store.database import connect
 from readiness.store.database import migrate
 
+from .helpers import peer_rule
 from .helpers import publish_release
 
 reference_cli = AppGroup("reference", help="The reference figures that answers are shown beside.")
@@ -87,10 +90,28 @@ def show_reference():
             )
 
 
+def rescore_stored(db):
+    """Score again, with the readiness model in force, every submitted round scored with another version; say
+    how many were."""
+    version = scoring.load(load()).version
+    rescored = stored_releases.rescore(db, peer_rule(), version)
+    if rescored:
+        click.echo(f"Scored {rescored} rounds again with {version}.")
+
+
+@peers_cli.command("rescore")
+def rescore_peers():
+    """Score stored answers again with the readiness model in force (after a new model version is deployed)."""
+    with service_database() as db:
+        rescore_stored(db)
+
+
 @peers_cli.command("release")
 def release_peers():
-    """Publish a peer release: computed from scratch, audited cell by cell (run it from cron, e.g. weekly)."""
+    """Publish a peer release: computed from scratch, audited cell by cell (run it from cron, e.g. weekly).
+    Rounds scored with an earlier version of the readiness model are scored again first."""
     with service_database() as db:
+        rescore_stored(db)
         outcome = publish_release(db)
     counts = {
         decision: sum(1 for d in outcome.cells.values() if d == decision) for decision in (FRESH, CARRIED, WITHHELD)

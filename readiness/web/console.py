@@ -334,11 +334,13 @@ def _dimension_rows(model, figures, lang):
         median = figures.median(dimension.id)
         bands = figures.band_counts(dimension.id, model)
         rows.append((dimension, median, bands))
+    # The chart is the organisations' readiness: the respondent's own use and attitude are tabled apart.
     svg = charts.svg_bars(
         "console-dimensions",
         [
             (d.name[lang], median, False, format_number(median, lang) if median is not None else "–")
             for d, median, _ in rows
+            if d.level == "organisation"
         ],
         100,
         ticks=[(value, format_number(value, lang)) for value in (0, 25, 50, 75, 100)],

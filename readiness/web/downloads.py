@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import gettext
 
 from readiness.core import exports
+from readiness.core import scoring
 from readiness.core.questionnaire import load
 from readiness.store import records
 
@@ -75,13 +76,22 @@ def answers_csv():
 
 @bp.route("/download/answers.json")
 def answers_json():
-    """The organisation's own answers and scores as JSON."""
+    """The organisation's own answers and scores as JSON: the scores of the answers by the readiness model in
+    force, as the pages show them, with its version (those stored at submission may be an earlier version's)."""
     assessment, answers = _submitted_assessment()
     questionnaire = load()
+    model = scoring.load(questionnaire)
     rows = exports.answer_rows(questionnaire, answers, g.lang_code)
-    scores = records.assessment_scores(get_db(), assessment.id)
+    scores = {
+        s.dimension.id: s.value
+        for s in scoring.score(model, questionnaire, questionnaire.known_choices(answers.choices))
+        if s.value is not None
+    }
     return _attachment(
-        exports.answers_json(assessment, questionnaire, rows, scores), "application/json", answers, "json"
+        exports.answers_json(assessment, questionnaire, rows, scores, model.version),
+        "application/json",
+        answers,
+        "json",
     )
 
 

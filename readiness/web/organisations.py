@@ -444,6 +444,7 @@ def _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choic
             nearest_name=results.group_label(questionnaire, cells, nearest, g.lang_code) if nearest else None,
             rows=rows,
             has_scores=scores is not None,
+            scores_of_another_model=bool(figures and figures.scored_with_another_model),
             quarters=QUARTER_LABELS,
             as_of=as_of,
             type_names={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},

@@ -160,7 +160,10 @@ def test_the_peers_page_shows_the_release(live_app, page, lang):
     db.conn.close()
     page.goto(f"/{lang}/peers?org_type=*&size_band=*")
     expect(page.locator("#release")).to_be_visible()
+    # The organisation's four dimensions, then the respondent's own use and attitude apart, under their heading.
     expect(page.locator("table tbody tr")).to_have_count(6)
+    expect(page.locator("#peers-respondent-caption")).to_be_attached()
+    expect(page.locator("h3#respondent")).to_be_visible()
     page.get_by_label(re.compile("Organisaatiotyyppi|Organisationstyp|Organisation type")).select_option("kunta")
     page.get_by_role("button", name=re.compile("Näytä|Visa|Show")).click()
     expect(page).to_have_url(re.compile(r"org_type=kunta"))

@@ -116,22 +116,23 @@ def group_of(db, questionnaire):
 
 
 def test_median_and_where_an_organisation_stands_among_the_others(fresh_db, questionnaire):
-    # own_use scores by the model: regularly 100, occasionally 60, acquainted 25, none 0.
+    # own_use scores by the model: regularly 100 (cut to the dimension's ceiling, 89), occasionally 60,
+    # acquainted 25, none 0.
     for i, option in enumerate(["none", "acquainted", "occasionally", "regularly", "regularly", "none"]):
         submit_assessment(fresh_db, questionnaire, f"t{i}", {"own_use": {"own_use": option}})
     figures = group_of(fresh_db, questionnaire)
-    # Sorted 0, 0, 25, 60, 100, 100: the mean of the middle two.
+    # Sorted 0, 0, 25, 60, 89, 89: the mean of the middle two.
     assert figures.median("own_use") == pytest.approx(42.5)
     # Each organisation is taken out of the group before it is placed among the other five; the share of them
     # below it, counting half of those equal, gives the quarter.
-    assert figures.quarter("own_use", 100, own=100, minimum=K) == "top_quarter"  # (4 + 1/2) / 5 = 90 %
+    assert figures.quarter("own_use", 89, own=89, minimum=K) == "top_quarter"  # (4 + 1/2) / 5 = 90 %
     assert figures.quarter("own_use", 60, own=60, minimum=K) == "second_quarter"  # 3/5 = 60 %
     assert figures.quarter("own_use", 25, own=25, minimum=K) == "third_quarter"  # 2/5 = 40 %
     assert figures.quarter("own_use", 0, own=0, minimum=K) == "bottom_quarter"  # (0 + 1/2) / 5 = 10 %
     # At least the minimum of others: of six, five others are too few for a minimum of six, though the
     # group itself holds six.
-    assert figures.quarter("own_use", 100, own=100, minimum=6) is None
-    assert figures.quarter("own_use", 100, own=None, minimum=6) == "top_quarter"
+    assert figures.quarter("own_use", 89, own=89, minimum=6) is None
+    assert figures.quarter("own_use", 89, own=None, minimum=6) == "top_quarter"
 
 
 def test_a_median_follows_the_group_rule_and_no_other(fresh_db, questionnaire):

@@ -41,8 +41,8 @@ def scores(model, questionnaire, choices):
 
 
 def test_the_packaged_model_loads_against_the_real_questionnaire(model, questionnaire):
-    assert model.version == "readiness-model.2"
-    assert [c.version for c in model.changelog] == ["readiness-model.2", "readiness-model.1"]
+    assert model.version == "readiness-model.3"
+    assert [c.version for c in model.changelog] == ["readiness-model.3", "readiness-model.2", "readiness-model.1"]
     assert load(questionnaire) is model
     assert {d.id: {q.question for q in d.questions} for d in model.dimensions} == DIMENSIONS
 
@@ -58,8 +58,11 @@ def test_every_text_is_in_three_languages_and_every_band_has_a_meaning(model):
     texts = [model.title, model.intro]
     texts += [band.name for band in model.bands]
     for dimension in model.dimensions:
-        assert set(dimension.meaning) == {band.id for band in model.bands}
+        # A dimension that stops below the top band has no meaning for it (no text promises what it cannot earn).
+        assert set(dimension.meaning) == {band.id for band in model.bands if band.min <= dimension.ceiling}
         texts += [dimension.name, dimension.description, *dimension.meaning.values()]
+        if dimension.capped:
+            texts.append(dimension.ceiling_reason)
     for text in texts:
         for lang in LANGUAGES:
             assert text(lang).strip(), text
@@ -106,10 +109,11 @@ def test_no_score_has_no_band_and_a_score_outside_the_scale_is_an_error(model):
 # Scores ------------------------------------------------------------------------------------------
 
 
-def test_own_use_regularly_scores_its_points(model, questionnaire):
+def test_own_use_regularly_scores_its_points_up_to_the_ceiling(model, questionnaire):
+    # model.toml: regularly is 100 points, but own use stops at its ceiling, 89 (Established).
     result = scores(model, questionnaire, {"own_use": ["regularly"]})["own_use"]
-    assert result.value == 100.0
-    assert result.band.id == "leading"
+    assert result.value == 89.0
+    assert result.band.id == "established"
     assert scores(model, questionnaire, {"own_use": ["occasionally"]})["own_use"].value == 60.0
 
 
@@ -181,6 +185,54 @@ def test_the_leading_band_is_earned_not_given(model, questionnaire, practices, t
     }
     result = scores(model, questionnaire, choices)
     assert (result["governance"].band.id, result["support"].band.id) == (governance_band, support_band)
+
+
+def every_row(questionnaire, question_id, option_id):
+    return {f"{question_id}.{row.id}": [option_id] for row in questionnaire.question(question_id).rows}
+
+
+def test_using_ai_everywhere_or_being_optimistic_does_not_make_a_forerunner(model, questionnaire):
+    # The highest answer to every question of adoption, outlook, own use and attitude: each mean is 100 (org_use
+    # "a_lot" = 100 in every row, weight 2; hr_use "in_use" = 100 in the seven scored rows, weight 1; change
+    # "very_much" = 100; four benefits = 4/4 of the cap; "regularly" = 100; "very_positive" = 100), and each of
+    # these dimensions stops at its ceiling, 89, in Established.
+    choices = {
+        **every_row(questionnaire, "org_use", "a_lot"),
+        **every_row(questionnaire, "hr_use", "in_use"),
+        "change": ["very_much"],
+        "benefits": ["customer_service", "routine_tasks", "decision_making", "knowledge_management"],
+        "own_use": ["regularly"],
+        "attitude": ["very_positive"],
+    }
+    result = scores(model, questionnaire, choices)
+    for dimension in ("adoption", "outlook", "own_use", "attitude"):
+        assert (result[dimension].value, result[dimension].band.id) == (89.0, "established"), dimension
+    # The parts still say what each question scored: the ceiling cuts only the dimension's score.
+    assert [p.score for p in result["adoption"].parts] == [100, 100]
+
+
+def test_the_ceiling_cuts_only_what_is_above_it(model, questionnaire):
+    # org_use: nine rows "a_lot" (100) and one "somewhat" (60) = 960 / 10 = 96; hr_use all "in_use" = 100;
+    # (2 × 96 + 100) / 3 = 97.3, cut to 89.
+    choices = {**every_row(questionnaire, "org_use", "a_lot"), "org_use.hr": ["somewhat"]}
+    choices |= every_row(questionnaire, "hr_use", "in_use")
+    assert scores(model, questionnaire, choices)["adoption"].value == 89.0
+    # change "quite_a_lot" (75) and three benefits (75): (75 + 75) / 2 = 75, below the ceiling, unchanged.
+    outlook = {"change": ["quite_a_lot"], "benefits": ["customer_service", "routine_tasks", "text_work"]}
+    assert scores(model, questionnaire, outlook)["outlook"].value == 75.0
+    # org_use all "somewhat" (60) and hr_use all "in_use" (100): (2 × 60 + 100) / 3 = 73.3, unchanged.
+    choices = {**every_row(questionnaire, "org_use", "somewhat"), **every_row(questionnaire, "hr_use", "in_use")}
+    assert scores(model, questionnaire, choices)["adoption"].value == 73.3
+
+
+def test_only_support_and_governance_can_reach_the_top_band(model):
+    top = model.bands[-1]
+    assert top.id == "leading" and top.min == 90
+    reachable = {d.id for d in model.dimensions if d.ceiling >= top.min}
+    assert reachable == {"support", "governance"}
+    for dimension in model.dimensions:
+        if dimension.capped:
+            assert dimension.ceiling == 89 and "89" in dimension.ceiling_reason.fi, dimension.id
 
 
 def test_support_none_is_zero_not_missing(model, questionnaire):
@@ -441,6 +493,37 @@ def test_the_loader_rejects(questionnaire, change, message):
     change(data)
     with pytest.raises(ModelError, match=message):
         parse(data, questionnaire)
+
+
+@pytest.mark.parametrize(
+    "ceiling, reason, message",
+    [
+        (60, None, "ceiling_reason"),
+        # The minimal model's top band, established, starts at 75: its meaning is one no answer can earn.
+        (60, dict(TEXT), r"meaning: bands \['established'\] are above the ceiling"),
+        (75, dict(TEXT), "must be above 0 and below the top band"),
+        (0, dict(TEXT), "must be above 0 and below the top band"),
+        ("60", dict(TEXT), "expected a number"),
+    ],
+)
+def test_a_ceiling_needs_its_reason_and_no_meaning_above_it(questionnaire, ceiling, reason, message):
+    data = minimal()
+    data["dimensions"][0]["ceiling"] = ceiling
+    if reason is not None:
+        data["dimensions"][0]["ceiling_reason"] = reason
+    with pytest.raises(ModelError, match=message):
+        parse(data, questionnaire)
+
+
+def test_a_capped_dimension_scores_at_most_its_ceiling(questionnaire):
+    data = minimal()
+    data["dimensions"][0]["ceiling"] = 60
+    data["dimensions"][0]["ceiling_reason"] = dict(TEXT)
+    del data["dimensions"][0]["meaning"]["established"]  # 75–100: above the ceiling
+    model = parse(data, questionnaire)
+    # attitude: very_positive 100 → 60; neutral 50 stays 50.
+    assert scores(model, questionnaire, {"attitude": ["very_positive"]})["attitude"].value == 60.0
+    assert scores(model, questionnaire, {"attitude": ["neutral"]})["attitude"].value == 50.0
 
 
 def test_excluded_rows_must_be_some_rows_of_a_matrix(questionnaire):

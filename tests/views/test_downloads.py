@@ -129,7 +129,8 @@ def test_the_json_keeps_the_answers_as_they_are(hostile):
     texts = {row["question_id"]: row["answer"] for row in document["answers"] if not row["option_id"]}
     assert texts["org_name"] == HOSTILE["org_name"]
     assert texts["support_other"] == HOSTILE["support_other"]
-    assert document["scores"]["own_use"] == 100
+    # "regularly" is 100 points, cut to own use's ceiling, 89, by the model the file names.
+    assert document["scores"]["own_use"] == 89 and document["model_version"] == "readiness-model.3"
 
 
 def pdf_text(data, tmp_path):

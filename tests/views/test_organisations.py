@@ -456,8 +456,8 @@ def test_the_organisation_page_follows_new_answers(app, lead, questionnaire, ans
 def test_each_respondents_scores_sit_in_their_own_column(pair, db):
     lead, _ = pair
     page = soup(lead.get("/en/organisation"))
-    table = page.find(string=re.compile("Readiness scores, 0–100")).find_parent("table")
-    headings = [th.get_text(" ", strip=True) for th in table.thead.find_all("th")]
+    organisation = page.find(string=re.compile("Readiness scores, 0–100")).find_parent("table")
+    own = page.find(string=re.compile("Each respondent's own use and attitude")).find_parent("table")
     respondents = [row[0] for row in db.execute("select id from assessments order by id")]
     stored = {
         assessment_id: dict(
@@ -467,19 +467,26 @@ def test_each_respondents_scores_sit_in_their_own_column(pair, db):
     }
     # The HR lead's attitude differs from the lead's: a column under the wrong respondent would show.
     assert len(respondents) == 2 and stored[respondents[0]] != stored[respondents[1]]
-    assert sum(heading.startswith("Respondent ") for heading in headings) == len(respondents), headings
     from readiness.core import scoring
     from readiness.core.questionnaire import load
 
     model = scoring.load(load())
-    rows = table.tbody.find_all("tr")
-    for number, assessment_id in enumerate(respondents, start=1):
-        [column] = [i for i, heading in enumerate(headings) if re.match(rf"Respondent {number}\b", heading)]
-        for tr, dimension in zip(rows, model.dimensions, strict=True):
-            assert tr.th.get_text(strip=True) == dimension.name.en
-            shown = tr.find_all(["th", "td"])[column].get_text(strip=True)
-            expected = stored[assessment_id].get(dimension.id)
-            assert shown == (f"{expected:.0f}" if expected is not None else "no score"), (number, dimension.id)
+    # The organisation's four dimensions with the combined column; the respondent's own use and attitude apart,
+    # each respondent's own and nothing combined.
+    for table, level in ((organisation, "organisation"), (own, "respondent")):
+        headings = [th.get_text(" ", strip=True) for th in table.thead.find_all("th")]
+        assert sum(heading.startswith("Respondent ") for heading in headings) == len(respondents), headings
+        assert ("Combined" in headings) == (level == "organisation")
+        rows = table.tbody.find_all("tr")
+        dimensions = [d for d in model.dimensions if d.level == level]
+        for number, assessment_id in enumerate(respondents, start=1):
+            [column] = [i for i, heading in enumerate(headings) if re.match(rf"Respondent {number}\b", heading)]
+            for tr, dimension in zip(rows, dimensions, strict=True):
+                assert tr.th.get_text(strip=True) == dimension.name.en
+                shown = tr.find_all(["th", "td"])[column].get_text(strip=True)
+                expected = stored[assessment_id].get(dimension.id)
+                assert shown == (f"{expected:.0f}" if expected is not None else "no score"), (number, dimension.id)
+    assert own.find_previous("h3").get_text(strip=True) == "About each respondent who answered, not the organisation"
 
 
 @pytest.mark.parametrize(("lang", "message"), [("fi", "Valitse, kenelle kutsulinkki on."), ("en", "Choose whom")])
@@ -541,30 +548,47 @@ def combined_column(page):
     return rows
 
 
+def respondent_columns(page):
+    """{dimension name: respondents' scores} from the organisation page's table of each respondent's own."""
+    table = page.find(id="respondent-scores-caption").find_parent("table")
+    return {
+        tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.tbody("tr")
+    }
+
+
 def test_the_results_page_shows_the_organisation_with_each_respondents_own_beside_it(pair):
     """One definition of the organisation: the results page's scores are the organisation page's combined
-    ones, the respondent's own beside them, and each combined score lies within the respondents' range."""
+    ones, the respondent's own beside them, and each combined score lies within the respondents' range. The
+    respondent's own use and attitude are each respondent's own on the organisation page, never combined."""
     lead, second = pair
-    organisation = combined_column(soup(lead.get("/en/organisation")))
+    page = soup(lead.get("/en/organisation"))
+    organisation, respondents = combined_column(page), respondent_columns(page)
+    assert set(respondents) == {"The respondent's own use", "Attitude and culture"}
+    assert not set(respondents) & set(organisation)
     for client, column in ((lead, 0), (second, 1)):
         page = soup(client.get("/en/results"))
         assert "median of the scores of the 2 respondents" in page.select_one("p.lead").get_text()
         for item in page.select(".dimension"):
             name = item.select_one(".dimension__name").get_text(strip=True)
-            scores, combined = organisation[name]
-            value = item.select_one(".dimension__value")
-            if value is not None:
-                assert value.get_text(strip=True) == f"{combined}/100"
+            if name in organisation:
+                scores, combined = organisation[name]
+                value = item.select_one(".dimension__value")
+                if value is not None:
+                    assert value.get_text(strip=True) == f"{combined}/100"
+            else:
+                scores = respondents[name]
             own = item.select_one(".dimension__own").get_text(strip=True)
             assert own == (
                 f"Your own answers: {scores[column]}/100."
                 if scores[column] != "no score"
                 else "Your own answers: no score."
             )
-    # The lead answered "very positive" and the HR lead "fairly negative": the combined attitude lies between.
-    scores, combined = organisation["Attitude and culture"]
-    values = sorted(float(s.replace(",", ".")) for s in scores)
-    assert values[0] <= float(combined.replace(",", ".")) <= values[1]
+    # The lead answered "very positive" and the HR lead "fairly negative": each is shown as their own.
+    assert respondents["Attitude and culture"][0] != respondents["Attitude and culture"][1]
+    for scores, combined in organisation.values():
+        values = sorted(float(s.replace(",", ".")) for s in scores if s != "no score")
+        if values:
+            assert values[0] <= float(combined.replace(",", ".")) <= values[-1]
 
 
 def test_a_change_between_rounds_with_other_respondents_compares_like_with_like(app, pair, questionnaire, answers):
