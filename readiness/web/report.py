@@ -19,6 +19,7 @@ from readiness.core import peers
 from readiness.core import recommendations
 from readiness.core import results as results_module
 from readiness.core import scoring
+from readiness.core import summary
 from readiness.core.formatting import format_number
 from readiness.core.formatting import signed
 from readiness.core.questionnaire import load
@@ -139,10 +140,12 @@ def context(db, assessment, lang):
     catalogue = recommendations.load(questionnaire, model)
     choices = questionnaire.known_choices(answers.choices)
     scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
+    recommended = recommendations.recommend(catalogue, choices, scores)
     ranked = [
         (recommendation, [reason_text(r, questionnaire, model, lang) for r in recommendation.reasons])
-        for recommendation in recommendations.recommend(catalogue, choices, scores)
+        for recommendation in recommended
     ]
+    release = release_info(db)
     return {
         "questionnaire": questionnaire,
         "model": model,
@@ -158,7 +161,8 @@ def context(db, assessment, lang):
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "legal_notes": legal.applicable(legal.load(questionnaire), choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
-        **release_info(db),
+        **release,
+        "summary": summary.summarise(model, outcome, recommended, release["release"] is not None, lang),
         "quarters": QUARTER_LABELS,
         "type_names": {o.id: o.label[lang] for o in questionnaire.profile_question("org_type").options},
         **round_change(db, questionnaire, model, assessment, lang),
