@@ -296,12 +296,13 @@ def results_body(assessment, lang):
         if current_app.config["PDF_RENDER_AHEAD"]:
             # The report is rendered here, from the same context, and only its text goes to the background
             # renderer: the thread needs neither the request nor the app.
-            html = _render_report(c)
-            _remember(_cache_key("report", assessment, lang), html)
-            current_app.extensions["pdf_store"].prepare(assessment.id, lang, html)
+            # The board report first: the summary offers it first.
             board = _render_board(c)
             _remember(_cache_key("board", assessment, lang), board)
             current_app.extensions["pdf_store"].prepare(assessment.id, BOARD_PREFIX + lang, board)
+            html = _render_report(c)
+            _remember(_cache_key("report", assessment, lang), html)
+            current_app.extensions["pdf_store"].prepare(assessment.id, lang, html)
         return body
 
     return rendered("body", assessment, lang, render)
