@@ -390,22 +390,19 @@ def board_blocks(c, lang):
     blocks.append(("heading", gettext("Among your peers")))
     blocks.extend(_position_blocks(c, lang))
     blocks.append(("heading", gettext("Readiness profile")))
-    blocks.append(
-        (
-            "table",
-            [gettext("Dimension"), gettext("Score"), gettext("Band"), gettext("Peer group median")],
-            [
-                [
-                    d.score.dimension.name[lang],
-                    _score(d.score.value),
-                    d.score.band.name[lang] if d.score.band else "–",
-                    format_score(d.peer_median) if d.peer_median is not None else "–",
-                ]
-                for d in c["results"].dimensions
-                if d.score.dimension.level == "organisation"
-            ],
-        )
-    )
+    dimensions = [d for d in c["results"].dimensions if d.score.dimension.level == "organisation"]
+    # The peers' median only where there is one: no column for what is not there.
+    has_median = any(d.peer_median is not None for d in dimensions)
+    columns = [gettext("Dimension"), gettext("Score"), gettext("Band")]
+    rows = [
+        [d.score.dimension.name[lang], _score(d.score.value), d.score.band.name[lang] if d.score.band else "–"]
+        for d in dimensions
+    ]
+    if has_median:
+        columns.append(gettext("Peer group median"))
+        for row, d in zip(rows, dimensions, strict=True):
+            row.append(format_score(d.peer_median) if d.peer_median is not None else "–")
+    blocks.append(("table", columns, rows))
     blocks.append(("heading", gettext("Action plan")))
     plan = c.get("action_plan", [])
     columns = [

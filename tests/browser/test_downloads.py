@@ -42,7 +42,10 @@ def download(page, link_text, tmp_path):
 
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("fi", ("Raportti verkkosivuna", "PDF", "CSV", "JSON")), ("sv", ("Rapporten som webbsida", "PDF", "CSV", "JSON"))],
+    [
+        ("fi", ("Raportti verkkosivuna", "Raportti PDF-tiedostona", "CSV", "JSON")),
+        ("sv", ("Rapporten som webbsida", "Rapporten som PDF", "CSV", "JSON")),
+    ],
 )
 def test_every_download_in_the_browser(browser, page, submitted_assessment, tmp_path, lang, words):
     page.goto(f"/{lang}/resume#{submitted_assessment}")
