@@ -96,6 +96,7 @@ def main():
     parser.add_argument("--reading-time", type=float, default=4.0, help="seconds between results page and PDF")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results-report.md"))
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "report.sqlite"
@@ -189,7 +190,9 @@ def main():
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/report.py` on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; gunicorn with {args.workers} sync workers on "
         "127.0.0.1, client on the same machine, requests one by one; one assessment beside 9 peers in a released "
-        "peer group, in a scratch database.",
+        "peer group, in a scratch database. The machine's 1-minute load average was "
+        f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (on 2 cores, anything above 2 "
+        "means other work shared the CPU: compare the ratios, not the times).",
         "",
         "| request | p50 ms | × floor | samples | target |",
         "|---|---|---|---|---|",
