@@ -111,6 +111,7 @@ def test_whole_journey(page, lang, peers_in_database):
     page.locator("section.results-section", has=page.locator("#free-text")).locator("summary").click()
     expect(page.get_by_text("Vastaus <b>vapaasti</b>").first).to_be_visible()
     assert_accessible(page)
+    page.locator("section.results-section", has=page.locator("#profile")).locator("summary").click()
     page.locator(f"a[href='/{lang}/scores']").click()
     expect(page.locator("h1")).to_be_visible()
     assert_accessible(page)

@@ -97,8 +97,8 @@ def test_summary_first_then_details_then_board_downloads(
     # The board report, read back: the profile's numbers as the page's summary table gives them.
     page_rows = table_rows(page.locator(".results-summary__profile table tbody tr"))
     assert len(page_rows) == 4
-    with page.expect_download() as info:
-        page.get_by_role("link", name=re.compile(re.escape(BOARD_PDF[lang]))).first.click()
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("link", name=re.compile(re.escape(BOARD_PDF[lang]))).first.click(timeout=60_000)
     pdf_path = tmp_path / info.value.suggested_filename
     info.value.save_as(pdf_path)
     assert re.search(r"-(hallitukselle|for-styrelsen|for-the-board)-esimerkkilan-kunta-", pdf_path.name)
@@ -108,7 +108,7 @@ def test_summary_first_then_details_then_board_downloads(
     for dimension, score, *_ in page_rows:
         assert re.search(re.escape(dimension) + r"\s+" + re.escape(score) + r"\s", two_pages), (dimension, score)
 
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:
         page.get_by_role("link", name=re.compile(re.escape(BOARD_DOCX[lang]))).first.click()
     document = docx.Document(io.BytesIO(info.value.path().read_bytes()))
     profile = document.tables[0]
