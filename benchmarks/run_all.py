@@ -1,6 +1,6 @@
 """Run every benchmark of the project, one after another, and write one table of their main figures.
 
-Run from the repository root:  .venv/bin/python benchmarks/run_all.py   (about 15 minutes)
+Run from the repository root:  .venv/bin/python benchmarks/run_all.py   (about 20 minutes)
 Each script measures its own framework floor in the same run as its pages, so every ratio compares
 requests measured together; the table says which script measured what. Figures go to benchmarks/results.md,
 and each script's full report to its own results-*.md.
@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("survey", "results", "downloads", "organisations", "console", "load")
+SCRIPTS = ("survey", "results", "downloads", "report", "organisations", "console", "load")
 
 
 def main():

@@ -18,6 +18,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # (after any spaces) is neutralised too, with an apostrophe before its first character.
 FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ ]*)(?=[=+\-@])")
 FILE_STEM = {"fi": "tekoalyvalmius", "sv": "ai-beredskap", "en": "ai-readiness"}
+# What a download holds, where its name should say more than its type: the board report.
+BOARD_REPORT = {"fi": "hallitukselle", "sv": "for-styrelsen", "en": "for-the-board"}
 
 
 def answer_rows(questionnaire, answers, lang):
@@ -88,9 +90,10 @@ def slug(text, limit=60):
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
 
 
-def file_name(lang, organisation, day, extension):
-    """Return a download's file name: the service's name in ``lang``, the organisation's (if given), the date."""
-    parts = [FILE_STEM[lang], slug(organisation or ""), day.isoformat()]
+def file_name(lang, organisation, day, extension, what=None):
+    """Return a download's file name: the service's name in ``lang``, what it holds (``what``: {lang: part}, if
+    given), the organisation's name (if given), the date."""
+    parts = [FILE_STEM[lang], what[lang] if what else "", slug(organisation or ""), day.isoformat()]
     return "-".join(part for part in parts if part) + "." + extension
 
 
@@ -108,3 +111,60 @@ def pdf_from_html(html, base_url=None):
     from weasyprint import HTML
 
     return HTML(string=html, base_url=base_url).write_pdf(pdf_tags=True, font_config=_font_configuration())
+
+
+def docx_from_blocks(title, blocks, colophon, lang):
+    """Return an editable Word document (DOCX): a title, then ``blocks`` in order, then a small colophon.
+
+    Each block is ("heading", text), ("subheading", text), ("paragraph", text), ("bullets", [texts]),
+    ("numbered", [texts]) or ("table", [column headings], [[cells]]). Built from Word's own styles (Title,
+    Heading 1 and 2, List Bullet, List Number, Table Grid), so that headings, lists and table headers are
+    what a screen reader and Word's navigation pane expect; the table's heading row repeats on every page.
+    """
+    from docx import Document  # imported on first use: only this download needs it
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document = Document()
+    document.core_properties.title = title
+    document.core_properties.language = lang
+    # The document's language for spelling and screen readers: Word reads it from the default run style.
+    defaults = document.styles["Normal"].element.get_or_add_rPr()
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}[lang])
+    defaults.append(language)
+    document.add_heading(title, level=0)
+    for block in blocks:
+        kind = block[0]
+        if kind == "heading":
+            document.add_heading(block[1], level=1)
+        elif kind == "subheading":
+            document.add_heading(block[1], level=2)
+        elif kind == "paragraph":
+            document.add_paragraph(block[1])
+        elif kind in ("bullets", "numbered"):
+            style = "List Bullet" if kind == "bullets" else "List Number"
+            for item in block[1]:
+                document.add_paragraph(item, style=style)
+        elif kind == "table":
+            columns, rows = block[1], block[2]
+            table = document.add_table(rows=1, cols=len(columns))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, columns, strict=True):
+                cell.text = text
+                cell.paragraphs[0].runs[0].bold = True
+            header = OxmlElement("w:tblHeader")
+            header.set(qn("w:val"), "true")
+            table.rows[0]._tr.get_or_add_trPr().append(header)
+            for row in rows:
+                for cell, text in zip(table.add_row().cells, row, strict=True):
+                    cell.text = text
+        else:
+            raise ValueError(f"unknown block {kind!r}")
+    note = document.add_paragraph(colophon)
+    for run in note.runs:
+        run.font.size = Pt(8)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -33,9 +33,9 @@ def _submitted_assessment():
     return assessment, records.load_answers(get_db(), assessment.id)
 
 
-def _attachment(body, mimetype, answers, extension):
+def _attachment(body, mimetype, answers, extension, what=None):
     organisation = load().profile(answers.choices, answers.texts).name
-    name = exports.file_name(g.lang_code, organisation, date.today(), extension)
+    name = exports.file_name(g.lang_code, organisation, date.today(), extension, what)
     response = Response(body, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=name)
     response.cache_control.no_store = True
@@ -64,6 +64,36 @@ def report_pdf():
             (url_for(".report_html"), gettext("Download the report as an HTML page")),
         )
     return _attachment(pdf, "application/pdf", answers, "pdf")
+
+
+@bp.route("/download/board-report.pdf")
+def board_pdf():
+    """The board report as a tagged PDF: two A4 pages, then the full report as an appendix."""
+    assessment, answers = _submitted_assessment()
+    try:
+        pdf = report.board_pdf(assessment, g.lang_code)
+    except Exception:  # any failure of the PDF renderer: the editable document and the HTML report still work
+        current_app.logger.exception("PDF rendering failed")
+        return render_error(
+            503,
+            gettext("The PDF could not be made"),
+            gettext("Try again in a moment, or download the same report as an HTML page."),
+            (url_for(".report_html"), gettext("Download the report as an HTML page")),
+        )
+    return _attachment(pdf, "application/pdf", answers, "pdf", exports.BOARD_REPORT)
+
+
+@bp.route("/download/board-report.docx")
+def board_docx():
+    """The board report's two pages as an editable Word document."""
+    assessment, answers = _submitted_assessment()
+    return _attachment(
+        report.board_docx(assessment, g.lang_code),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        answers,
+        "docx",
+        exports.BOARD_REPORT,
+    )
 
 
 @bp.route("/download/answers.csv")

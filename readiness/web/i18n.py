@@ -79,6 +79,11 @@ def gettext(string, **variables):
     return text % variables if variables else text
 
 
+def ngettext(singular, plural, num, **variables):
+    """Translate a text that depends on a number, as the templates' ngettext does (``num`` fills %(num)s)."""
+    return _page_translations().ungettext(singular, plural, num) % {"num": num, **variables}
+
+
 def format_score(value):
     """Format a score (0–100) as the page's language writes numbers, without decimals."""
     return format_number(value, page_language())

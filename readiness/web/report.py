@@ -11,6 +11,7 @@ from pathlib import Path
 from cachetools import LRUCache
 from flask import current_app
 from flask import render_template
+from flask import url_for
 from markupsafe import Markup
 
 from readiness.core import action_plans as plan_rules
@@ -21,6 +22,8 @@ from readiness.core import peers
 from readiness.core import recommendations
 from readiness.core import results as results_module
 from readiness.core import scoring
+from readiness.core import summary
+from readiness.core.formatting import format_date
 from readiness.core.formatting import format_number
 from readiness.core.formatting import signed
 from readiness.core.questionnaire import load
@@ -38,12 +41,16 @@ from .helpers import get_db
 from .helpers import peer_cells
 from .helpers import peer_minimum
 from .helpers import release_info
+from .i18n import format_score
 from .i18n import gettext
+from .i18n import ngettext
 from .i18n import page_language
 from .result_charts import result_charts
 
 # How many recommendations the page puts first; the rest follow under a heading of their own.
 TOP_RECOMMENDATIONS = 5
+# The board report's PDFs are kept beside the full report's, under a language key of their own.
+BOARD_PREFIX = "board-"
 SOURCES_FILE = Path(__file__).parent.parent / "data" / "sources.toml"
 
 
@@ -216,6 +223,7 @@ def context(db, assessment, lang):
         (recommendation, [reason_text(r, questionnaire, model, lang) for r in recommendation.reasons])
         for recommendation in recommended
     ]
+    release = release_info(db)
     return {
         "questionnaire": questionnaire,
         "model": model,
@@ -233,7 +241,8 @@ def context(db, assessment, lang):
         "uses_ai": recommendations.uses_ai(catalogue, choices),
         "legal_notes": legal.applicable(legal.load(questionnaire), choices),
         "organisation": questionnaire.profile(choices, answers.texts).name,
-        **release_info(db),
+        **release,
+        "summary": summary.summarise(model, outcome, recommended, release["release"] is not None, lang),
         "quarters": QUARTER_LABELS,
         "type_names": {o.id: o.label[lang] for o in questionnaire.profile_question("org_type").options},
         **round_change(questionnaire, model, assessment, rounds, lang),
@@ -366,6 +375,10 @@ def results_body(assessment, lang):
         if current_app.config["PDF_RENDER_AHEAD"]:
             # The report is rendered here, from the same context, and only its text goes to the background
             # renderer: the thread needs neither the request nor the app.
+            # The board report first: the summary offers it first.
+            board = _render_board(c)
+            _remember(_cache_key("board", assessment, lang), board)
+            current_app.extensions["pdf_store"].prepare(assessment.id, BOARD_PREFIX + lang, board)
             html = _render_report(c)
             _remember(_cache_key("report", assessment, lang), html)
             current_app.extensions["pdf_store"].prepare(assessment.id, lang, html)
@@ -386,6 +399,163 @@ def report_html(assessment, lang):
 def report_pdf(assessment, lang):
     """The report as a tagged PDF: rendered once for what it says, kept on disk for every worker."""
     return current_app.extensions["pdf_store"].get(assessment.id, lang, report_html(assessment, lang))
+
+
+def _render_board(c):
+    return render_template("results/board.html", offline=True, **c)
+
+
+def board_html(assessment, lang):
+    """The board report as one self-contained HTML page: two A4 pages, then the full report as an appendix."""
+    return rendered("board", assessment, lang, _render_board)
+
+
+def board_pdf(assessment, lang):
+    """The board report as a tagged PDF, kept on disk for every worker like the full report's."""
+    return current_app.extensions["pdf_store"].get(assessment.id, BOARD_PREFIX + lang, board_html(assessment, lang))
+
+
+def board_docx(assessment, lang):
+    """The board report's two pages as an editable Word document: the same texts and numbers as the page."""
+    return rendered("board-docx", assessment, lang, lambda c: exports.docx_from_blocks(*board_blocks(c, lang)))
+
+
+def _score(value):
+    return format_score(value) if value is not None else gettext("no score")
+
+
+def board_blocks(c, lang):
+    """Return (title, blocks, colophon, lang) of the board report's two pages for ``core.exports.docx_from_blocks``,
+    from the results context: every text and number as the page says it."""
+    found = c["summary"]
+    organisation = c["organisation"]
+    title = (
+        gettext("AI readiness of %(organisation)s", organisation=organisation)
+        if organisation
+        else gettext("Your organisation's AI readiness")
+    )
+    meta = " · ".join(
+        [
+            gettext("Summary for the board"),
+            gettext("Submitted on %(date)s", date=format_date(c["assessment"].submitted_at)),
+            ngettext("%(num)s respondent", "%(num)s respondents", c["results"].respondents),
+        ]
+    )
+
+    def said(point):
+        return (
+            f"{point.dimension.name[lang]} {gettext('%(score)s/100', score=format_score(point.value))}, "
+            f"{point.band.name[lang]}: {point.meaning(lang)}"
+        )
+
+    blocks = [("paragraph", meta), ("heading", gettext("Summary")), ("paragraph", c["charts"][0].takeaway)]
+    blocks.append(("subheading", gettext("Strengths")))
+    if found.strengths:
+        blocks.append(("bullets", [said(p) for p in found.strengths]))
+    else:
+        band = c["model"].band(summary.STRENGTH_FROM_BAND).name[lang]
+        blocks.append(("paragraph", gettext("No dimension has reached the band “%(band)s” yet.", band=band)))
+    blocks.append(("subheading", gettext("Gaps")))
+    if found.gaps:
+        blocks.append(("bullets", [said(p) for p in found.gaps]))
+    else:
+        band = c["model"].band(summary.GAP_BELOW_BAND).name[lang]
+        blocks.append(("paragraph", gettext("Every scored dimension has reached the band “%(band)s”.", band=band)))
+    blocks.append(("subheading", gettext("Top actions")))
+    if found.actions:
+        blocks.append(("numbered", list(found.actions)))
+    else:
+        blocks.append(("paragraph", gettext("Your answers do not point to any particular training need.")))
+    blocks.append(("heading", gettext("Among your peers")))
+    blocks.extend(_position_blocks(c, lang))
+    blocks.append(("heading", gettext("Readiness profile")))
+    dimensions = [d for d in c["results"].dimensions if d.score.dimension.level == "organisation"]
+    # The peers' median only where there is one: no column for what is not there.
+    has_median = any(d.peer_median is not None for d in dimensions)
+    columns = [gettext("Dimension"), gettext("Score"), gettext("Band")]
+    rows = [
+        [d.score.dimension.name[lang], _score(d.score.value), d.score.band.name[lang] if d.score.band else "–"]
+        for d in dimensions
+    ]
+    if has_median:
+        columns.append(gettext("Peer group median"))
+        for row, d in zip(rows, dimensions, strict=True):
+            row.append(format_score(d.peer_median) if d.peer_median is not None else "–")
+    blocks.append(("table", columns, rows))
+    blocks.append(("heading", gettext("Action plan")))
+    plan = c.get("action_plan", [])
+    columns = [
+        gettext("Planned action"),
+        gettext("Owner"),
+        gettext("Target group"),
+        gettext("Quarter"),
+        gettext("Status"),
+    ]
+    if plan:
+        rows = [[row.title, row.owner, row.target_group, row.quarter, row.status] for row in plan]
+    else:
+        # An empty plan to fill in: the document is for editing. The page says where the plan is made.
+        rows = [[action, "", "", "", ""] for action in found.actions]
+        blocks.append(
+            (
+                "paragraph",
+                gettext(
+                    "No action plan has been made yet: the plan is made on the action plan page of the service, "
+                    "from the recommended actions, and then appears here."
+                ),
+            )
+        )
+    blocks.append(("table", columns, rows))
+    colophon = " ".join(
+        [
+            gettext("Made with %(service)s.", service=url_for("survey.start", _external=True)),
+            gettext(
+                "Versions: questionnaire %(questionnaire)s, readiness model %(model)s, recommendations %(recommendations)s.",
+                questionnaire=c["questionnaire"].version,
+                model=c["model"].version,
+                recommendations=c["catalogue"].version,
+            ),
+        ]
+    )
+    return title, blocks, colophon, lang
+
+
+def _position_blocks(c, lang):
+    """The position among peers as the page says it (``templates/results/_summary_position.html``)."""
+    position = c["summary"].position
+    group = c["group_label"] or gettext("all organisations")
+    minimum = current_app.config["PEER_MINIMUM"]
+    if position.status == summary.SHOWN:
+        intro = gettext(
+            "Among the other organisations of your peer group (%(group)s, %(count)s organisations in the release of "
+            "%(date)s):",
+            group=group,
+            count=position.organisations,
+            date=format_date(c["release"].published_at),
+        )
+        items = [
+            f"{s.dimension.name[lang]}: {str(QUARTER_LABELS[s.quarter])} "
+            f"({gettext('median %(median)s', median=format_score(s.median))})"
+            for s in position.standings
+        ]
+        return [("paragraph", intro), ("bullets", items)]
+    if position.status == summary.TOO_FEW_SCORED:
+        text = gettext(
+            "Your peer group (%(group)s, %(count)s organisations) is in the release, but fewer than %(minimum)s of "
+            "the others have a score in your dimensions: where you stand cannot be told yet.",
+            group=group,
+            count=position.organisations,
+            minimum=minimum,
+        )
+    elif position.status == summary.NO_GROUP:
+        text = gettext(
+            "Not yet: the latest peer release has no group of organisations like yours. A group is shown only when "
+            "it holds at least %(minimum)s organisations.",
+            minimum=minimum,
+        )
+    else:
+        text = gettext("Not yet: no peer release has been published.")
+    return [("paragraph", text)]
 
 
 @cache

@@ -97,15 +97,21 @@ def test_whole_journey(page, lang, peers_in_database):
     page.get_by_role("button", name=words["submit"]).click()
 
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
-    # Both charts drawn by plotly from their embedded JSON, each followed by its table.
-    expect(page.locator(".chart__plot .main-svg").first).to_be_visible()
+    # The summary's profile is the server's SVG with its table; the peers' chart, in its section, is drawn by
+    # plotly from its embedded JSON when the section is opened, and followed by its table.
+    profile = page.locator(".results-summary figure.chart")
+    expect(profile.locator("svg.chart-svg")).to_be_visible()
+    expect(profile.locator("table tbody tr").first).to_be_visible()
     expect(page.locator("figure.chart")).to_have_count(2)
-    for chart in page.locator("figure.chart").all():
-        expect(chart.locator(".chart__plot svg.main-svg").first).to_be_attached()
-        expect(chart.locator("table tbody tr").first).to_be_visible()
+    page.locator("section.results-section", has=page.locator("#peers")).locator("summary").click()
+    peers_chart = page.locator("#peers ~ details figure.chart")
+    expect(peers_chart.locator(".chart__plot svg.main-svg").first).to_be_visible()
+    expect(peers_chart.locator("table tbody tr").first).to_be_visible()
     expect(page.locator(".dimension")).to_have_count(6)
+    page.locator("section.results-section", has=page.locator("#free-text")).locator("summary").click()
     expect(page.get_by_text("Vastaus <b>vapaasti</b>").first).to_be_visible()
     assert_accessible(page)
+    page.locator("section.results-section", has=page.locator("#profile")).locator("summary").click()
     page.locator(f"a[href='/{lang}/scores']").click()
     expect(page.locator("h1")).to_be_visible()
     assert_accessible(page)

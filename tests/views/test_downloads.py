@@ -189,13 +189,16 @@ def test_the_pdf_is_rendered_ahead_when_the_results_are_shown(hostile, app, monk
     # Another address (as behind a proxy): the report names the one the user reached, whoever renders it.
     assert hostile.get("/sv/results", base_url="http://localhost:8123").status_code == 200
     deadline = time.monotonic() + 10
-    while not list(Path(app.config["REPORTS_FOLDER"]).glob("*-sv-*.pdf")) and time.monotonic() < deadline:
+    while len(list(Path(app.config["REPORTS_FOLDER"]).glob("*.pdf"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len(rendered) == 1
-    assert '<html lang="sv"' in rendered[0]
-    assert "http://localhost:8123/sv/" in rendered[0]
+    # The board report and the full report, each once.
+    assert len(rendered) == 2 and 'class="board"' in rendered[0]
+    board, full = rendered
+    assert '<html lang="sv"' in full and '<html lang="sv"' in board
+    assert "http://localhost:8123/sv/" in full
     # The download is the file rendered ahead: the same report, not rendered again.
     site = "http://localhost:8123"
     assert hostile.get("/sv/download/report.pdf", base_url=site).data == b"%PDF-1.7"
-    assert rendered[0] == hostile.get("/sv/download/report.html", base_url=site).get_data(as_text=True)
-    assert len(rendered) == 1
+    assert full == hostile.get("/sv/download/report.html", base_url=site).get_data(as_text=True)
+    assert hostile.get("/sv/download/board-report.pdf", base_url=site).data == b"%PDF-1.7"
+    assert len(rendered) == 2

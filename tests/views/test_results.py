@@ -103,7 +103,7 @@ def test_each_question_says_where_it_comes_from_and_the_model_its_version(submit
         section = page.find(id=f"result-{question_id}").find_parent("section")
         line = section.select_one(".origin-note").get_text(strip=True)
         assert line == questionnaire.provenance(questionnaire.question(question_id), "fi")
-    lead = " ".join(page.find("h1").find_next("p").find_next("p").get_text(" ").split())
+    lead = " ".join(page.select_one("#profile").find_next("p", class_="lead").find_next("p").get_text(" ").split())
     assert f"versiolla {model.version}" in lead and "tämän palvelun oma, ei KT:n" in lead
 
 
@@ -179,14 +179,18 @@ def test_free_text_stays_with_its_own_organisation(submitted, db, questionnaire)
     assert "Naapurin oma vastaus" not in html
 
 
-def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted):
+def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted, db, questionnaire):
+    add_peers(db, questionnaire, 4)
     page = soup(submitted.get("/fi/results"))
-    data = json.loads(page.select_one("#chart-profile-data").string)
+    data = json.loads(page.select_one("#chart-own-use-data").string)
     assert data["data"][0]["type"] == "bar" and data["layout"]["separators"] == ",\xa0"  # decimal comma, no-break space
     scripts = [s["src"] for s in page.select("script[src]")]
     assert any(src.startswith("/static/vendor/plotly-basic.min.js?v=") for src in scripts)
     assert not page.select("script:not([src]):not([type='application/json'])")
+    # The profile heads the summary as the server's SVG, which needs no script, with its table.
     figure = page.select_one("#chart-profile-caption").find_parent("figure")
+    assert figure.find_parent(class_="results-summary") is not None
+    assert figure.select_one("svg.chart-svg")
     table = figure.find("table")
     # The organisation's four dimensions; the respondent's own use and attitude are shown apart, not charted.
     names = [row.th.get_text(strip=True) for row in table.tbody.find_all("tr")]
@@ -194,12 +198,21 @@ def test_charts_embed_figure_json_and_load_plotly_from_a_versioned_url(submitted
     respondent = page.find(id="respondent").find_next("dl").get_text(" ")
     assert "Vastaajan oma käyttö" in respondent and "Asenteet ja kulttuuri" in respondent
     # Drawn by the server first, so that the chart shows before (and without) plotly.js.
-    assert figure.select_one(".chart__plot svg.chart-svg")
+    assert page.select_one("#chart-own-use").find_parent("figure").select_one(".chart__plot svg.chart-svg")
 
 
-def test_plotly_is_the_basic_bundle_of_the_plotly_version_installed_and_draws_every_trace_used(submitted):
+def test_without_a_chart_to_draw_plotly_is_not_loaded(submitted):
+    page = soup(submitted.get("/fi/results"))
+    assert not page.select("[data-chart]")
+    assert not [s["src"] for s in page.select("script[src]") if "plotly" in s["src"]]
+
+
+def test_plotly_is_the_basic_bundle_of_the_plotly_version_installed_and_draws_every_trace_used(
+    submitted, db, questionnaire
+):
     import plotly
 
+    add_peers(db, questionnaire, 4)
     from readiness.web.assets import PLOTLY_JS
 
     bundle = (ROOT / "static" / PLOTLY_JS).read_text(encoding="utf-8")
@@ -523,7 +536,7 @@ def test_recommendations_say_why_with_the_answers_that_led_to_them(client, quest
         post_form(client, f"/fi/section/{section.id}", data)
     client.post("/fi/submit", data={"csrf_token": csrf_token(client, "/fi/check")})
     page = soup(client.get("/fi/results"))
-    titles = [h.get_text(strip=True) for h in page.select("#recommendations ~ ol .recommendation__title")]
+    titles = [h.get_text(strip=True) for h in page.select("#recommendations ~ * ol .recommendation__title")]
     assert titles, "no recommendations"
     reasons = " ".join(li.get_text(" ", strip=True) for li in page.select(".recommendation__why li"))
     assert "vastauksesi: ”Minulla ei ole vielä kokemusta tekoälyn käytöstä”" in reasons
