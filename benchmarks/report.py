@@ -5,8 +5,7 @@ A scratch database (in a temporary folder, never the service's own) holds one su
 released peer group; gunicorn serves it on 127.0.0.1. Requests go one by one. "Rendered while the user waits"
 follows a change to the peer aggregates with no PDF on disk, so the download renders it (WeasyPrint);
 "after the results page" is the download a reading time after the results page, which renders both PDFs
-ahead. The board's two pages alone are also rendered in this process, to show what the appendix costs. Figures
-go to benchmarks/results-report.md; compare ratios within one run.
+ahead. Figures go to benchmarks/results-report.md; compare ratios within one run.
 """
 
 import argparse
@@ -50,42 +49,12 @@ def wait_for_pdfs(folder, count, seconds=30):
         time.sleep(0.05)
 
 
-def pages(pdf, scratch):
-    """Return the PDF's page count and the page its appendix starts on (pdfinfo and pdftotext, poppler)."""
+def page_count(pdf, scratch):
+    """Return the PDF's page count (pdfinfo, poppler)."""
     path = Path(scratch) / "board.pdf"
     path.write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    total = int(re.search(r"Pages:\s+(\d+)", info)[1])
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    appendix = next((n for n, page in enumerate(text.split("\f"), start=1) if "Liite: koko raportti" in page), None)
-    return total, appendix
-
-
-def two_pages_alone(db_path, samples):
-    """Render the board's two pages without the appendix, in this process: what the two pages cost by themselves."""
-    from readiness import create_app
-    from readiness.core import exports
-    from readiness.web import report
-
-    app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "benchmark", "PDF_RENDER_AHEAD": False})
-    with app.test_request_context("/fi/results"):
-        from flask import g
-
-        from readiness.store import records
-        from readiness.store.database import hash_token
-
-        g.lang_code = "fi"
-        assessment = records.find_assessment(database.connect(str(db_path)), hash_token(TOKEN))
-        html = report.board_html(assessment, "fi")
-    two_pages = re.sub(r'<section class="board-appendix".*?</main>', "</main>", html, flags=re.S)
-    assert '<section class="board-appendix"' not in two_pages and two_pages != html
-    exports.pdf_from_html(two_pages)  # the first rendering in a process loads fonts; the service's workers have
-    timings = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        exports.pdf_from_html(two_pages)
-        timings.append(time.perf_counter() - started)
-    return timings
+    return int(re.search(r"Pages:\s+(\d+)", info)[1])
 
 
 def main():
@@ -148,14 +117,11 @@ def main():
             server.terminate()
             server.wait(timeout=30)
             db.conn.close()
-        total_pages, appendix_page = pages(board, scratch)
-        two_pages = two_pages_alone(path, args.pdfs)
+        total_pages = page_count(board, scratch)
 
     p50 = {name: statistics.median(values) * 1000 for name, values in timings.items()}
-    p50["two_pages"] = statistics.median(two_pages) * 1000
     floor = p50["floor"]
     met = {
-        "two_pages": p50["two_pages"] <= PDF_TARGET_MS,
         "board_cold": p50["board_cold"] <= PDF_TARGET_MS,
         "board_after_results": p50["board_after_results"] <= PDF_TARGET_MS,
         "docx": p50["docx_rebuilt"] <= DOCX_TARGET_MS,
@@ -168,9 +134,8 @@ def main():
         ("framework floor", "floor", len(timings["floor"]), "–"),
         ("board DOCX, built while the user waits", "docx_rebuilt", args.docx, f"≤ {DOCX_TARGET_MS} ms"),
         ("board DOCX, unchanged (reused)", "docx_reused", args.docx, ""),
-        ("board's two pages alone, rendered (in process)", "two_pages", len(two_pages), f"≤ {PDF_TARGET_MS} ms"),
         (
-            "board PDF with the appendix, rendered while the user waits",
+            "board PDF, rendered while the user waits",
             "board_cold",
             args.pdfs,
             f"≤ {PDF_TARGET_MS} ms",
@@ -201,12 +166,11 @@ def main():
             for label, name, n, target in rows
         ),
         "",
-        f"The board PDF has {total_pages} A4 pages: the board's two, then the full report as an appendix from page "
-        f"{appendix_page}. DOCX: {docx_bytes / 1000:.0f} kB.",
+        f"The board PDF has {total_pages} A4 pages; its appendix, the full report, is a PDF of its own (the last row). "
+        f"DOCX: {docx_bytes / 1000:.0f} kB.",
         "",
-        "Targets: the board's two pages rendered while the user waits within 1 s at p50 "
-        f"({p50['two_pages']:.0f} ms): {verdict(met['two_pages'])}; the board PDF with its appendix rendered while "
-        f"the user waits ({p50['board_cold']:.0f} ms): {verdict(met['board_cold'])}; the same as users meet it, "
+        "Targets: the board PDF rendered while the user waits within 1 s at p50 "
+        f"({p50['board_cold']:.0f} ms): {verdict(met['board_cold'])}; the same as users meet it, "
         f"rendered ahead by the results page ({p50['board_after_results']:.0f} ms): "
         f"{verdict(met['board_after_results'])}; the DOCX within 200 ms ({p50['docx_rebuilt']:.0f} ms): "
         f"{verdict(met['docx'])}.",
@@ -214,9 +178,8 @@ def main():
     ]
     figures = [
         ("board DOCX, built while the user waits", p50["docx_rebuilt"], p50["docx_rebuilt"] / floor, "≤ 200 ms"),
-        ("board's two pages, rendered", p50["two_pages"], None, "≤ 1 s"),
         (
-            "board PDF with appendix, rendered while the user waits",
+            "board PDF, rendered while the user waits",
             p50["board_cold"],
             p50["board_cold"] / floor,
             "≤ 1 s",

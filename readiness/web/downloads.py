@@ -68,7 +68,7 @@ def report_pdf():
 
 @bp.route("/download/board-report.pdf")
 def board_pdf():
-    """The board report as a tagged PDF: two A4 pages, then the full report as an appendix."""
+    """The board report as a tagged PDF: two A4 pages (the full report, its appendix, is a download of its own)."""
     assessment, answers = _submitted_assessment()
     try:
         pdf = report.board_pdf(assessment, g.lang_code)

@@ -406,7 +406,7 @@ def _render_board(c):
 
 
 def board_html(assessment, lang):
-    """The board report as one self-contained HTML page: two A4 pages, then the full report as an appendix."""
+    """The board report as one self-contained HTML page of two A4 pages."""
     return rendered("board", assessment, lang, _render_board)
 
 
