@@ -36,6 +36,7 @@ from .helpers import peer_minimum
 from .helpers import release_info
 from .i18n import gettext
 from .i18n import page_language
+from .result_charts import question_comparisons
 from .result_charts import result_charts
 
 # How many recommendations the page puts first; the rest follow under a heading of their own.
@@ -152,6 +153,7 @@ def context(db, assessment, lang):
             results_module.group_label(questionnaire, peer_cells(), outcome.group, lang) if outcome.group else None
         ),
         "charts": result_charts(questionnaire, outcome, lang),
+        "comparisons": question_comparisons(outcome, lang),
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,
