@@ -33,8 +33,10 @@ ABOUT_SPAN = 6
 WIDTH = 400
 LEFT = 4
 PLOT = 360  # 0–100 % spans LEFT .. LEFT + PLOT; the rest is room for the arrow and the last tick's text
-LABEL_CHARACTERS = 50  # what fits a line of 13-pixel text in WIDTH
-SMALL_CHARACTERS = 56  # the same for 12-pixel text
+# What fits a line of WIDTH in DejaVu Sans (a wide font, so that narrower ones fit too): 13-pixel text, its bold,
+# and 12-pixel text and its bold.
+LABEL_CHARACTERS, LABEL_BOLD_CHARACTERS = 48, 42
+SMALL_CHARACTERS, SMALL_BOLD_CHARACTERS = 52, 46
 TICKS = (0, 25, 50, 75, 100)
 
 
@@ -171,7 +173,7 @@ def _bar(chart_id, number, drawn, y):
             f'<rect class="bar bar--approximate" x="{start:.1f}" y="{y}" width="{fade_to - start:.1f}" height="10" '
             f'fill="url(#{gradient})"/>',
         ]
-    kind = "peers" if drawn.kind == "peers" else "exact"
+    kind = drawn.kind if drawn.kind in ("peers", "count") else "exact"
     return [
         f'<rect class="bar bar--{kind}" x="{start:.1f}" y="{y}" width="{end - start:.1f}" height="10" fill="{colour}"/>'
     ]
@@ -236,11 +238,11 @@ def comparison_svg(chart_id, rows, lang, legend=()):
     has_bars = False
     number = 0
     for row in rows:
-        for line in _lines(row.label, LABEL_CHARACTERS):
+        for line in _lines(row.label, LABEL_BOLD_CHARACTERS if row.chosen else LABEL_CHARACTERS):
             y += 17
             parts.append(_text(LEFT, y, line, 13, "700" if row.chosen else None))
         if row.answer:
-            for line in _lines(row.answer, SMALL_CHARACTERS):
+            for line in _lines(row.answer, SMALL_BOLD_CHARACTERS):
                 y += 16
                 parts.append(_text(LEFT, y, line, 12, "700"))
         for line in _lines(row.note, SMALL_CHARACTERS) if row.note else ():

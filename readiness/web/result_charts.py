@@ -164,7 +164,7 @@ def _matrix_comparison(item, results, words, peers_series, lang):
         if stack and answer.chosen:
             same = sum(count for _, count, chosen in stack if chosen)
             note = gettext(
-                "The same answer as %(count)s of %(base)s organisations in your peer group",
+                "Same answer as %(count)s of %(base)s in your peer group",
                 count=same,
                 base=results.group.organisations,
             )
