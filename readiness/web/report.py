@@ -153,7 +153,7 @@ def context(db, assessment, lang):
             results_module.group_label(questionnaire, peer_cells(), outcome.group, lang) if outcome.group else None
         ),
         "charts": result_charts(questionnaire, outcome, lang),
-        "comparisons": question_comparisons(outcome, lang),
+        "comparisons": question_comparisons(questionnaire, outcome, lang, questionnaire.profile(choices).org_type),
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,

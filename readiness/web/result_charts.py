@@ -97,12 +97,16 @@ def kt_series(figure):
     return gettext("KT's survey %(year)s", year=figure.year)
 
 
-def question_comparisons(results, lang):
+def question_comparisons(questionnaire, results, lang, org_type=None):
     """Return {question id: comparison chart SVG} for every question with a published figure (as published) or
-    a peer distribution (as released) to draw; questions with nothing to draw have none."""
+    a peer distribution (as released) to draw; questions with nothing to draw have none. The organisation type
+    (``org_type``, the organisation's own marked) has the counts KT published of its respondents."""
     words = comparison_words()
     peers_series = gettext("Your peer group")
     found = {}
+    type_chart = _type_comparison(questionnaire, results, words, lang, org_type)
+    if type_chart:
+        found["org_type"] = type_chart
     for item in results.questions:
         question = item.question
         if question.rows:
@@ -112,6 +116,28 @@ def question_comparisons(results, lang):
         if svg:
             found[question.id] = svg
     return found
+
+
+def _type_comparison(questionnaire, results, words, lang, org_type):
+    """KT's respondents by organisation type, each a count of its base, the organisation's own type marked."""
+    question = questionnaire.profile_question("org_type")
+    by_option = {}
+    for figure in results.survey_figures:
+        if figure.question_id == question.id and figure.option_id:
+            by_option.setdefault(figure.option_id, []).append(figure)
+    if not by_option:
+        return None
+    rows = []
+    yours = gettext("your organisation")
+    for option in question.options:
+        figures = by_option.get(option.id, ())
+        if not figures:
+            continue
+        chosen = option.id == org_type
+        label = f"✓ {option.label[lang]} ({yours})" if chosen else option.label[lang]
+        drawn = tuple(comparisons.drawn_figure(figure, kt_series(figure), words, lang) for figure in figures)
+        rows.append(comparisons.Row(label, chosen, drawn))
+    return Markup(comparisons.comparison_svg("compare-org_type", rows, lang))
 
 
 def _options_comparison(item, results, words, peers_series, lang):

@@ -123,3 +123,23 @@ def test_charts_name_their_sources(submitted):  # noqa: F811
     page = soup(submitted.get("/sv/results"))
     sources = page.find(id="result-own_use").find_parent("section").select_one(".compare__sources")
     assert sources.find("a", string="KT, pressmeddelande 2024") is not None
+
+
+@pytest.mark.parametrize(
+    ("lang", "own_type", "counts"),
+    [
+        ("en", "✓ Municipality (your organisation)", ["KT's survey 2024: 114 of 155", "KT's survey 2024: 3 of 155"]),
+        ("fi", "✓ Kunta (organisaatiosi)", ["KT:n kysely 2024: 114/155", "KT:n kysely 2024: 18/155"]),
+        ("sv", "✓ Kommun (din organisation)", ["KT:s enkät 2024: 114 av 155", "KT:s enkät 2024: 7 av 155"]),
+    ],
+)
+def test_kts_respondent_counts_are_counts_of_their_base_with_the_organisations_type(submitted, lang, own_type, counts):  # noqa: F811
+    # The answers' organisation is a municipality (the first option of the type question).
+    page = soup(submitted.get(f"/{lang}/results"))
+    svg = page.select_one("#compare-org_type-caption").find_parent("figure").svg
+    lines = svg_lines(svg)
+    assert own_type in lines
+    for count in counts:
+        assert count in lines
+    bold = [t.get_text() for t in svg.find_all("text") if t.get("font-weight") == "700"]
+    assert bold == [own_type]
