@@ -154,6 +154,7 @@ def context(db, assessment, lang):
         ),
         "charts": result_charts(questionnaire, outcome, lang),
         "comparisons": question_comparisons(questionnaire, outcome, lang, questionnaire.profile(choices).org_type),
+        "organisation_type": questionnaire.profile(choices).org_type,
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,
