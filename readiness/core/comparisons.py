@@ -6,7 +6,7 @@ Drawn on the server as SVG only (no plotly): they show without JavaScript, in th
 page, and keep the page light. How each figure is drawn follows its precision:
 
 - exact (a percent as published): a bar ending at the figure;
-- approximate ("about one in three"): a bar whose end fades out over ±``ABOUT_SPAN`` points around the figure,
+- approximate ("about one in three"): a bar whose end fades out in steps over ±``ABOUT_SPAN`` points around the figure,
   so that no edge reads as an exact value, and the words "about …";
 - lower bound ("over 70 %"): a bar that starts at the figure and runs open-ended, with an arrow, to the right,
   and the words "more than …" (never a bar ending at the bound);
@@ -30,13 +30,14 @@ from .reference import SHARE
 
 # Points either side of an approximate figure over which its bar fades out: where "about" lies, not a range.
 ABOUT_SPAN = 6
+FADE_STEPS = 5  # an odd number: the middle step straddles the figure, so that no edge falls on it
 WIDTH = 400
 LEFT = 4
 PLOT = 360  # 0–100 % spans LEFT .. LEFT + PLOT; the rest is room for the arrow and the last tick's text
-# What fits a line of WIDTH in DejaVu Sans (a wide font, so that narrower ones fit too): 13-pixel text, its bold,
-# and 12-pixel text and its bold.
-LABEL_CHARACTERS, LABEL_BOLD_CHARACTERS = 48, 42
-SMALL_CHARACTERS, SMALL_BOLD_CHARACTERS = 52, 46
+# What fits a line of WIDTH in DejaVu Sans (a wide font, so that narrower ones fit too): 14-pixel text, its bold,
+# and 13-pixel text and its bold. At 390 px the chart is drawn at about nine tenths of its size.
+LABEL_CHARACTERS, LABEL_BOLD_CHARACTERS = 44, 39
+SMALL_CHARACTERS, SMALL_BOLD_CHARACTERS = 48, 42
 TICKS = (0, 25, 50, 75, 100)
 
 
@@ -146,7 +147,7 @@ def _text(x, y, text, size=13, weight=None, fill="#1a1a1a", anchor=None):
     return f'<text x="{x:.1f}" y="{y}" font-size="{size}" fill="{fill}"{extra}>{escape(text)}</text>'
 
 
-def _bar(chart_id, number, drawn, y):
+def _bar(drawn, y):
     """Draw one figure's bar (10 px high, its top at ``y``) as its kind says; return the SVG parts."""
     if drawn.value is None:
         return []
@@ -163,16 +164,22 @@ def _bar(chart_id, number, drawn, y):
             f'fill="{ORGANISATION_COLOUR}"/>',
         ]
     if drawn.kind == "approximate":
-        # Solid to ABOUT_SPAN points before the figure, then fading to nothing ABOUT_SPAN points after it.
-        gradient = f"{chart_id}-about-{number}"
+        # Solid up to ABOUT_SPAN points below the figure, then fading in FADE_STEPS steps to ABOUT_SPAN points
+        # above it; no step ends at the figure itself. Steps of falling opacity, not a gradient: the PDF
+        # renderer draws those too.
         fade_from, fade_to = _x(drawn.value - ABOUT_SPAN), _x(drawn.value + ABOUT_SPAN)
-        solid = (fade_from - start) / (fade_to - start) if fade_to > start else 0
-        return [
-            f'<linearGradient id="{gradient}"><stop offset="{solid:.3f}" stop-color="{colour}" stop-opacity="1"/>'
-            f'<stop offset="1" stop-color="{colour}" stop-opacity="0"/></linearGradient>',
-            f'<rect class="bar bar--approximate" x="{start:.1f}" y="{y}" width="{fade_to - start:.1f}" height="10" '
-            f'fill="url(#{gradient})"/>',
+        step = (fade_to - fade_from) / FADE_STEPS
+        parts = [
+            f'<rect class="bar bar--approximate" x="{start:.1f}" y="{y}" width="{fade_from - start:.1f}" height="10" '
+            f'fill="{colour}"/>'
         ]
+        for index in range(FADE_STEPS):
+            opacity = (FADE_STEPS - index) / (FADE_STEPS + 1)
+            parts.append(
+                f'<rect class="fade" x="{fade_from + index * step:.1f}" y="{y}" width="{step:.1f}" height="10" '
+                f'fill="{colour}" fill-opacity="{opacity:.2f}"/>'
+            )
+        return parts
     kind = drawn.kind if drawn.kind in ("peers", "count") else "exact"
     return [
         f'<rect class="bar bar--{kind}" x="{start:.1f}" y="{y}" width="{end - start:.1f}" height="10" fill="{colour}"/>'
@@ -236,30 +243,26 @@ def comparison_svg(chart_id, rows, lang, legend=()):
             parts.append(_text(x + 17, line_y + 11, textwrap.shorten(label, 26, placeholder="…"), 12))
         y += 18 * ((len(legend) + 1) // 2) + 6
     has_bars = False
-    number = 0
     for row in rows:
         for line in _lines(row.label, LABEL_BOLD_CHARACTERS if row.chosen else LABEL_CHARACTERS):
-            y += 17
-            parts.append(_text(LEFT, y, line, 13, "700" if row.chosen else None))
+            y += 18
+            parts.append(_text(LEFT, y, line, 14, "700" if row.chosen else None))
         if row.answer:
             for line in _lines(row.answer, SMALL_BOLD_CHARACTERS):
-                y += 16
-                parts.append(_text(LEFT, y, line, 12, "700"))
+                y += 17
+                parts.append(_text(LEFT, y, line, 13, "700"))
         for line in _lines(row.note, SMALL_CHARACTERS) if row.note else ():
-            y += 16
-            parts.append(_text(LEFT, y, line, 12))
+            y += 17
+            parts.append(_text(LEFT, y, line, 13))
         if row.stack:
             parts.extend(_stack(chart_id, row.stack, y + 5))
             y += 22
         for drawn in row.figures:
             for line in _lines(f"{drawn.series}{': ' if drawn.series else ''}{drawn.words}", SMALL_CHARACTERS):
-                y += 16
-                parts.append(_text(LEFT, y, line, 12))
+                y += 17
+                parts.append(_text(LEFT, y, line, 13))
             if drawn.value is not None:
-                number += 1
-                bar = _bar(chart_id, number, drawn, y + 5)
-                defs.extend(part for part in bar if part.startswith("<linearGradient"))
-                parts.extend(part for part in bar if not part.startswith("<linearGradient"))
+                parts.extend(_bar(drawn, y + 5))
                 has_bars = True
                 y += 17
         y += 10
@@ -267,11 +270,11 @@ def comparison_svg(chart_id, rows, lang, legend=()):
         # Grid lines behind the bars, their labels horizontal under them.
         lines = [f'<line x1="{_x(tick):.1f}" y1="4" x2="{_x(tick):.1f}" y2="{y}" stroke="#d9dce0"/>' for tick in TICKS]
         parts = lines + parts
-        y += 14
+        y += 15
         for tick in TICKS:
             anchor = "start" if tick == 0 else "middle"
             parts.append(
-                _text(_x(tick), y, format_percent(tick, lang), 11, None, "#4a4a4a", anchor).replace(
+                _text(_x(tick), y, format_percent(tick, lang), 12, None, "#4a4a4a", anchor).replace(
                     "<text", '<text class="tick"', 1
                 )
             )
