@@ -39,6 +39,7 @@ PLOT = 360  # 0–100 % spans LEFT .. LEFT + PLOT; the rest is room for the arro
 LABEL_CHARACTERS, LABEL_BOLD_CHARACTERS = 44, 39
 SMALL_CHARACTERS, SMALL_BOLD_CHARACTERS = 48, 42
 TICKS = (0, 25, 50, 75, 100)
+TEXT_SIZE, INK = 13, "#1a1a1a"  # the chart's own text size and colour, set once on the <svg>
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,20 @@ def _lines(text, width):
     return textwrap.wrap(text, width) or [""]
 
 
-def _text(x, y, text, size=13, weight=None, fill="#1a1a1a", anchor=None):
-    extra = (f' font-weight="{weight}"' if weight else "") + (f' text-anchor="{anchor}"' if anchor else "")
-    return f'<text x="{x:.1f}" y="{y}" font-size="{size}" fill="{fill}"{extra}>{escape(text)}</text>'
+def _n(value):
+    """Write a coordinate to a tenth of a pixel, without a trailing ".0": a page holds some twenty charts."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _text(x, y, text, size=TEXT_SIZE, weight=None, fill=INK, anchor=None):
+    """A line of text; the size and colour are written only where they differ from the chart's own."""
+    extra = (
+        (f' font-size="{size}"' if size != TEXT_SIZE else "")
+        + (f' fill="{fill}"' if fill != INK else "")
+        + (f' font-weight="{weight}"' if weight else "")
+        + (f' text-anchor="{anchor}"' if anchor else "")
+    )
+    return f'<text x="{_n(x)}" y="{y}"{extra}>{escape(text)}</text>'
 
 
 def _bar(drawn, y):
@@ -157,10 +169,10 @@ def _bar(drawn, y):
         # From the bound to the right, open-ended: the figure is "more than" the bound, not the bound.
         right = _x(100) + 12
         return [
-            f'<rect class="bar bar--lower-bound" x="{end:.1f}" y="{y}" width="{right - 12 - end:.1f}" height="10" '
+            f'<rect class="bar bar--lower-bound" x="{_n(end)}" y="{y}" width="{_n(right - 12 - end)}" height="10" '
             f'fill="{ORGANISATION_COLOUR}" fill-opacity="0.35"/>',
-            f'<line x1="{end:.1f}" y1="{y - 3}" x2="{end:.1f}" y2="{y + 13}" stroke="{ORGANISATION_COLOUR}" stroke-width="2"/>',
-            f'<path class="arrow" d="M {right - 12:.1f} {y - 3} L {right:.1f} {y + 5} L {right - 12:.1f} {y + 13} z" '
+            f'<line x1="{_n(end)}" y1="{y - 3}" x2="{_n(end)}" y2="{y + 13}" stroke="{ORGANISATION_COLOUR}" stroke-width="2"/>',
+            f'<path class="arrow" d="M {_n(right - 12)} {y - 3} L {_n(right)} {y + 5} L {_n(right - 12)} {y + 13} z" '
             f'fill="{ORGANISATION_COLOUR}"/>',
         ]
     if drawn.kind == "approximate":
@@ -170,19 +182,19 @@ def _bar(drawn, y):
         fade_from, fade_to = _x(drawn.value - ABOUT_SPAN), _x(drawn.value + ABOUT_SPAN)
         step = (fade_to - fade_from) / FADE_STEPS
         parts = [
-            f'<rect class="bar bar--approximate" x="{start:.1f}" y="{y}" width="{fade_from - start:.1f}" height="10" '
+            f'<rect class="bar bar--approximate" x="{_n(start)}" y="{y}" width="{_n(fade_from - start)}" height="10" '
             f'fill="{colour}"/>'
         ]
         for index in range(FADE_STEPS):
             opacity = (FADE_STEPS - index) / (FADE_STEPS + 1)
             parts.append(
-                f'<rect class="fade" x="{fade_from + index * step:.1f}" y="{y}" width="{step:.1f}" height="10" '
+                f'<rect class="fade" x="{_n(fade_from + index * step)}" y="{y}" width="{_n(step)}" height="10" '
                 f'fill="{colour}" fill-opacity="{opacity:.2f}"/>'
             )
         return parts
     kind = drawn.kind if drawn.kind in ("peers", "count") else "exact"
     return [
-        f'<rect class="bar bar--{kind}" x="{start:.1f}" y="{y}" width="{end - start:.1f}" height="10" fill="{colour}"/>'
+        f'<rect class="bar bar--{kind}" x="{_n(start)}" y="{y}" width="{_n(end - start)}" height="10" fill="{colour}"/>'
     ]
 
 
@@ -198,7 +210,7 @@ def _stack(chart_id, stack, y):
         fill_index = index % len(STACK_FILLS)
         outline = ' stroke="#000000" stroke-width="2.5"' if chosen else ' stroke="#ffffff" stroke-width="1"'
         parts.append(
-            f'<rect class="segment{" segment--chosen" if chosen else ""}" x="{x:.1f}" y="{y}" width="{width:.1f}" '
+            f'<rect class="segment{" segment--chosen" if chosen else ""}" x="{_n(x)}" y="{y}" width="{_n(width)}" '
             f'height="16" fill="url(#{chart_id}-fill-{fill_index})"{outline}/>'
         )
         if width >= 18:
@@ -237,7 +249,7 @@ def comparison_svg(chart_id, rows, lang, legend=()):
         for index, label in enumerate(legend):
             x, line_y = LEFT + (index % 2) * half, y + 18 * (index // 2)
             parts.append(
-                f'<rect x="{x:.1f}" y="{line_y}" width="12" height="12" fill="url(#{chart_id}-fill-{index % len(STACK_FILLS)})" '
+                f'<rect x="{_n(x)}" y="{line_y}" width="12" height="12" fill="url(#{chart_id}-fill-{index % len(STACK_FILLS)})" '
                 f'stroke="#1a1a1a" stroke-width="0.5"/>'
             )
             parts.append(_text(x + 17, line_y + 11, textwrap.shorten(label, 26, placeholder="…"), 12))
@@ -268,7 +280,7 @@ def comparison_svg(chart_id, rows, lang, legend=()):
         y += 10
     if has_bars:
         # Grid lines behind the bars, their labels horizontal under them.
-        lines = [f'<line x1="{_x(tick):.1f}" y1="4" x2="{_x(tick):.1f}" y2="{y}" stroke="#d9dce0"/>' for tick in TICKS]
+        lines = [f'<line x1="{_n(_x(tick))}" y1="4" x2="{_n(_x(tick))}" y2="{y}" stroke="#d9dce0"/>' for tick in TICKS]
         parts = lines + parts
         y += 15
         for tick in TICKS:
@@ -283,7 +295,7 @@ def comparison_svg(chart_id, rows, lang, legend=()):
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="compare-svg" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" aria-hidden="true" focusable="false" '
-        'font-family="DejaVu Sans, system-ui, sans-serif">'
+        f'font-family="DejaVu Sans, system-ui, sans-serif" font-size="{TEXT_SIZE}" fill="{INK}">'
         + (f"<defs>{''.join(defs)}</defs>" if defs else "")
         + "".join(parts)
         + "</svg>"
