@@ -25,6 +25,7 @@ from .charts import ORGANISATION_COLOUR
 from .charts import PEER_COLOUR
 from .charts import STACK_FILLS
 from .charts import STACK_PATTERNS
+from .formatting import format_number
 from .formatting import format_percent
 from .reference import SHARE
 
@@ -116,7 +117,9 @@ def drawn_figure(figure, series, words, lang):
         if figure.n:
             return Drawn(series, "count", 100 * number / figure.n, words.count_of % {"count": count, "base": figure.n})
         return Drawn(series, "words", None, figure.text(lang))
-    percent = format_percent(number, lang)
+    # With as many decimals as the source gave: "12.5" stays 12,5 %, never rounded to 13 % or padded to 12,50 %.
+    decimals = len(figure.value.partition(".")[2])
+    percent = format_number(number, lang, decimals) + format_percent(0, lang)[1:]
     if figure.precision == "lower-bound":
         return Drawn(series, "lower-bound", number, words.more_than_percent % {"percent": percent})
     if figure.precision == "approximate":

@@ -125,6 +125,12 @@ def test_the_finnish_approximate_share_is_said_as_kt_said_it():
     assert drawn_figure(figure("2/3", "share", "approximate"), "", ENGLISH, "en").words == "about 2/3"
 
 
+def test_a_percent_keeps_the_decimals_it_was_published_with():
+    assert drawn_figure(figure("12.5", "percent", "exact"), "", FINNISH, "fi").words == "12,5\u00a0%"
+    assert drawn_figure(figure("12.5", "percent", "exact"), "", ENGLISH, "en").words == "12.5%"
+    assert drawn_figure(figure("85", "percent", "exact"), "", ENGLISH, "en").words == "85%"
+
+
 def test_an_approximate_percent_reads_about():
     assert drawn_figure(figure("40", "percent", "approximate"), "", FINNISH, "fi").words == "noin 40\u00a0%"
 
