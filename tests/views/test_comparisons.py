@@ -143,3 +143,25 @@ def test_kts_respondent_counts_are_counts_of_their_base_with_the_organisations_t
         assert count in lines
     bold = [t.get_text() for t in svg.find_all("text") if t.get("font-weight") == "700"]
     assert bold == [own_type]
+
+
+def test_an_operators_figure_about_a_grid_row_is_drawn_in_that_row(runner, submitted, tmp_path):  # noqa: F811
+    from tests.views.test_results import operator_row
+    from tests.views.test_results import write_csv
+
+    row = operator_row(
+        id="kt.full.org_use.hr",
+        question_id="org_use.hr",
+        option_id="a_lot",
+        value="8",
+        precision="approximate",
+        text_en="about 8% used AI a lot in HR",
+    )
+    result = runner.invoke(args=["reference", "load", str(write_csv(tmp_path / "rows.csv", [row]))])
+    assert result.exit_code == 0, result.output
+    page = soup(submitted.get("/en/results"))
+    lines = svg_lines(chart_of(page, "org_use"))
+    # Under its row (HR, the first), in the words of its precision, before the next row's label.
+    hr = lines.index("Human resources (HR)")
+    assert lines[hr + 2] == "KT's survey 2024: about 8%"
+    assert lines[hr + 3] == "Marketing"
