@@ -165,3 +165,18 @@ def test_an_operators_figure_about_a_grid_row_is_drawn_in_that_row(runner, submi
     hr = lines.index("Human resources (HR)")
     assert lines[hr + 2] == "KT's survey 2024: about 8%"
     assert lines[hr + 3] == "Marketing"
+
+
+def test_the_report_draws_the_same_charts_and_lists_kts_figures_in_full(submitted, questionnaire):  # noqa: F811
+    from readiness.core import reference
+
+    page = soup(submitted.get("/fi/download/report.html"))
+    own_use = page.find(id="result-own_use").find_parent("section")
+    lines = svg_lines(own_use.select_one("figure.compare svg"))
+    assert "KT:n kysely 2024: noin joka kolmas" in lines and f"KT:n kysely 2024: yli 40{NBSP}%" in lines
+    listed = " ".join(own_use.select_one("ul.compare__figures").get_text(" ").split())
+    for figure in reference.load_packaged(questionnaire):
+        if figure.question_id == "own_use" and figure.option_id:
+            assert figure.text("fi") in listed, figure.id
+    assert own_use.find("a", string="KT, tiedote 2024") is not None
+    assert page.find("details") is None and page.find("script") is None
