@@ -157,6 +157,11 @@ class GroupFigures:
         counts = self.distribution.get(answer_key, {})
         return {option: 100 * counts.get(option, 0) / self.group.organisations for option in option_ids}
 
+    def counts(self, answer_key, option_ids):
+        """Return {option id: organisations of the group that chose it} for one answer key, as released."""
+        counts = self.distribution.get(answer_key, {})
+        return {option: counts.get(option, 0) for option in option_ids}
+
     def quarter(self, dimension, value, own, minimum):
         """Return where ``value`` stands among the other organisations' scores in a dimension, as one of
         QUARTERS (the share of them scoring lower, equal ones counting half), or None when fewer than

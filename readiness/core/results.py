@@ -25,13 +25,15 @@ class DimensionResult:
 
 @dataclass(frozen=True)
 class AnswerResult:
-    """One stored answer (a question, or a row of a matrix): the options chosen and the peers' shares."""
+    """One stored answer (a question, or a row of a matrix): the options chosen, the peers' shares and the
+    organisations of the peer group behind each (``peer_counts``, as the release publishes them)."""
 
     key: str
     row: object
     chosen: tuple[str, ...]
     peer_shares: dict[str, float] | None
     figures: tuple[reference.Figure, ...]
+    peer_counts: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,16 @@ class QuestionResult:
     answers: tuple[AnswerResult, ...]
     figures: tuple[reference.Figure, ...]
     context: tuple[reference.Figure, ...] = ()
+
+    @property
+    def comparable(self):
+        """Whether there is anything to compare the answer with: a published figure, another survey's figure
+        or the peer group's distribution."""
+        return bool(
+            self.figures
+            or self.context
+            or any(answer.figures or answer.peer_shares is not None for answer in self.answers)
+        )
 
     def option_figures(self, option_id):
         """Return the published figures about one option of this question."""
@@ -206,6 +218,7 @@ def build(questionnaire, model, answers, group_figures, figures, round_=None, co
                 tuple(choices.get(key, ())),
                 group_figures.shares(key, option_ids) if group_figures else None,
                 tuple(figures.get(key, ())) if key != question.id else (),
+                group_figures.counts(key, option_ids) if group_figures else None,
             )
             for key in question.answer_keys()
         )

@@ -45,6 +45,7 @@ from .i18n import format_score
 from .i18n import gettext
 from .i18n import ngettext
 from .i18n import page_language
+from .result_charts import question_comparisons
 from .result_charts import result_charts
 
 # How many recommendations the page puts first; the rest follow under a heading of their own.
@@ -233,6 +234,8 @@ def context(db, assessment, lang):
             results_module.group_label(questionnaire, peer_cells(), outcome.group, lang) if outcome.group else None
         ),
         "charts": result_charts(questionnaire, outcome, lang),
+        "comparisons": question_comparisons(questionnaire, outcome, lang, questionnaire.profile(choices).org_type),
+        "organisation_type": questionnaire.profile(choices).org_type,
         "top_recommendations": ranked[:TOP_RECOMMENDATIONS],
         "more_recommendations": ranked[TOP_RECOMMENDATIONS:],
         "catalogue": catalogue,

@@ -149,4 +149,4 @@ def test_peers_who_answered_the_removed_option_are_shown_apart_not_lost(answered
     # The rows above hold the comparable answers: this respondent's "Säännöllisesti" is 1 of 5.
     first = own_use.tbody.find("tr")
     assert first.th.get_text(strip=True) == "Säännöllisesti"
-    assert first.find_all("td")[1].get_text(strip=True).replace("\xa0", " ") == "20 %"
+    assert first.find_all("td")[1].get_text(strip=True).replace("\xa0", " ") == "1/5 organisaatiota (20 %)"

@@ -129,25 +129,47 @@ def test_approximate_figures_read_as_approximate(submitted):
 def test_no_unpublished_2024_figure_is_shown_as_a_number(submitted, questionnaire):
     page = soup(submitted.get("/en/results"))
     published = {figure.text("en") for figure in published_figures(questionnaire)}
+    checked = 0
     for section in page.select("section.question-result"):
         table = section.find("table")
-        if table is None or "2024 survey" not in table.thead.get_text():
+        if table is None or "KT's published figure" not in table.thead.get_text():
             continue
         for row in table.tbody.find_all("tr"):
+            checked += 1
             cell = row.find_all("td")[-1].get_text(" ", strip=True)
             assert cell in ("–", "2024 result not published") or any(cell.startswith(p) for p in published), cell
+    assert checked >= 4  # own_use's and change's options at least: the check above ran
 
 
 def test_questions_without_a_published_figure_say_so(submitted):
     page = soup(submitted.get("/fi/results"))
-    for question_id in ("attitude", "support", "competence_top", "risks", "guidelines"):
+    # Other surveys' figures are there to read beside these two: their sections stay, saying KT published nothing.
+    for question_id in ("competence_top", "guidelines"):
         section = page.find(id=f"result-{question_id}").find_parent("section")
         assert section.select_one(".not-published").get_text(strip=True) == "Vuoden 2024 tulosta ei julkaistu.", (
             question_id
         )
-        assert "vuoden 2024 kysely" not in section.thead.get_text().lower()
+        assert "kt:n julkaisema luku" not in section.thead.get_text().lower()
     own_use = page.find(id="result-own_use").find_parent("section")
     assert own_use.select_one("p.not-published") is None
+
+
+def test_questions_with_nothing_to_compare_are_one_line_each(submitted, questionnaire):
+    # No peer group yet, and nothing published about these: one line each, the question and the answer given.
+    page = soup(submitted.get("/fi/results"))
+    lines = {}
+    for item in page.select("ul.nothing-to-compare > li"):
+        lines[item.select_one(".nothing-to-compare__question").get_text(strip=True)] = " ".join(item.get_text().split())
+    for question_id in ("attitude", "support", "risks", "training_coverage"):
+        question = questionnaire.question(question_id)
+        assert page.find(id=f"result-{question_id}") is None
+        line = lines[question.text["fi"]]
+        assert question.options[0].label["fi"] in line, question_id
+        assert line.endswith("Vertailtavaa ei ole julkaistu."), line
+    # No table of dashes anywhere.
+    for table in page.select("section.question-result table"):
+        cells = [td.get_text(strip=True) for td in table.select("tbody td")]
+        assert cells.count("–") < len(cells) or not cells
 
 
 def test_without_enough_peers_no_group_is_shown(submitted, db, questionnaire):
@@ -166,7 +188,9 @@ def test_with_enough_peers_the_group_and_its_shares_are_shown(submitted, db, que
     # All five answered the first option of own_use: 100 % of the group.
     own_use = page.find(id="result-own_use").find_parent("section")
     first_row = own_use.tbody.find("tr")
-    assert first_row.find_all("td")[1].get_text(strip=True) == "100%"
+    assert first_row.find_all("td")[1].get_text(strip=True) == "5 of 5 organisations (100%)"
+    # Each organisation of a group of five is a fifth of it: the page says why shares move in steps of 20 %.
+    assert "In a group of 5 organisations, each organisation is 20% of the group" in page.get_text()
 
 
 def test_free_text_stays_with_its_own_organisation(submitted, db, questionnaire):
