@@ -249,9 +249,11 @@ def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
     as coloured, and ``markers`` (one value or None per bar) are drawn as diamonds. Labels stand above their
     bars, so that long option texts need no truncation. The data table beside the chart carries the same numbers.
     """
-    width, left, right, row_height = 680, 8, 60, 46
+    # As wide as a phone's column, so that a phone shows the text near its own size (at 680 it shrank to 7 px).
+    width, left, right, row_height = 400, 8, 60, 46
     plot = width - left - right
-    top = 26 if legend else 6
+    # The legend's entries stand one above the other: side by side they did not fit the width.
+    top = 6 + 20 * ((1 if legend else 0) + (1 if legend and markers else 0))
     height = top + row_height * len(bars) + 26
     hatch = f"{chart_id}-hatch"
     parts = [
@@ -270,14 +272,14 @@ def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
     if legend and markers:
         # The markers' entry only where markers are drawn: a legend must not name what the chart lacks.
         parts.append(
-            f'<path d="M {left + 247} 6 l 7 7 l -7 7 l -7 -7 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
-            f'<text x="{left + 260}" y="18">{escape(legend[1])}</text>'
+            f'<path d="M {left + 7} 26 l 7 7 l -7 7 l -7 -7 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
+            f'<text x="{left + 20}" y="38">{escape(legend[1])}</text>'
         )
     for value, text in ticks:
         x = left + plot * value / scale
         parts.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 22}" stroke="#d9dce0"/>'
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#4a4a4a" font-size="11">{escape(text)}</text>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#4a4a4a" font-size="12">{escape(text)}</text>'
         )
     for index, (label, value, highlighted, value_text) in enumerate(bars):
         y = top + index * row_height

@@ -8,8 +8,8 @@ the rest in the page's language.
 
 from dataclasses import dataclass
 
-# A strength is a dimension in this band or above; a gap one below the second band named here. With these the
-# same dimension is never both, and a profile with nothing in the adopting band has no strength to claim.
+# A strength is a dimension in this band or above; a gap one below the second band named here (a dimension that
+# is both counts as a strength). A profile with nothing in the adopting band has no strength to claim.
 STRENGTH_FROM_BAND = "adopting"
 GAP_BELOW_BAND = "established"
 HOW_MANY = 3
@@ -67,11 +67,13 @@ class Summary:
 def strengths_and_gaps(model, dimension_results, how_many=HOW_MANY):
     """Return (strengths, gaps): at most ``how_many`` scored dimensions of each, the highest-scoring in the
     adopting band or above as strengths (highest first), the lowest-scoring below the established band as gaps
-    (lowest first); ties keep the model's order. Both the organisation's and the respondent's dimensions count:
-    the model's words say whose each is."""
+    (lowest first); ties keep the model's order. Only the organisation's dimensions: the respondent's own use and
+    attitude describe the person who answered, not the organisation's readiness."""
     order = {band.id: index for index, band in enumerate(model.bands)}
     scored = [
-        Point(d.score.dimension, d.score.value, d.score.band) for d in dimension_results if d.score.value is not None
+        Point(d.score.dimension, d.score.value, d.score.band)
+        for d in dimension_results
+        if d.score.value is not None and d.score.dimension.level == "organisation"
     ]
     by_score = sorted(scored, key=lambda point: -point.value)  # sorted() is stable: ties keep the model's order
     strengths = [p for p in by_score if order[p.band.id] >= order[STRENGTH_FROM_BAND]][:how_many]

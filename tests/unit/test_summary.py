@@ -34,12 +34,13 @@ def ids(points):
     return [p.dimension.id for p in points]
 
 
-def test_three_highest_in_adopting_or_above_are_strengths_and_three_lowest_below_established_are_gaps(model):
+def test_the_highest_in_adopting_or_above_are_strengths_and_the_lowest_below_established_are_gaps(model):
     values = {"adoption": 80, "own_use": 55, "attitude": 75, "support": 20, "governance": 62.5, "outlook": 40}
     strengths, gaps = summary.strengths_and_gaps(model, results_with(model, values).dimensions)
-    # 80, 75, 62.5 are the three highest (all >= 50); below 75 and not strengths: 20, 40, 55.
-    assert ids(strengths) == ["adoption", "attitude", "governance"]
-    assert ids(gaps) == ["support", "outlook", "own_use"]
+    # The respondent's own use (55) and attitude (75) are the person's, not the organisation's: never either.
+    # Of the organisation's, 80 and 62.5 are at least 50; below 75 and not strengths: 20, 40.
+    assert ids(strengths) == ["adoption", "governance"]
+    assert ids(gaps) == ["support", "outlook"]
 
 
 def test_a_low_profile_claims_no_strength_and_a_high_one_no_gap(model):
