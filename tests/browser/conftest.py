@@ -90,6 +90,11 @@ def page(context):
     assert errors == [], f"JavaScript errors: {errors}"
 
 
+def open_section(page, heading_id):
+    """Open a results page section (its content sits in a disclosure under its heading), as a reader would."""
+    page.locator(f"section.results-section:has(> h2#{heading_id}) > details > summary").click()
+
+
 def assert_accessible(page):
     """Run axe-core on the page as it is now: zero violations, or the report says which."""
     results = AXE.run(page)

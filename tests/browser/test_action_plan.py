@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from readiness.core.questionnaire import load
 from readiness.store import database
 from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import open_section
 from tests.browser.test_journey import open_link
 from tests.browser.test_phone import assert_fits
 from tests.conftest import submit_assessment
@@ -40,6 +41,7 @@ def test_a_plan_is_built_from_the_recommendations(page, submitted, lang, width):
     open_link(page, f"/{lang}/resume#{submitted}")
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
     assert_accessible(page)
+    open_section(page, "recommendations")
     first = page.locator("li.action").first
     title = first.locator(".action__title").inner_text()
     first.get_by_role("link", name=re.compile(ADD_LINK[lang])).click()
@@ -58,6 +60,7 @@ def test_a_plan_is_built_from_the_recommendations(page, submitted, lang, width):
     assert_accessible(page)
     # The results page lists the plan.
     page.goto(f"/{lang}/results")
+    open_section(page, "recommendations")
     plan = page.locator("#action-plan + .table-wrapper")
     expect(plan).to_contain_text(title)
     expect(plan).to_contain_text(IN_PROGRESS[lang])

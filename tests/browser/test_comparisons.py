@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from readiness.core.questionnaire import load
 from readiness.store import database
 from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import open_section
 from tests.browser.test_journey import open_link
 from tests.conftest import release
 from tests.conftest import submit_assessment
@@ -42,6 +43,7 @@ def test_comparison_charts_read_on_a_desktop_and_a_phone(page, submitted, lang, 
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
+    open_section(page, "answers")
     chart = page.locator("#result-own_use").locator("xpath=..").locator("figure.compare svg")
     expect(chart).to_be_visible()
     box = chart.bounding_box()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from readiness.core.questionnaire import load
 from readiness.store import database
 from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import open_section
 from tests.conftest import release
 from tests.conftest import submit_assessment
 
@@ -90,7 +91,7 @@ def test_summary_first_then_details_then_board_downloads(
     title = page.locator("#answers").inner_text()
     expect(page.get_by_role("heading", level=2, name=title, exact=True)).to_be_visible()
     expect(answers.locator(".question-result").first).to_be_hidden()
-    answers.locator("summary").click()
+    open_section(page, "answers")
     expect(answers.locator(".question-result").first).to_be_visible()
     assert_accessible(page)
 
