@@ -1,6 +1,7 @@
 """The results page summary first: after submitting, the profile, strengths and gaps, top actions, position among
 peers, downloads and the invite are within the first screen of a laptop (and first on a phone); a details
-section opens without JavaScript's help; the board report downloads as PDF and DOCX with the page's numbers."""
+section opens without JavaScript's help; an action plan is built from the recommendations; the board report
+downloads as PDF and DOCX with the page's numbers and the plan."""
 
 import io
 import re
@@ -14,6 +15,11 @@ from readiness.core.questionnaire import load
 from readiness.store import database
 from tests.browser.conftest import assert_accessible
 from tests.browser.conftest import open_section
+from tests.browser.test_action_plan import ADD_BUTTON
+from tests.browser.test_action_plan import ADD_LINK
+from tests.browser.test_action_plan import IN_PROGRESS
+from tests.browser.test_action_plan import SAVE_BUTTON
+from tests.browser.test_action_plan import SAVED
 from tests.conftest import release
 from tests.conftest import submit_assessment
 
@@ -95,7 +101,19 @@ def test_summary_first_then_details_then_board_downloads(
     expect(answers.locator(".question-result").first).to_be_visible()
     assert_accessible(page)
 
-    # The board report, read back: the profile's numbers as the page's summary table gives them.
+    # An action plan from the recommendations: the first action, in progress.
+    open_section(page, "recommendations")
+    first = page.locator("li.action").first
+    action = first.locator(".action__title").inner_text()
+    first.get_by_role("link", name=re.compile(ADD_LINK[lang])).click()
+    page.get_by_role("button", name=ADD_BUTTON[lang]).click()
+    page.locator("select[id^=status-]").first.select_option(label=IN_PROGRESS[lang])
+    page.get_by_role("button", name=SAVE_BUTTON[lang]).click()
+    expect(page.get_by_role("status")).to_contain_text(SAVED[lang])
+    assert_accessible(page)
+    page.goto(f"/{lang}/results")
+
+    # The board report, read back: the profile's numbers as the page's summary table gives them, and the plan.
     page_rows = table_rows(page.locator(".results-summary__profile table tbody tr"))
     assert len(page_rows) == 4
     with page.expect_download(timeout=60_000) as info:
@@ -108,6 +126,7 @@ def test_summary_first_then_details_then_board_downloads(
     ).stdout
     for dimension, score, *_ in page_rows:
         assert re.search(re.escape(dimension) + r"\s+" + re.escape(score) + r"\s", two_pages), (dimension, score)
+    assert " ".join(action.split()[:3]) in " ".join(two_pages.split())
 
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("link", name=re.compile(re.escape(BOARD_DOCX[lang]))).first.click()
@@ -115,3 +134,5 @@ def test_summary_first_then_details_then_board_downloads(
     profile = document.tables[0]
     docx_rows = [[cell.text for cell in row.cells] for row in profile.rows[1:]]
     assert [row[:2] for row in docx_rows] == [row[:2] for row in page_rows]
+    plan = [[cell.text for cell in row.cells] for row in document.tables[1].rows[1:]]
+    assert [(row[0], row[-1]) for row in plan] == [(action, IN_PROGRESS[lang])]
