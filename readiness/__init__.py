@@ -57,6 +57,9 @@ def create_app(test_config=None):
         HEALTH_CHECK_SECONDS=60,
         # The PDF report is rendered in the background as soon as the results page is first shown.
         PDF_RENDER_AHEAD=True,
+        # ... but only once the worker has served nobody for this many seconds (and within 5 s, or not at all):
+        # a rendering slows every request it runs beside.
+        PDF_RENDER_AHEAD_QUIET=0.3,
         BABEL_DEFAULT_LOCALE="fi",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).with_name("translations")),
     )

@@ -29,13 +29,19 @@ from .database import write_transaction
 class PdfStore:
     """The rendered PDF reports of one service: a folder of files and a background renderer."""
 
-    def __init__(self, folder, render, queue_limit=2, database=None):
+    def __init__(self, folder, render, queue_limit=2, database=None, idle=None, idle_wait=5.0):
         """``database`` is the path of the service's database, where deletions are seen (None only in tests of
-        the store alone: then only this store's own ``forget`` is honoured)."""
+        the store alone: then only this store's own ``forget`` is honoured). ``idle``, if given, says whether the
+        process is serving nobody: a rendering ahead waits for it, at most ``idle_wait`` seconds, and is skipped
+        if it never comes (the download renders what it needs)."""
         self.folder = Path(folder)
         self.database = database
         self.folder.mkdir(parents=True, exist_ok=True)
         self._render = render
+        # A rendering holds the interpreter's lock for a second or more: ahead of a request, it made that request
+        # (the first view of the results, right after the submission that asked for it) several times slower.
+        self.idle = idle
+        self.idle_wait = idle_wait
         # Renderings ahead are a convenience: beyond this many waiting, more are skipped (the download renders
         # what it needs), so that a busy worker neither falls behind nor waits long for its queue at shutdown.
         self.queue_limit = queue_limit
@@ -71,7 +77,7 @@ class PdfStore:
 
         def run():
             try:
-                if not path.exists():
+                if self._wait_until_idle() and not path.exists():
                     self._render_into(path, assessment_id, lang, html, since)
             finally:
                 with self._lock:
@@ -89,6 +95,17 @@ class PdfStore:
                 self._queued -= 1
             raise
         return self._executor.submit(run)
+
+    def _wait_until_idle(self):
+        """Return True once the process serves nobody, or False if that does not happen in ``idle_wait``."""
+        if self.idle is None:
+            return True
+        deadline = time.monotonic() + self.idle_wait
+        while not self.idle():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def forget(self, assessment_id):
         """Remove every PDF of an assessment (its data was deleted), also one still being rendered."""

@@ -3,6 +3,7 @@ another organisation's submission or a reference figure changes what they show. 
 organisations, downloads and API blueprints."""
 
 import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -567,6 +568,31 @@ def report_css():
     return Markup(Path(current_app.static_folder, "css", "report.css").read_text(encoding="utf-8"))
 
 
+def _watch_requests(app):
+    """Count this process's requests in flight; return a function that says whether it has served nobody for
+    ``PDF_RENDER_AHEAD_QUIET`` seconds (renderings ahead wait for that)."""
+    state = {"in_flight": 0, "last": 0.0}
+    lock = threading.Lock()
+
+    @app.before_request
+    def _begin():
+        with lock:
+            state["in_flight"] += 1
+
+    @app.teardown_request
+    def _end(error=None):
+        with lock:
+            state["in_flight"] -= 1
+            state["last"] = time.monotonic()
+
+    def idle():
+        with lock:
+            quiet = time.monotonic() - state["last"]
+            return state["in_flight"] == 0 and quiet >= app.config["PDF_RENDER_AHEAD_QUIET"]
+
+    return idle
+
+
 def init_app(app):
     """Keep the rendered results of this app, and offer the helpers of the results and report templates."""
     # Workers' threads share the cache: every read and write of it holds the lock.
@@ -574,7 +600,10 @@ def init_app(app):
     # The renderer is looked up at each call, so that it can be replaced (a test's broken renderer).
     # The store checks the database before it keeps a PDF: a deletion in any worker is honoured.
     app.extensions["pdf_store"] = PdfStore(
-        app.config["REPORTS_FOLDER"], lambda html: exports.pdf_from_html(html), database=app.config["DATABASE"]
+        app.config["REPORTS_FOLDER"],
+        lambda html: exports.pdf_from_html(html),
+        database=app.config["DATABASE"],
+        idle=_watch_requests(app),
     )
     app.jinja_env.globals.update(
         signed=signed,

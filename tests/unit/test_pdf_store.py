@@ -132,3 +132,26 @@ def test_a_rendering_under_way_when_the_assessment_is_deleted_is_not_kept(store,
     time.sleep(0.01)
     store.get(7, "fi", "<p>uusi</p>")
     assert len(list(store.folder.glob("7-*.pdf"))) == 1
+
+
+def test_a_rendering_ahead_waits_until_the_process_serves_nobody(tmp_path, renderer):
+    serving = threading.Event()
+    serving.set()
+    store = PdfStore(tmp_path, renderer, idle=lambda: not serving.is_set(), idle_wait=5)
+    future = store.prepare(7, "fi", "<p>raportti</p>")
+    time.sleep(0.3)
+    # A request is being served: nothing is rendered beside it.
+    assert renderer.rendered == []
+    serving.clear()
+    future.result(timeout=5)
+    assert renderer.rendered == ["<p>raportti</p>"]
+    assert store.get(7, "fi", "<p>raportti</p>") == b"%PDF <p>raportti</p>"
+    assert len(renderer.rendered) == 1
+
+
+def test_a_rendering_ahead_is_skipped_when_the_process_is_never_idle(tmp_path, renderer):
+    store = PdfStore(tmp_path, renderer, idle=lambda: False, idle_wait=0.2)
+    store.prepare(7, "fi", "<p>raportti</p>").result(timeout=5)
+    assert renderer.rendered == []
+    # The download renders what it needs.
+    assert store.get(7, "fi", "<p>raportti</p>") == b"%PDF <p>raportti</p>"
