@@ -34,6 +34,8 @@ class AnswerResult:
     peer_shares: dict[str, float] | None
     figures: tuple[reference.Figure, ...]
     peer_counts: dict[str, int] | None = None
+    # The respondent's own answer, where it differs from ``chosen``, the organisation's combined one.
+    own: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Results:
     questions: tuple[QuestionResult, ...]
     survey_figures: tuple[reference.Figure, ...]
     texts: dict[str, str]
+    # The organisation's answers as compared: the round's combined ones (own use and attitude the respondent's).
+    choices: dict = None
 
 
 @dataclass(frozen=True)
@@ -184,8 +188,10 @@ def build(questionnaire, model, answers, group_figures, figures, round_=None, co
     ``counted_scores`` are the organisation's scores as the group's figures count them (None when they do not
     count it): it stands among the others only, and only when at least ``minimum`` of them have a score."""
     counted_scores = counted_scores or {}
-    choices = questionnaire.known_choices(answers.choices)
-    own = scoring.score(model, questionnaire, choices)
+    own_choices = questionnaire.known_choices(answers.choices)
+    own = scoring.score(model, questionnaire, own_choices)
+    respondents = sum(1 for r in round_.respondents if r.assessment.submitted) if round_ else 1
+    choices = organisation_answers(model, own_choices, round_.combined) if respondents > 1 else own_choices
     scores = round_.scores if round_ and round_.scores else own
     dimensions = tuple(
         DimensionResult(
@@ -219,6 +225,7 @@ def build(questionnaire, model, answers, group_figures, figures, round_=None, co
                 group_figures.shares(key, option_ids) if group_figures else None,
                 tuple(figures.get(key, ())) if key != question.id else (),
                 group_figures.counts(key, option_ids) if group_figures else None,
+                tuple(own_choices.get(key, ())) if own_choices.get(key, []) != choices.get(key, []) else None,
             )
             for key in question.answer_keys()
         )
@@ -233,12 +240,27 @@ def build(questionnaire, model, answers, group_figures, figures, round_=None, co
     return Results(
         dimensions=dimensions,
         group=group_figures.group if group_figures else None,
-        respondents=sum(1 for r in round_.respondents if r.assessment.submitted) if round_ else 1,
+        respondents=respondents,
         questions=tuple(question_results),
         survey_figures=tuple(figures.get(reference.SURVEY, ()))
         + tuple(figure for question in questionnaire.profile_questions() for figure in figures.get(question.id, ())),
         texts=answers.texts,
+        choices=choices,
     )
+
+
+def organisation_answers(model, own_choices, combined):
+    """Return the organisation's answers, as its results compare them: the round's combined answers
+    (``core.combined``), but the respondent's own for the questions about the respondent (own use, attitude),
+    which describe a person, not the organisation."""
+    personal = {
+        rule.question
+        for dimension in model.dimensions
+        if dimension.level == "respondent"
+        for rule in dimension.questions
+    }
+    answers = {key: options for key, options in combined.items() if key.split(".", 1)[0] not in personal}
+    return answers | {key: options for key, options in own_choices.items() if key.split(".", 1)[0] in personal}
 
 
 def group_label(questionnaire, cells, group, lang):

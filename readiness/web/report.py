@@ -200,7 +200,7 @@ def recommended(db, assessment):
     outcome = results_of(db, questionnaire, model, assessment, answers)
     scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
     catalogue = recommendations.load(questionnaire, model)
-    return recommendations.recommend(catalogue, questionnaire.known_choices(answers.choices), scores)
+    return recommendations.recommend(catalogue, outcome.choices, scores)
 
 
 def _organisation_group(questionnaire, round_, assessment):
@@ -218,7 +218,8 @@ def context(db, assessment, lang):
     rounds = organisation_rounds(db, questionnaire, model, assessment)
     outcome = results_of(db, questionnaire, model, assessment, answers, rounds)
     catalogue = recommendations.load(questionnaire, model)
-    choices = questionnaire.known_choices(answers.choices)
+    # The organisation's answers (combined, where several have answered), as the page compares them.
+    choices = outcome.choices
     scores = {d.score.dimension.id: d.score.value for d in outcome.dimensions}
     recommended = recommendations.recommend(catalogue, choices, scores)
     ranked = [
