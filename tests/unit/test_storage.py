@@ -172,10 +172,11 @@ def _writer(path, worker, count, results):
 def test_concurrent_writers_lose_nothing(tmp_path):
     path = str(tmp_path / "concurrent.sqlite")
     database.migrate(database.connect(path))
-    results = multiprocessing.get_context("fork").Queue()
-    workers = [
-        multiprocessing.get_context("fork").Process(target=_writer, args=(path, w, 150, results)) for w in range(4)
-    ]
+    # Spawned, not forked: a fork copies the test process's threads' locks (a PDF rendering ahead in the
+    # shared test server, inside SQLite or a font library), and a child could wait on one forever.
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [context.Process(target=_writer, args=(path, w, 150, results)) for w in range(4)]
     for worker in workers:
         worker.start()
     acknowledged = [token for _ in workers for token in results.get(timeout=60)]
