@@ -307,6 +307,23 @@ STACK_FILLS = ("#d9e6f2", "#a9c6e3", "#6f9fcf", "#3f77b3", "#1d4f91", "#0b2f5a",
 STACK_PATTERNS = ("", "dots", "", "lines", "", "cross", "", "dots")
 
 
+def stack_fills(chart_id):
+    """Return the SVG patterns of the stacked bars' fills, ``{chart_id}-fill-{index}``, for a chart's <defs>."""
+    parts = []
+    for index, fill in enumerate(STACK_FILLS):
+        pattern, ink = STACK_PATTERNS[index], "#ffffff" if index >= 3 and index != 7 else "#1a1a1a"
+        mark = {
+            "dots": f'<circle cx="3" cy="3" r="1.2" fill="{ink}"/>',
+            "lines": f'<line x1="0" y1="0" x2="0" y2="6" stroke="{ink}" stroke-width="1.5"/>',
+            "cross": f'<path d="M0 0 L6 6 M6 0 L0 6" stroke="{ink}" stroke-width="1"/>',
+        }.get(pattern, "")
+        parts.append(
+            f'<pattern id="{chart_id}-fill-{index}" patternUnits="userSpaceOnUse" width="6" height="6" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{fill}"/>{mark}</pattern>'
+        )
+    return parts
+
+
 def svg_stacked(chart_id, rows, options):
     """Draw a matrix question as one 100 % bar per row, split by option, as a static SVG.
 
@@ -323,17 +340,7 @@ def svg_stacked(chart_id, rows, options):
         f'width="{width}" height="{height}" aria-hidden="true" focusable="false" '
         'font-family="DejaVu Sans, system-ui, sans-serif" font-size="12"><defs>',
     ]
-    for index, fill in enumerate(STACK_FILLS):
-        pattern, ink = STACK_PATTERNS[index], "#ffffff" if index >= 3 and index != 7 else "#1a1a1a"
-        mark = {
-            "dots": f'<circle cx="3" cy="3" r="1.2" fill="{ink}"/>',
-            "lines": f'<line x1="0" y1="0" x2="0" y2="6" stroke="{ink}" stroke-width="1.5"/>',
-            "cross": f'<path d="M0 0 L6 6 M6 0 L0 6" stroke="{ink}" stroke-width="1"/>',
-        }.get(pattern, "")
-        parts.append(
-            f'<pattern id="{chart_id}-fill-{index}" patternUnits="userSpaceOnUse" width="6" height="6" '
-            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{fill}"/>{mark}</pattern>'
-        )
+    parts.extend(stack_fills(chart_id))
     parts.append("</defs>")
     for index, label in enumerate(options):
         x, y = left + (index % 3) * (plot / 3), 8 + 20 * (index // 3)

@@ -24,7 +24,7 @@ from html import escape
 from .charts import ORGANISATION_COLOUR
 from .charts import PEER_COLOUR
 from .charts import STACK_FILLS
-from .charts import STACK_PATTERNS
+from .charts import stack_fills
 from .formatting import format_number
 from .formatting import format_percent
 from .reference import SHARE
@@ -224,22 +224,6 @@ def _stack(chart_id, stack, y):
     return parts
 
 
-def _fills(chart_id):
-    parts = []
-    for index, fill in enumerate(STACK_FILLS):
-        pattern, ink = STACK_PATTERNS[index], "#ffffff" if index >= 3 and index != 7 else "#1a1a1a"
-        mark = {
-            "dots": f'<circle cx="3" cy="3" r="1.2" fill="{ink}"/>',
-            "lines": f'<line x1="0" y1="0" x2="0" y2="6" stroke="{ink}" stroke-width="1.5"/>',
-            "cross": f'<path d="M0 0 L6 6 M6 0 L0 6" stroke="{ink}" stroke-width="1"/>',
-        }.get(pattern, "")
-        parts.append(
-            f'<pattern id="{chart_id}-fill-{index}" patternUnits="userSpaceOnUse" width="6" height="6" '
-            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{fill}"/>{mark}</pattern>'
-        )
-    return parts
-
-
 def comparison_svg(chart_id, rows, lang, legend=()):
     """Draw a comparison chart: per row its label (the organisation's answer in bold with its mark), then per
     figure a line of words ("KT 2024: about one in three") and its bar, or a matrix row's distribution;
@@ -247,7 +231,7 @@ def comparison_svg(chart_id, rows, lang, legend=()):
     parts, defs = [], []
     y = 4
     if legend:
-        defs.extend(_fills(chart_id))
+        defs.extend(stack_fills(chart_id))
         half = WIDTH / 2
         for index, label in enumerate(legend):
             x, line_y = LEFT + (index % 2) * half, y + 18 * (index // 2)

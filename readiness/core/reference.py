@@ -175,7 +175,8 @@ class Figure:
         return getattr(self, f"text_{lang}")
 
 
-def _read_text(text_or_file) -> str:
+def read_text(text_or_file) -> str:
+    """Return the text of a data file given as text, a path, bytes or an open file (a BOM is dropped)."""
     if isinstance(text_or_file, str):
         return text_or_file
     if isinstance(text_or_file, os.PathLike):
@@ -296,7 +297,7 @@ def _read_rows(text: str, problems: list[Problem]) -> list[list[str]]:
 def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | None = None) -> list[Figure]:
     """Read and check reference figures from CSV; raise ReferenceFileError listing every problem found."""
     problems: list[Problem] = []
-    rows = _read_rows(_read_text(text_or_file), problems)
+    rows = _read_rows(read_text(text_or_file), problems)
     # Row numbers count the header as row 1, as a spreadsheet shows them.
     header = [cell.strip().lstrip("\ufeff") for cell in rows[0]] if rows else []
     for column in COLUMNS:

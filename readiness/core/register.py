@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from .peers import ANY
 from .peers import size_question
 from .questionnaire import Questionnaire
 from .reference import DataFileError
+from .reference import read_text
 
 COLUMNS = ("id", "org_type", "name_fi", "name_sv", "size_band", "region", "language", "email_domains")
 DATA_FILE = Path(__file__).parent.parent / "data" / "register.csv"
@@ -101,17 +101,6 @@ def valid_business_id(value: str) -> bool:
     return int(match.group(2)) == (0 if remainder == 0 else 11 - remainder)
 
 
-def _read_text(text_or_file) -> str:
-    if isinstance(text_or_file, str):
-        return text_or_file
-    if isinstance(text_or_file, os.PathLike):
-        return Path(text_or_file).read_bytes().decode("utf-8-sig")
-    if isinstance(text_or_file, bytes):
-        return text_or_file.decode("utf-8-sig")
-    content = text_or_file.read()
-    return content.decode("utf-8-sig") if isinstance(content, bytes) else content
-
-
 def _option_ids(question) -> set[str]:
     return {option.id for option in question.options}
 
@@ -161,7 +150,7 @@ def _check_row(cells: dict[str, str], questionnaire: Questionnaire, problem) -> 
 
 def parse(text_or_file, questionnaire: Questionnaire, *, source_label: str | None = None) -> list[Entry]:
     """Read and check register entries from CSV; raise RegisterFileError listing every problem found."""
-    rows = list(csv.reader(io.StringIO(_read_text(text_or_file), newline="")))
+    rows = list(csv.reader(io.StringIO(read_text(text_or_file), newline="")))
     problems: list[str] = []
     # Row numbers count the header as row 1, as a spreadsheet shows them.
     header = [cell.strip().lstrip("\ufeff") for cell in rows[0]] if rows else []

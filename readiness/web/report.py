@@ -350,7 +350,9 @@ def cached(kind, assessment, lang, produce, shared=False):
     cache, lock = current_app.extensions["rendered_results"]
     with lock:
         value = cache.get(key)
-    if value is None and shared:
+    if value is not None:
+        return value
+    if shared:
         stored = rendered_pages.get(get_db(), assessment.id, lang, key[-1])
         value = Markup(stored) if stored is not None else None
     if value is None:
