@@ -1,6 +1,7 @@
 """An organisation over time: its respondents side by side, invites, yearly rounds, the peers page, and
 deleting its data."""
 
+import itertools
 import re
 
 from flask import abort
@@ -135,6 +136,10 @@ def _organisation_body(db, assessment):
                 scoring.score(model, questionnaire, questionnaire.known_choices(r.answers.choices)) for r in submitted
             ],
             differences=sum(1 for rows in comparison.values() for row in rows if row.agreement == "differ"),
+            respondents_differ=any(
+                not results.compare_rounds(questionnaire, model, before, now).same
+                for before, now in itertools.pairwise(rounds)
+            ),
         )
     )
 

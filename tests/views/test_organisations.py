@@ -231,6 +231,10 @@ def test_a_new_round_shows_the_change_and_keeps_the_old_one(app, lead, questionn
     assert table is not None
     attitude_row = rows["Attitude and culture"]
     assert attitude_row[2].startswith("−")  # very positive before, fairly negative now
+    # The same respondent in both rounds: the organisation page says who, and warns of nothing.
+    organisation = soup(lead.get("/en/organisation"))
+    assert organisation.find("th", string="Who submitted") is not None
+    assert "The respondents differ between rounds" not in organisation.get_text()
     # Round 1 is read-only, and the organisation is counted once, by its newest round.
     with pytest.raises(assessments.AssessmentLocked):
         assessments.save_section(db, first_round, "attitude", ["attitude"], {"attitude": ["very_positive"]}, {})
@@ -605,6 +609,13 @@ def test_a_change_between_rounds_with_other_respondents_compares_like_with_like(
     table = page.find(string="Change per dimension, points").find_parent("table")
     changes = [tr.find_all("td")[2].get_text(strip=True) for tr in table.tbody.find_all("tr")]
     assert changes and all(change in ("0", "±0", "0,0", "±0,0", "–") for change in changes), changes
+    # The organisation page's rounds say who submitted in each, and that the scores compare different people.
+    organisation = soup(lead.get("/en/organisation"))
+    rounds = organisation.find(id="rounds").find_next("table")
+    who = rounds.find("th", string="Who submitted").find_parent("tr").find_all("td")
+    assert [cell.get_text(" ", strip=True).count("Respondent") for cell in who] == [2, 1]
+    assert senior in who[1].get_text()
+    assert "The respondents differ between rounds" in organisation.find(id="rounds").find_next("p").get_text()
 
 
 def test_the_peers_page_opens_on_the_organisations_own_class(lead, db, questionnaire):
