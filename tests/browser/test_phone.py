@@ -47,6 +47,13 @@ def assert_fits(page):
         ".slice(0, 5).map(e => e.outerHTML.slice(0, 120))"
     )
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px: {wide}"
+    # A table wider than the screen scrolls in its region, but its caption is read whole without scrolling.
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('caption:not(.visually-hidden)')]"
+        ".filter(c => c.getBoundingClientRect().width > c.closest('.table-wrapper').clientWidth + 1)"
+        ".map(c => c.textContent.slice(0, 60))"
+    )
+    assert not cut, f"{page.url}: captions wider than the screen: {cut}"
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
