@@ -224,16 +224,21 @@ def pending_claims(db):
     return waiting
 
 
-def decide_claim(db, claim_id, approve, operator_name):
+def decide_claim(db, claim_id, approve, operator_name, size_band=None):
     """The operator's decision on a pending claim. Approving verifies it and, if another organisation was
-    verified as the same entry, ends that verification (status rejected): one organisation per entry. Return
-    the claim; refused ("decided") if it is no longer pending."""
+    verified as the same entry, ends that verification (status rejected): one organisation per entry. With
+    ``size_band`` (the band the operator checked, for an entry the register has none for) approving also
+    records that band in the register, in the same transaction. Return the claim; refused ("decided") if it is
+    no longer pending."""
     now = timestamp()
     with write_transaction(db):
         rows = _select("id = ? and status = 'pending'", [claim_id], db)
         if not rows:
             raise ClaimRefused("decided")
         claim = rows[0]
+        if approve and size_band:
+            entry = register_in_force(db)[claim["entry_id"]].with_size_band(size_band)
+            db["register_entries"].upsert(register.to_row(entry), pk="id")
         if approve:
             db.execute(
                 "update claims set status = 'rejected', decided_at = ?, decided_by = ? "
@@ -260,9 +265,9 @@ def verified_claims(db):
 
 def verified_organisations(db, questionnaire=None):
     """Return {organisations.id: register Entry} for every organisation that counts for peers: those with a
-    verified claim, one per register entry. The entry's size band is the register's, or, where the register
-    has none, the band the lead stated in the claim (which the operator sees and can correct by loading the
-    entry with its band)."""
+    verified claim, one per register entry. The entry's size band is the register's (the operator records the
+    band checked when approving a claim), or, where the register has none (an entry verified by email), the
+    band the lead stated in the claim."""
     entries = register_in_force(db, questionnaire)
     verified = {}
     for claim in verified_claims(db):

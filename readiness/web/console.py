@@ -698,10 +698,11 @@ def allow_uploads():
 
 
 @bp.route("/console/verification")
-def verification_queue(register_form=None, status=200):
+def verification_queue(register_form=None, band_error=None, status=200):
     """Claims waiting for the operator (by choice, or because two organisations claim one register entry), each
-    with the organisation, the contact it gave and the date; the organisations verified so far; and the form
-    that loads register entries."""
+    with the organisation, the contact it gave, the date and, where the register has no size band for the
+    entry, the band to record on approval; the organisations verified so far; and the form that loads register
+    entries. ``band_error`` is (claim id, message) when an approval came without a valid band."""
     db = get_db()
     entries = stored_register.register_in_force(db)
     questionnaire = load()
@@ -710,6 +711,10 @@ def verification_queue(register_form=None, status=200):
         waiting=stored_register.pending_claims(db),
         verified=stored_register.verified_claims(db),
         entries=entries,
+        band_error=band_error,
+        size_options={
+            o.id: register.size_options(questionnaire, o.id) for o in questionnaire.profile_question("org_type").options
+        },
         type_labels={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
         band_labels={
             o.id: o.label[g.lang_code]
@@ -729,12 +734,12 @@ def load_register():
     ``flask register load``): the same checks as the command, every problem listed, nothing loaded if any."""
     form = ReferenceUploadForm()
     if not form.validate_on_submit():
-        return verification_queue(form, 400)
+        return verification_queue(form, status=400)
     try:
         entries = register.parse(form.text, load(), source_label=form.file.data.filename)
     except register.RegisterFileError as error:
         form.file.errors = str(error).splitlines()
-        return verification_queue(form, 400)
+        return verification_queue(form, status=400)
     label = f"{form.file.data.filename} ({g.operator['username']})"
     stored_register.load_register_entries(get_db(), entries, label)
     return redirect(url_for(".verification_queue", loaded=len(entries)))
@@ -748,8 +753,21 @@ def decide_claim():
     if decision not in ("approve", "reject") or not (claim.isascii() and claim.isdigit() and len(claim) <= 15):
         return render_error(400)
     claim_id = int(claim)
+    db = get_db()
+    size_band = None
+    if decision == "approve":
+        # An entry without a size band in the register gets the one the operator checked with the organisation.
+        waiting = next((c for c in stored_register.pending_claims(db) if c["id"] == claim_id), None)
+        entry = stored_register.register_in_force(db).get(waiting["entry_id"]) if waiting else None
+        if entry is not None and not entry.size_band:
+            size_band = request.form.get("size_band", "")
+            if size_band not in {option.id for option in register.size_options(load(), entry.org_type)}:
+                message = gettext(
+                    "Choose the size band you checked with the organisation: it is recorded in the register."
+                )
+                return verification_queue(band_error=(claim_id, message), status=400)
     try:
-        stored_register.decide_claim(get_db(), claim_id, decision == "approve", g.operator["username"])
+        stored_register.decide_claim(db, claim_id, decision == "approve", g.operator["username"], size_band)
     except stored_register.ClaimRefused:
         return render_error(
             409,

@@ -50,6 +50,8 @@ WORDS = {
         "waiting": "Palvelun ylläpitäjä tarkistaa ilmoituksenne",
         "population": "Asukasluku",
         "band": "200 000 tai enemmän",
+        "record_band": "Rekisteriin kirjattava kokoluokka",
+        "registered": "200 000 tai enemmän (rekisteri)",
     },
     "sv": {
         "not_counted": "Er organisation räknas inte med i jämförelsegrupperna förrän den har verifierats",
@@ -90,6 +92,8 @@ WORDS = {
         "waiting": "The operator of the service checks your claim",
         "population": "Population",
         "band": "200,000 or more",
+        "record_band": "Size band to record in the register",
+        "registered": "200,000 or more (register)",
     },
 }
 
@@ -267,8 +271,11 @@ def test_verification_by_the_operators_approval(browser, live_server, page, live
     expect(claim).to_contain_text("Helsinki")
     expect(claim).to_contain_text(words["band"])
     assert_accessible(operator_page)
+    # The register has no band for Helsinki: the lead's is chosen for the operator to check, and recorded.
+    expect(claim.get_by_label(words["record_band"])).to_have_value("200000_plus")
     claim.get_by_role("button", name=re.compile("^(Hyväksy|Approve)")).click()
     expect(operator_page.locator(".panel--confirmation")).to_be_visible()
+    expect(operator_page.locator("table").first).to_contain_text(words["registered"])
     assert_accessible(operator_page)
     operator_context.close()
 
@@ -276,4 +283,6 @@ def test_verification_by_the_operators_approval(browser, live_server, page, live
     expect(page.locator("#peer-status")).to_contain_text(words["verified"])
     db = database.connect(live_app.config["DATABASE"])
     db.execute("update claims set status = 'withdrawn' where entry_id = 'KU091'")
+    # The band the operator recorded goes too, so that the next language's operator checks one again.
+    db.execute("delete from register_entries where id = 'KU091'")
     db.conn.close()

@@ -161,6 +161,36 @@ def test_without_a_domain_only_the_operators_approval_is_offered(lead, db):
     assert stored.pending_claims(db)[0]["stated_size_band"] == "200000_plus"
 
 
+def test_the_operator_records_the_size_band_it_checked(app, lead, db):
+    """Helsinki has no size band in the register and its lead states the wrong one: the operator approves only
+    with a band, and the band chosen, not the lead's, is the register's from then on."""
+    claim(lead, entry="KU091", contact_email="anna@hel.fi", method="operator", size_band="100000_199999")
+    operator = app.test_client()
+    url = "/fi/console/sign-in"
+    operator.post(url, data={"csrf_token": csrf_token(operator, url), "username": "operaattori", "password": PASSWORD})
+    queue = BeautifulSoup(operator.get("/en/console/verification").data, "html.parser")
+    waiting = stored.pending_claims(db)[0]
+    select = queue.select_one(f"#size-band-{waiting['id']}")
+    assert select.find("option", selected=True)["value"] == "100000_199999"
+    assert queue.find("label", attrs={"for": select["id"]}).get_text() == "Size band to record in the register"
+    approve = {"claim": str(waiting["id"]), "decision": "approve"}
+    for band in ("", "under_50", "<script>"):
+        data = {**approve, "size_band": band, "csrf_token": csrf_token(operator, "/en/console/verification")}
+        refused = operator.post("/en/console/verification", data=data)
+        assert refused.status_code == 400
+        page = BeautifulSoup(refused.data, "html.parser")
+        assert "Choose the size band you checked" in page.select_one(".error-summary").get_text()
+        assert page.select_one(".error-summary a")["href"] == f"#size-band-{waiting['id']}"
+        assert stored.pending_claims(db)[0]["status"] == "pending"
+        assert not stored.register_in_force(db)["KU091"].size_band
+    data = {**approve, "size_band": "200000_plus", "csrf_token": csrf_token(operator, "/en/console/verification")}
+    assert operator.post("/en/console/verification", data=data).status_code == 302
+    assert stored.register_in_force(db)["KU091"].size_band == "200000_plus"
+    assert [entry.size_band for entry in stored.verified_organisations(db).values()] == ["200000_plus"]
+    verified = text(operator.get("/en/console/verification"))
+    assert "Helsinki (KU091)" in verified and "200,000 or more (register)" in verified
+
+
 def test_an_expired_link_says_so_and_a_new_one_can_be_asked(lead, db):
     token = claim_by_email(lead)
     db.execute(
