@@ -64,6 +64,12 @@ class Entry:
         """Return the entry with a size band the register lacked (stated by the lead, checked by the operator)."""
         return replace(self, size_band=size_band)
 
+    @property
+    def verifiable_by_email(self) -> bool:
+        """Return whether an emailed link may verify the entry: only when the register gives both its email
+        domains and its size band, since no person would check a band the lead stated."""
+        return bool(self.email_domains and self.size_band)
+
     def accepts_email(self, address: str) -> bool:
         """Return whether ``address`` is at one of the entry's email domains (exactly: no subdomains)."""
         local, at, domain = (address or "").strip().rpartition("@")

@@ -266,8 +266,8 @@ def verified_claims(db):
 def verified_organisations(db, questionnaire=None):
     """Return {organisations.id: register Entry} for every organisation that counts for peers: those with a
     verified claim, one per register entry. The entry's size band is the register's (the operator records the
-    band checked when approving a claim), or, where the register has none (an entry verified by email), the
-    band the lead stated in the claim."""
+    band checked when approving a claim); the band a lead stated counts only for a claim verified before the
+    operator recorded bands, and the console marks it so."""
     entries = register_in_force(db, questionnaire)
     verified = {}
     for claim in verified_claims(db):

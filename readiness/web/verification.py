@@ -192,7 +192,7 @@ def claim():
         return _claim_page(entry, form, 200 if request.method == "GET" else 400)
     method, address = form.method.data, form.contact_email.data
     if method == "email":
-        if not current_app.config.get("MAIL_DEFAULT_SENDER") or not entry.email_domains:
+        if not current_app.config.get("MAIL_DEFAULT_SENDER") or not entry.verifiable_by_email:
             form.method.errors = [gettext("Verification by email is not available for this organisation.")]
             return _claim_page(entry, form, 400)
         if not entry.accepts_email(address):

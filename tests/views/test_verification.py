@@ -161,6 +161,20 @@ def test_without_a_domain_only_the_operators_approval_is_offered(lead, db):
     assert stored.pending_claims(db)[0]["stated_size_band"] == "200000_plus"
 
 
+def test_without_a_size_band_in_the_register_no_email_link_verifies(lead, db, questionnaire):
+    """Espoo with its email domain but no size band: an emailed link would verify a band nobody checked, so
+    only the operator's approval is offered, and a posted email claim is refused."""
+    espoo = "KU049,kunta,Espoo,Esbo,,uusimaa,bilingual,espoo.fi\n"
+    stored.load_register_entries(db, register.parse(REGISTER.splitlines()[0] + "\n" + espoo, questionnaire), "e.csv")
+    page = BeautifulSoup(lead.get("/en/organisation/verification/claim?entry=KU049").data, "html.parser")
+    assert page.select_one("#method-email") is None
+    assert "no email domain or no size band" in page.select_one("#method-hint").get_text()
+    with mail.record_messages() as outbox:
+        refused = claim(lead, entry="KU049", contact_email="anna@espoo.fi", size_band="200000_plus")
+    assert refused.status_code == 400 and outbox == []
+    assert db.execute("select count(*) from claims").fetchone()[0] == 0
+
+
 def test_the_operator_records_the_size_band_it_checked(app, lead, db):
     """Helsinki has no size band in the register and its lead states the wrong one: the operator approves only
     with a band, and the band chosen, not the lead's, is the register's from then on."""
