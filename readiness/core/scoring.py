@@ -381,15 +381,18 @@ def load(questionnaire: Questionnaire, path: Path = DATA_FILE) -> Model:
 
 
 def band_for(model: Model, value: float | None) -> Band | None:
-    """Return the band that contains a score, or None for no score; a value outside 0–100 is an error."""
+    """Return the band of a score as the pages show it, rounded to a whole number, so that a score shown as 90
+    is in the band that starts at 90; None for no score; a value outside 0–100 is an error."""
     if value is None:
         return None
+    if not LOWEST <= value <= HIGHEST:
+        raise ValueError(f"score {value} is outside {LOWEST}–{HIGHEST}")
+    # round() rounds half to even, as the pages' number format does: 89.5 is shown as 90, 24.5 as 24.
+    shown = round(value)
     for band in model.bands:
-        if band.min <= value < band.max:
+        if band.min <= shown < band.max:
             return band
-    if value == model.bands[-1].max:
-        return model.bands[-1]
-    raise ValueError(f"score {value} is outside {LOWEST}–{HIGHEST}")
+    return model.bands[-1]  # its max, 100, is in it
 
 
 def _single(options: list[str], key: str) -> str:

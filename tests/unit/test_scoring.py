@@ -83,18 +83,25 @@ def test_bands_are_the_four_of_the_product_and_a_leading_band_with_room_above(mo
     "value, band",
     [
         (0, "starting"),
-        (24.9, "starting"),
+        (24.4, "starting"),
+        (24.5, "starting"),  # shown as 24: half to even
+        (24.6, "experimenting"),  # shown as 25
         (25, "experimenting"),
-        (49.99, "experimenting"),
-        (50, "adopting"),
-        (74.99, "adopting"),
+        (49.4, "experimenting"),
+        (49.5, "adopting"),  # shown as 50
+        (74.5, "adopting"),  # shown as 74
+        (74.6, "established"),
         (75, "established"),
-        (89.99, "established"),
+        (89.4, "established"),
+        (89.5, "leading"),  # shown as 90
+        (89.75, "leading"),  # a combined median between 89.5 and 90
         (90, "leading"),
         (100, "leading"),
     ],
 )
 def test_band_boundaries(model, value, band):
+    """A score is in the band of the whole number the pages show: a page never says "90" beside a band that
+    ends below 90."""
     assert band_for(model, value).id == band
 
 

@@ -44,7 +44,7 @@ def test_the_highest_in_adopting_or_above_are_strengths_and_the_lowest_below_est
 
 
 def test_a_low_profile_claims_no_strength_and_a_high_one_no_gap(model):
-    low = {"adoption": 10, "support": 49.9, "governance": 25, "outlook": 0}
+    low = {"adoption": 10, "support": 49.4, "governance": 25, "outlook": 0}
     strengths, gaps = summary.strengths_and_gaps(model, results_with(model, low).dimensions)
     assert strengths == ()
     assert ids(gaps) == ["outlook", "adoption", "governance"]
