@@ -171,7 +171,8 @@ def create_invite():
     except organisations.RoundRefused as refusal:
         return _round_refusal(refusal.reason)
     keep_for_one_page(NEW_INVITE_LINK, token)
-    return redirect(url_for(".organisation", _anchor="invites"))
+    # The link is shown once: the page opens on it, not on the form above a long page.
+    return redirect(url_for(".organisation", _anchor="new-invite"))
 
 
 def _invite_url(token):

@@ -23,6 +23,20 @@
   var summary = document.querySelector("[data-autofocus]");
   if (summary) {
     summary.focus();
+    // A link of the summary focuses its field but scrolls its question into view: on a phone, scrolling to the
+    // field itself would leave the question and its error message above the screen.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      if (!target) {
+        return;
+      }
+      var field = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+      var question = (field || target).closest("fieldset, .form-group") || target;
+      event.preventDefault();
+      question.scrollIntoView();
+      (field || target).focus({ preventScroll: true });
+    });
   }
 
   // Copy buttons for the resume link; without JavaScript the link stays selectable in its field.

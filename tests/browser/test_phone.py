@@ -109,3 +109,27 @@ def test_charts_show_without_javascript(browser, live_server, submitted):
         assert_fits(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_an_error_link_shows_its_question_and_focuses_its_field_on_a_phone(phone, lang):
+    phone.goto(f"/{lang}/section/profile")
+    phone.get_by_role("button", name=CONTINUE[lang]).click()
+    summary = phone.locator(".error-summary")
+    expect(summary).to_be_focused()
+    links = summary.locator("a")
+    for number in (0, links.count() - 1):
+        links.nth(number).click()
+        # The field has the focus, and its whole question (heading, error message) is on the screen.
+        focused = phone.evaluate_handle("document.activeElement")
+        assert focused.evaluate("e => e.matches('input, select, textarea')")
+        top, bottom = focused.evaluate(
+            "e => { const r = e.closest('fieldset, .form-group').getBoundingClientRect(); return [r.top, r.bottom]; }"
+        )
+        error_top = focused.evaluate(
+            "e => e.closest('.form-group').querySelector('.error-message').getBoundingClientRect().top"
+        )
+        assert -1 <= top and 0 <= error_top < phone.viewport_size["height"], (top, error_top)
+        assert focused.evaluate("e => e.getBoundingClientRect().top") < phone.viewport_size["height"]
+        summary.scroll_into_view_if_needed()
+    assert_accessible(phone)

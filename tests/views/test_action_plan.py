@@ -172,7 +172,10 @@ def test_a_bad_row_keeps_every_row_as_sent_and_saves_nothing(submitted, db):
     data[f"quarter-{second.id}"] = second.quarter
     data[f"remove-{first.id}"] = "yes"
     response = submitted.post("/fi/plan", data=data)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("#plan")
+    # The page opens at #plan: the confirmation is right under that heading, in view.
+    page = submitted.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.index('id="plan"') < page.index("Suunnitelma on tallennettu.") < page.index("<form")
     saved = action_plans.items(db, assessment.organisation_id, assessment.round)
     assert [(i.action, i.owner, i.status) for i in saved] == [("pilot", "cio", "done")]
 

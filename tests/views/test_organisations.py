@@ -50,8 +50,11 @@ def new_invite(client):
     """Create an invite as the lead and return its token (the link's part after #)."""
     data = {"csrf_token": csrf_token(client, "/fi/organisation"), "role": "ict_digital"}
     response = client.post("/fi/organisation/invites", data=data)
-    assert response.status_code == 302
-    link = INVITE.search(client.get("/fi/organisation").get_data(as_text=True)).group(1)
+    # The link is shown once: the page opens on it, under the invite heading, not at the top of a long page.
+    assert response.status_code == 302 and response.headers["Location"].endswith("#new-invite")
+    page = client.get("/fi/organisation").get_data(as_text=True)
+    assert page.index('id="invites"') < page.index('id="new-invite"') < page.index('id="invite-link"')
+    link = INVITE.search(page).group(1)
     return re.fullmatch(r"http://localhost/fi/invite#([A-Za-z0-9_-]{43})", link).group(1)
 
 
