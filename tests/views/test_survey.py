@@ -54,9 +54,10 @@ def test_optional_questions_are_marked_in_words(client, questionnaire):
     page = soup(client.get("/fi/section/profile"))
     marked = {tag.find_parent(id=re.compile("^question-"))["id"] for tag in page.select(".optional")}
     optional = {f"question-{q.id}" for q in questionnaire.section("profile").questions if q.optional}
-    # Population is required of municipalities and wellbeing services counties: not marked optional.
+    # Population is required of municipalities and wellbeing services counties, staff of the other types: they
+    # are not marked optional, and their hints say of whom each is asked.
     assert marked == {"question-org_name"}
-    assert optional == {"question-population", "question-org_name"}
+    assert optional == {"question-population", "question-staff", "question-org_name"}
     assert page.select_one("#question-org_name .optional").get_text() == "(valinnainen)"
     assert "*" not in page.select_one("main").get_text()
 
@@ -133,6 +134,9 @@ def test_every_answer_is_stored_under_its_ids(answered, db, questionnaire, answe
             if question.type == "matrix":
                 for row in question.rows:
                     assert (f"{question.id}.{row.id}", question.options[0].id) in stored
+            elif question.required_if and answers["profile"]["org_type"] not in question.required_if.options:
+                # Not asked of this type (a municipality's staff): the answer sent is not kept.
+                assert (question.id, question.options[0].id) not in stored
             elif question.type in ("single", "multiple"):
                 assert (question.id, question.options[0].id) in stored
     texts = dict(db.execute("select question_id, text from free_texts").fetchall())
@@ -229,6 +233,16 @@ def test_population_is_not_asked_of_a_regional_council(client, answers):
     data = {**answers["profile"], "org_type": "maakuntaliitto"}
     del data["population"]
     assert post_form(client, "/fi/section/profile", data).status_code == 302
+
+
+def test_staff_is_asked_of_a_regional_council_and_not_of_a_municipality(client, answers):
+    council = {**answers["profile"], "org_type": "maakuntaliitto"}
+    del council["staff"]
+    refused = post_form(client, "/fi/section/profile", council)
+    assert refused.status_code == 200 and soup(refused).select_one("#staff-error") is not None
+    municipality = {**answers["profile"], "org_type": "kunta"}
+    del municipality["staff"]
+    assert post_form(client, "/fi/section/profile", municipality).status_code == 302
 
 
 def test_a_population_band_left_from_another_type_is_not_stored(client, db, answers):
