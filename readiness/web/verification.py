@@ -43,6 +43,7 @@ from .helpers import lookup_failed
 from .helpers import lookups_refused
 from .helpers import new_token
 from .helpers import no_store
+from .helpers import peer_cells
 from .helpers import render_error
 from .helpers import token_from
 from .helpers import too_many_lookups
@@ -151,6 +152,11 @@ def status():
     )
 
 
+def _email_open(entry):
+    """Whether this entry may be verified by an emailed link here: mail is set up and the register allows it."""
+    return bool(current_app.config.get("MAIL_DEFAULT_SENDER")) and entry.verifiable_by_email
+
+
 def _claim_page(entry, form, status=200):
     questionnaire = load()
     errors = [(message[0], f"#{name}") for name, message in form.errors.items() if message]
@@ -161,9 +167,10 @@ def _claim_page(entry, form, status=200):
             form=form,
             errors=errors,
             bands=register.size_options(questionnaire, entry.org_type) if not entry.size_band else (),
+            size_decides_group=entry.org_type in peer_cells().split,
             lang=g.lang_code,
             type_labels=_type_labels(),
-            mail_available=bool(current_app.config.get("MAIL_DEFAULT_SENDER")),
+            email_open=_email_open(entry),
         ),
         status,
     )
@@ -188,11 +195,13 @@ def claim():
         form.size_band.validate_choice = False
     else:
         form.size_band.validators = [InputRequired(_l("Choose your organisation's size."))]
+    if request.method == "GET" and not _email_open(entry):
+        form.method.data = "operator"  # the one way there is, chosen
     if request.method == "GET" or not form.validate_on_submit():
         return _claim_page(entry, form, 200 if request.method == "GET" else 400)
     method, address = form.method.data, form.contact_email.data
     if method == "email":
-        if not current_app.config.get("MAIL_DEFAULT_SENDER") or not entry.verifiable_by_email:
+        if not _email_open(entry):
             form.method.errors = [gettext("Verification by email is not available for this organisation.")]
             return _claim_page(entry, form, 400)
         if not entry.accepts_email(address):

@@ -148,8 +148,15 @@ def test_the_email_must_be_at_the_registers_domain_and_the_answers_stay(lead):
 
 
 def test_without_a_domain_only_the_operators_approval_is_offered(lead, db):
-    page = text(lead.get("/en/organisation/verification/claim?entry=KU091"))
+    form = BeautifulSoup(lead.get("/en/organisation/verification/claim?entry=KU091").data, "html.parser")
+    page = " ".join(form.get_text().split())
     assert "Verification by email is not available for this organisation" in page
+    # The one way there is comes chosen; a municipality's size decides its peer group, a county's does not.
+    assert form.select_one("#method-operator").has_attr("checked")
+    assert "it decides your peer group" in form.select_one("#size_band-hint").get_text()
+    county = BeautifulSoup(lead.get("/en/organisation/verification/claim?entry=HV90").data, "html.parser")
+    assert county.select_one("#method-operator").has_attr("checked")
+    assert "compared as one group, whatever their size" in county.select_one("#size_band-hint").get_text()
     refused = claim(lead, entry="KU091", contact_email="anna@hel.fi", size_band="200000_plus")
     assert refused.status_code == 400
     # The register has no size band for Helsinki: the lead states it, and must.
