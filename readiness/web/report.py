@@ -493,7 +493,7 @@ def board_blocks(c, lang):
     plan = c.get("action_plan", [])
     columns = [
         gettext("Planned action"),
-        gettext("Owner"),
+        gettext("Owner (a role)"),
         gettext("Target group"),
         gettext("Quarter"),
         gettext("Status"),

@@ -137,6 +137,15 @@ def test_an_action_plan_is_rendered_as_an_editable_table_and_an_empty_one_says_w
     plan_html = BeautifulSoup(rendered[0], "html.parser").find(id="board-plan").find_next("table")
     cells = [c.get_text(strip=True) for c in plan_html.tbody.find("tr").find_all(["th", "td"])]
     assert cells == ["Tekoälyn perusteet kaikille", "HR-johtaja", "Koko henkilöstö", "Q2 2027", "Aloitettu"]
+    # The owner is a role, never a person: the column says so in the plan page's words, in both documents.
+    owner = OWNER_COLUMN[lang]
+    assert plan_table[0][1] == owner
+    assert [c.get_text(strip=True) for c in plan_html.thead.find_all("th")][1] == owner
+    assert [cell.text for cell in empty.tables[1].rows[0].cells][1] == owner
+
+
+# The plan page's label of the owner field (templates/plan/plan.html), as its catalogues translate it.
+OWNER_COLUMN = {"fi": "Vastuutaho (rooli)", "sv": "Ansvarig (en roll)", "en": "Owner (a role)"}
 
 
 def word_boxes(path):
