@@ -6,6 +6,8 @@ import threading
 import time
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -424,7 +426,14 @@ def board_pdf(assessment, lang):
 
 def board_docx(assessment, lang):
     """The board report's two pages as an editable Word document: the same texts and numbers as the page."""
-    return rendered("board-docx", assessment, lang, lambda c: exports.docx_from_blocks(*board_blocks(c, lang)))
+    return rendered(
+        "board-docx",
+        assessment,
+        lang,
+        lambda c: exports.docx_from_blocks(
+            *board_blocks(c, lang), author=gettext("AI readiness assessment"), made_at=datetime.now(UTC)
+        ),
+    )
 
 
 def _score(value):

@@ -4,6 +4,9 @@ PDF, as a tagged PDF and an editable DOCX, with the page's numbers and no intern
 import io
 import re
 import subprocess
+import zipfile
+from datetime import UTC
+from datetime import datetime
 from types import SimpleNamespace
 
 import docx
@@ -224,3 +227,20 @@ def test_no_word_of_the_pdfs_overlaps_another_with_the_longest_plan(board, lang,
     printed = {text for _, text, _ in words}
     assert {word for owner in owners for word in owner.split()} <= printed
     assert overlapping(words) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "service"),
+    [("fi", "Tekoälyvalmiuden arviointi"), ("sv", "Bedömning av AI-beredskap"), ("en", "AI readiness assessment")],
+)
+def test_the_docx_says_the_service_made_it_never_the_library(board, lang, service):
+    before = datetime.now(UTC).replace(microsecond=0)
+    board.app.extensions["rendered_results"][0].clear()
+    response = board.client.get(f"/{lang}/download/board-report.docx")
+    properties = docx.Document(io.BytesIO(response.data)).core_properties
+    # The service's name as its pages' header says it, in the document's language.
+    assert properties.author == properties.last_modified_by == service
+    assert properties.language == lang
+    assert properties.title == docx.Document(io.BytesIO(response.data)).paragraphs[0].text
+    assert before <= properties.created == properties.modified <= datetime.now(UTC)
+    assert b"python-docx" not in zipfile.ZipFile(io.BytesIO(response.data)).read("docProps/core.xml")
