@@ -145,6 +145,9 @@ def test_an_action_plan_is_rendered_as_an_editable_table_and_an_empty_one_says_w
     assert plan_table[0][1] == owner
     assert [c.get_text(strip=True) for c in plan_html.thead.find_all("th")][1] == owner
     assert [cell.text for cell in empty.tables[1].rows[0].cells][1] == owner
+    # The plan's table keeps its name for assistive technology, hidden below the heading that says it.
+    assert plan_html.caption.get_text(strip=True) == PLAN_HEADING[lang]
+    assert "visually-hidden" in plan_html.caption["class"]
 
 
 # The plan page's label of the owner field (templates/plan/plan.html), as its catalogues translate it.
@@ -227,6 +230,17 @@ def test_no_word_of_the_pdfs_overlaps_another_with_the_longest_plan(board, lang,
     printed = {text for _, text, _ in words}
     assert {word for owner in owners for word in owner.split()} <= printed
     assert overlapping(words) == []
+    if download == "board-report.pdf":
+        # Each heading once: the tables under the profile's chart and the plan's heading are named by captions that
+        # only the tagged structure reads (a caption that repeated the words above it printed them twice in a row).
+        lines = [line.strip() for page in pages_text(path) for line in page.splitlines() if line.strip()]
+        plan, profile = PLAN_HEADING[lang], PROFILE_CHART[lang]
+        assert lines.count(plan) == 1 and lines.count(profile) == 1, lines
+        assert all(first != second for first, second in zip(lines, lines[1:], strict=False))
+
+
+PLAN_HEADING = {"fi": "Toimenpidesuunnitelma", "sv": "Åtgärdsplan", "en": "Action plan"}
+PROFILE_CHART = {"fi": "Valmiusprofiili, 0–100", "sv": "Beredskapsprofil, 0–100", "en": "Readiness profile, 0–100"}
 
 
 @pytest.mark.parametrize(
