@@ -6,8 +6,6 @@ import threading
 import time
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from readiness.store.reports import PdfStore
 
 from .helpers import QUARTER_LABELS
 from .helpers import get_db
+from .helpers import now
 from .helpers import peer_cells
 from .helpers import peer_minimum
 from .helpers import release_info
@@ -431,7 +430,7 @@ def board_docx(assessment, lang):
         assessment,
         lang,
         lambda c: exports.docx_from_blocks(
-            *board_blocks(c, lang), author=gettext("AI readiness assessment"), made_at=datetime.now(UTC)
+            *board_blocks(c, lang), author=gettext("AI readiness assessment"), made_at=now()
         ),
     )
 
