@@ -8,6 +8,7 @@ import io
 import json
 import re
 import unicodedata
+from datetime import UTC
 from functools import cache
 
 import pandas as pd
@@ -113,8 +114,11 @@ def pdf_from_html(html, base_url=None):
     return HTML(string=html, base_url=base_url).write_pdf(pdf_tags=True, font_config=_font_configuration())
 
 
-def docx_from_blocks(title, blocks, colophon, lang):
+def docx_from_blocks(title, blocks, colophon, lang, author, made_at):
     """Return an editable Word document (DOCX): a title, then ``blocks`` in order, then a small colophon.
+
+    Its properties say what Word's "Info" pane shows: the title, ``author`` (the service that made it, as its
+    last editor too), the language and ``made_at`` (an aware datetime) as when it was created and last modified.
 
     Each block is ("heading", text), ("subheading", text), ("paragraph", text), ("bullets", [texts]),
     ("numbered", [texts]) or ("table", [column headings], [[cells]]). Built from Word's own styles (Title,
@@ -127,8 +131,15 @@ def docx_from_blocks(title, blocks, colophon, lang):
     from docx.shared import Pt
 
     document = Document()
-    document.core_properties.title = title
-    document.core_properties.language = lang
+    properties = document.core_properties
+    # The library's blank template says it made the document, in 2013: every property it sets is replaced.
+    properties.title = title
+    properties.author = author
+    properties.last_modified_by = author
+    properties.comments = ""
+    properties.language = lang
+    properties.created = properties.modified = made_at.astimezone(UTC)
+    properties.revision = 1
     # The document's language for spelling and screen readers: Word reads it from the default run style.
     defaults = document.styles["Normal"].element.get_or_add_rPr()
     language = OxmlElement("w:lang")

@@ -6,6 +6,7 @@ Python's own formatting does the rounding and grouping and Babel's symbols repla
 page formats hundreds of numbers, and Babel's ``format_decimal`` costs some fifty times as much per number.
 """
 
+from datetime import UTC
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -49,3 +50,11 @@ def signed(value, lang):
 def format_date(iso_timestamp):
     """Return a stored UTC timestamp as its date in Helsinki, d.M.yyyy: the Finnish way, used in every language."""
     return format_datetime(datetime.fromisoformat(iso_timestamp), "d.M.yyyy", tzinfo=HELSINKI, locale="fi")
+
+
+def local_date(moment):
+    """Return a datetime's date in Helsinki, the day ``format_date`` says (a download made at 00.40 Finnish time on
+    2 December is of the 2nd, though it is still the 1st in UTC); a datetime without an offset is UTC, as stored."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(HELSINKI).date()

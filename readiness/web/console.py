@@ -8,7 +8,6 @@ import re
 import secrets
 import tempfile
 import threading
-from datetime import date
 
 from cachetools import TTLCache
 from flask import Response
@@ -68,6 +67,7 @@ from .helpers import peer_minimum
 from .helpers import publish_release
 from .helpers import release_info
 from .helpers import render_error
+from .helpers import today
 from .helpers import too_many_lookups
 from .i18n import localized_blueprint
 
@@ -532,7 +532,7 @@ def _csv_download(body, what, dialect="standard"):
 def _file_name(what, extension, *words):
     """Return a download's name in the page's language: the service, what the file holds, the date."""
     lang = g.lang_code
-    parts = [exports.FILE_STEM[lang], FILE_WORDS[lang][what], *words, date.today().isoformat()]
+    parts = [exports.FILE_STEM[lang], FILE_WORDS[lang][what], *words, today().isoformat()]
     return "-".join(parts) + "." + extension
 
 

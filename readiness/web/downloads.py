@@ -1,7 +1,5 @@
 """Downloads of a submitted assessment: the report as HTML and PDF, the organisation's answers as CSV and JSON."""
 
-from datetime import date
-
 from flask import Response
 from flask import abort
 from flask import current_app
@@ -18,6 +16,7 @@ from . import report
 from .helpers import current_assessment
 from .helpers import get_db
 from .helpers import render_error
+from .helpers import today
 from .i18n import localized_blueprint
 
 bp = localized_blueprint("downloads", __name__)
@@ -35,7 +34,7 @@ def _submitted_assessment():
 
 def _attachment(body, mimetype, answers, extension, what=None):
     organisation = load().profile(answers.choices, answers.texts).name
-    name = exports.file_name(g.lang_code, organisation, date.today(), extension, what)
+    name = exports.file_name(g.lang_code, organisation, today(), extension, what)
     response = Response(body, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=name)
     response.cache_control.no_store = True

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import UTC
+from datetime import datetime
 from functools import cache
 from functools import partial
 
@@ -21,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from readiness.core import peers
 from readiness.core import releases
 from readiness.core import scoring
+from readiness.core.formatting import local_date
 from readiness.core.questionnaire import load
 from readiness.store import database
 from readiness.store import records
@@ -251,3 +254,14 @@ def render_error(code, title=None, message=None, link=None):
     default_title, default_message = _error_messages().get(code, _error_messages()[400])
     page = render_template("error.html", title=title or default_title, message=message or default_message, link=link)
     return page, code
+
+
+def now():
+    """Return the current moment (aware, UTC): the clock of ``today``, which tests set."""
+    return datetime.now(UTC)
+
+
+def today():
+    """Return today's date in the service's time zone (Helsinki), the day the documents say they were made:
+    download file names carry it."""
+    return local_date(now())

@@ -39,6 +39,7 @@ from readiness.store.reports import PdfStore
 
 from .helpers import QUARTER_LABELS
 from .helpers import get_db
+from .helpers import now
 from .helpers import peer_cells
 from .helpers import peer_minimum
 from .helpers import release_info
@@ -424,7 +425,14 @@ def board_pdf(assessment, lang):
 
 def board_docx(assessment, lang):
     """The board report's two pages as an editable Word document: the same texts and numbers as the page."""
-    return rendered("board-docx", assessment, lang, lambda c: exports.docx_from_blocks(*board_blocks(c, lang)))
+    return rendered(
+        "board-docx",
+        assessment,
+        lang,
+        lambda c: exports.docx_from_blocks(
+            *board_blocks(c, lang), author=gettext("AI readiness assessment"), made_at=now()
+        ),
+    )
 
 
 def _score(value):
@@ -493,7 +501,7 @@ def board_blocks(c, lang):
     plan = c.get("action_plan", [])
     columns = [
         gettext("Planned action"),
-        gettext("Owner"),
+        gettext("Owner (a role)"),
         gettext("Target group"),
         gettext("Quarter"),
         gettext("Status"),

@@ -2,11 +2,14 @@
 between thousands and before %, a real minus sign; in English a decimal point, a comma between thousands, "40%".
 Every expected text is written out by hand."""
 
+from datetime import datetime
+
 import pytest
 
 from readiness.core.formatting import format_date
 from readiness.core.formatting import format_number
 from readiness.core.formatting import format_percent
+from readiness.core.formatting import local_date
 from readiness.core.formatting import signed
 
 NBSP = "\u00a0"
@@ -107,5 +110,8 @@ def test_signed(value, lang, expected):
         ("2024-06-30T21:30:00", "1.7.2024"),
     ],
 )
-def test_format_date_gives_the_day_in_helsinki_without_leading_zeros(timestamp, expected):
+def test_format_date_and_local_date_give_the_day_in_helsinki(timestamp, expected):
     assert format_date(timestamp) == expected
+    # Download file names carry local_date's day: the same day as the document says.
+    day = local_date(datetime.fromisoformat(timestamp))
+    assert f"{day.day}.{day.month}.{day.year}" == expected

@@ -4,6 +4,9 @@ PDF, as a tagged PDF and an editable DOCX, with the page's numbers and no intern
 import io
 import re
 import subprocess
+import zipfile
+from datetime import UTC
+from datetime import datetime
 from types import SimpleNamespace
 
 import docx
@@ -12,6 +15,8 @@ from bs4 import BeautifulSoup
 
 from readiness import create_app
 from readiness.core import exports
+from readiness.core import recommendations
+from readiness.core import scoring
 from readiness.core.questionnaire import load
 from readiness.web import report
 from tests.conftest import csrf_token
@@ -135,3 +140,121 @@ def test_an_action_plan_is_rendered_as_an_editable_table_and_an_empty_one_says_w
     plan_html = BeautifulSoup(rendered[0], "html.parser").find(id="board-plan").find_next("table")
     cells = [c.get_text(strip=True) for c in plan_html.tbody.find("tr").find_all(["th", "td"])]
     assert cells == ["Tekoälyn perusteet kaikille", "HR-johtaja", "Koko henkilöstö", "Q2 2027", "Aloitettu"]
+    # The owner is a role, never a person: the column says so in the plan page's words, in both documents.
+    owner = OWNER_COLUMN[lang]
+    assert plan_table[0][1] == owner
+    assert [c.get_text(strip=True) for c in plan_html.thead.find_all("th")][1] == owner
+    assert [cell.text for cell in empty.tables[1].rows[0].cells][1] == owner
+    # The plan's table keeps its name for assistive technology, hidden below the heading that says it.
+    assert plan_html.caption.get_text(strip=True) == PLAN_HEADING[lang]
+    assert "visually-hidden" in plan_html.caption["class"]
+
+
+# The plan page's label of the owner field (templates/plan/plan.html), as its catalogues translate it.
+OWNER_COLUMN = {"fi": "Vastuutaho (rooli)", "sv": "Ansvarig (en roll)", "en": "Owner (a role)"}
+
+
+def word_boxes(path):
+    """Return every word of the PDF with its page and box (points), as poppler's ``pdftotext -bbox`` finds it."""
+    markup = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words = []
+    for number, page in enumerate(BeautifulSoup(markup, "html.parser").find_all("page"), start=1):
+        for word in page.find_all("word"):
+            box = tuple(float(word[edge]) for edge in ("xmin", "ymin", "xmax", "ymax"))
+            words.append((number, word.get_text(), box))
+    return words
+
+
+def overlapping(words, tolerance=0.5):
+    """Return the pairs of words on one page whose boxes cover each other by more than ``tolerance`` points each way."""
+    pages = {}
+    for page, text, box in words:
+        pages.setdefault(page, []).append((text, box))
+    pairs = []
+    for page, on_page in pages.items():
+        for i, (text, (x0, y0, x1, y1)) in enumerate(on_page):
+            for other, (u0, v0, u1, v1) in on_page[i + 1 :]:
+                if min(x1, u1) - max(x0, u0) > tolerance and min(y1, v1) - max(y0, v0) > tolerance:
+                    pairs.append((page, text, other))
+    return pairs
+
+
+def longest_plan(lang):
+    """An action plan with every role of the recommendations as an owner, beside the longest action titles, every
+    target group, quarter and status: the widest texts each column of the plan table can hold, as the page says
+    them (called within a request, for its language)."""
+    questionnaire = load()
+    catalogue = recommendations.load(questionnaire, scoring.load(questionnaire))
+    titles = sorted((a.title[lang] for area in catalogue.areas for a in area.actions), key=len, reverse=True)
+    targets = ["all_staff", "professional_groups", "hr", "management"]
+    statuses = ["planned", "in_progress", "done", "dropped"]
+    return [
+        report.PlanRow(
+            title=titles[i],
+            owner=role[lang],
+            target_group=report.target_label(targets[i % 4]),
+            quarter=report.quarter_label(f"2027Q{i % 4 + 1}"),
+            status=report.status_label(statuses[i % 4]),
+        )
+        for i, role in enumerate(catalogue.roles.values())
+    ]
+
+
+# The full report (some 20 pages) where the longest words are: Finnish and Swedish.
+@pytest.mark.parametrize(
+    ("download", "lang"),
+    [
+        ("board-report.pdf", "fi"),
+        ("board-report.pdf", "sv"),
+        ("board-report.pdf", "en"),
+        ("report.pdf", "fi"),
+        ("report.pdf", "sv"),
+    ],
+)
+def test_no_word_of_the_pdfs_overlaps_another_with_the_longest_plan(board, lang, download, tmp_path):
+    # The board report's plan table once printed "koulutussuunnittelija" over "koko henkilöstö", and its headings
+    # over each other; the full report's plan table has the same columns.
+    original = report.context
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            report, "context", lambda db, a, lang: {**original(db, a, lang), "action_plan": longest_plan(lang)}
+        )
+        board.app.extensions["rendered_results"][0].clear()
+        response = board.client.get(f"/{lang}/download/{download}")
+    board.app.extensions["rendered_results"][0].clear()
+    path = tmp_path / download
+    path.write_bytes(response.data)
+    words = word_boxes(path)
+    owners = {role[lang] for role in recommendations.load(load(), scoring.load(load())).roles.values()}
+    # Every role is printed whole: each of its words is a word of the PDF (none cut at the column's edge).
+    printed = {text for _, text, _ in words}
+    assert {word for owner in owners for word in owner.split()} <= printed
+    assert overlapping(words) == []
+    if download == "board-report.pdf":
+        # Each heading once: the tables under the profile's chart and the plan's heading are named by captions that
+        # only the tagged structure reads (a caption that repeated the words above it printed them twice in a row).
+        lines = [line.strip() for page in pages_text(path) for line in page.splitlines() if line.strip()]
+        plan, profile = PLAN_HEADING[lang], PROFILE_CHART[lang]
+        assert lines.count(plan) == 1 and lines.count(profile) == 1, lines
+        assert all(first != second for first, second in zip(lines, lines[1:], strict=False))
+
+
+PLAN_HEADING = {"fi": "Toimenpidesuunnitelma", "sv": "Åtgärdsplan", "en": "Action plan"}
+PROFILE_CHART = {"fi": "Valmiusprofiili, 0–100", "sv": "Beredskapsprofil, 0–100", "en": "Readiness profile, 0–100"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "service"),
+    [("fi", "Tekoälyvalmiuden arviointi"), ("sv", "Bedömning av AI-beredskap"), ("en", "AI readiness assessment")],
+)
+def test_the_docx_says_the_service_made_it_never_the_library(board, lang, service):
+    before = datetime.now(UTC).replace(microsecond=0)
+    board.app.extensions["rendered_results"][0].clear()
+    response = board.client.get(f"/{lang}/download/board-report.docx")
+    properties = docx.Document(io.BytesIO(response.data)).core_properties
+    # The service's name as its pages' header says it, in the document's language.
+    assert properties.author == properties.last_modified_by == service
+    assert properties.language == lang
+    assert properties.title == docx.Document(io.BytesIO(response.data)).paragraphs[0].text
+    assert before <= properties.created == properties.modified <= datetime.now(UTC)
+    assert b"python-docx" not in zipfile.ZipFile(io.BytesIO(response.data)).read("docProps/core.xml")

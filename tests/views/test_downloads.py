@@ -4,7 +4,8 @@ import io
 import json
 import subprocess
 import time
-from datetime import date
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,8 @@ from bs4 import BeautifulSoup
 from readiness import create_app
 from readiness.core import exports
 from readiness.core.questionnaire import load
+from readiness.store import assessments
+from readiness.web import helpers
 from tests.conftest import csrf_token
 from tests.conftest import post_form
 from tests.conftest import valid_answers
@@ -71,15 +74,35 @@ def test_downloads_need_a_submitted_assessment(app, answered, name):
     assert "lähetetty" in BeautifulSoup(response.data, "html.parser").h1.get_text()
 
 
+# 00.30 on 2 December in Helsinki (UTC+2 in winter), still 1 December in UTC.
+JUST_AFTER_MIDNIGHT = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(("name", "extension"), [(n, n.rsplit(".", 1)[1]) for n in DOWNLOADS])
-def test_file_names_carry_the_organisation_and_the_date(hostile, stub_pdf, name, extension):
+def test_file_names_carry_the_organisation_and_the_date(hostile, stub_pdf, name, extension, monkeypatch):
+    monkeypatch.setattr(helpers, "now", lambda: JUST_AFTER_MIDNIGHT)
     response = hostile.get(f"/fi/download/{name}")
     assert response.status_code == 200
     if extension == "pdf":
         assert response.data == stub_pdf  # the name is checked here, the PDF itself below
     disposition = response.headers["Content-Disposition"]
-    expected = f"tekoalyvalmius-hyperlink-http-evil-example-abo-{date.today().isoformat()}.{extension}"
+    expected = f"tekoalyvalmius-hyperlink-http-evil-example-abo-2026-12-02.{extension}"
     assert disposition == f"attachment; filename={expected}"
+
+
+def test_a_download_just_after_midnight_is_named_for_the_day_its_document_says(
+    client, questionnaire, answers, stub_pdf, monkeypatch
+):
+    # Submitted and downloaded at 00.30 Finnish time: the documents say 2.12.2026, and so must every file name,
+    # though the UTC date is still the 1st.
+    monkeypatch.setattr(assessments, "timestamp", lambda: JUST_AFTER_MIDNIGHT.isoformat(timespec="seconds"))
+    monkeypatch.setattr(helpers, "now", lambda: JUST_AFTER_MIDNIGHT)
+    submit_hostile(client, questionnaire, answers)
+    html = client.get("/fi/download/report.html").get_data(as_text=True)
+    assert "Lähetetty 2.12.2026" in BeautifulSoup(html, "html.parser").select_one(".report-header__meta").get_text()
+    for name in (*DOWNLOADS, "board-report.pdf", "board-report.docx"):
+        disposition = client.get(f"/fi/download/{name}").headers["Content-Disposition"]
+        assert disposition.endswith("-2026-12-02." + name.rsplit(".", 1)[1]), disposition
 
 
 def test_the_html_report_is_self_contained(hostile):
