@@ -164,9 +164,19 @@ def test_the_peers_page_shows_the_release(live_app, page, lang):
     expect(page.locator("table tbody tr")).to_have_count(6)
     expect(page.locator("#peers-respondent-caption")).to_be_attached()
     expect(page.locator("h3#respondent")).to_be_visible()
-    page.get_by_label(re.compile("Organisaatiotyyppi|Organisationstyp|Organisation type")).select_option("kunta")
+    # At a laptop's width the nine columns fit: no table scrolls sideways.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    for wrapper in page.locator(".table-wrapper").all():
+        assert wrapper.evaluate("e => e.scrollWidth <= e.clientWidth"), wrapper.get_attribute("aria-label")
+    # One list of groups: a type and its own size classes only.
+    page.get_by_label(re.compile("Vertailuryhmä|Jämförelsegrupp|Peer group")).select_option("kunta:*")
     page.get_by_role("button", name=re.compile("Näytä|Visa|Show")).click()
-    expect(page).to_have_url(re.compile(r"org_type=kunta"))
+    expect(page).to_have_url(re.compile(r"group=kunta%3A\*|group=kunta:\*"))
+    assert_accessible(page)
+    # A size class of another type, as an old link may carry: the type's figures with a notice, not an error.
+    response = page.goto(f"/{lang}/peers?org_type=hyvinvointialue&size_band=under_5000")
+    assert response.status == 200
+    expect(page.locator("#size-notice")).to_be_visible()
     assert_accessible(page)
 
 
