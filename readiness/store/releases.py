@@ -648,6 +648,63 @@ def latest_groups(db):
     ).fetchall()
 
 
+class GroupSource(NamedTuple):
+    """A group of the latest release and the release its figures were computed for (the same one unless the
+    auditor repeated them; for a type or everyone, the oldest of its classes' releases)."""
+
+    org_type: str
+    size_band: str
+    organisations: int
+    as_of: int
+    as_of_published_at: str
+
+
+def latest_group_sources(db):
+    """Return a GroupSource for every group the latest release shows, in order."""
+    return [
+        GroupSource(*row)
+        for row in db.execute(
+            "select g.org_type, g.size_band, g.organisations, g.as_of, r.published_at from release_groups g "
+            "join releases r on r.id = g.as_of where g.release_id = (select max(id) from releases) "
+            "order by g.org_type, g.size_band"
+        )
+    ]
+
+
+class CellChange(NamedTuple):
+    """How the organisations a size class counts now differ from those of its last published figures: joined,
+    left, and still in it with other submitted answers (a new round, or a respondent added or deleted)."""
+
+    joined: int
+    left: int
+    changed: int
+
+
+def changes_since_published(db, cells, verified_only=False):
+    """Return {cell key: CellChange} for every cell with published figures or members now: what the auditor
+    compares when it decides whether the cell's figures may be computed anew. ``cells``: core.releases.Cells."""
+    now = {}
+    for member in release_members(db, verified_only):
+        key = cells.cell_of(member.group)
+        if key is not None:
+            now.setdefault(key, {})[member.organisation_id] = member.unit
+    published = {}
+    for org_type, cell, unit, organisation_id in db.execute(
+        "select r.org_type, r.cell, r.unit, r.organisation_id from cell_runs r join cell_versions v "
+        "on v.org_type = r.org_type and v.cell = r.cell and r.last = v.versions"
+    ):
+        published.setdefault((org_type, cell), {})[organisation_id] = unit
+    changes = {}
+    for key in set(now) | set(published):
+        current, last = now.get(key, {}), published.get(key, {})
+        changes[key] = CellChange(
+            len(current.keys() - last.keys()),
+            len(last.keys() - current.keys()),
+            sum(1 for organisation in current.keys() & last.keys() if current[organisation] != last[organisation]),
+        )
+    return changes
+
+
 def next_release_due(db, interval_days):
     """Return when the next release is due, as an ISO timestamp: the latest one plus the interval, or None."""
     release = latest_release(db)

@@ -8,6 +8,7 @@ import re
 import secrets
 import tempfile
 import threading
+from datetime import datetime
 
 from cachetools import TTLCache
 from flask import Response
@@ -45,6 +46,8 @@ from readiness.core import peers
 from readiness.core import reference
 from readiness.core import register
 from readiness.core import scoring
+from readiness.core.formatting import HELSINKI
+from readiness.core.formatting import format_date
 from readiness.core.formatting import format_number
 from readiness.core.formatting import format_percent
 from readiness.core.questionnaire import load
@@ -792,14 +795,75 @@ def releases_page():
         outcome = publish_release(db)
         return redirect(url_for(".releases_page", published=outcome.release.id))
     questionnaire = load()
+    cells = peer_cells()
+    info = release_info(db)
+    with read_snapshot(db):
+        sources = stored_releases.latest_group_sources(db)
+        changes = stored_releases.changes_since_published(
+            db, cells, verified_only=current_app.config["PEERS_VERIFIED_ONLY"]
+        )
+    latest = info["release"]
+    rows = [
+        {
+            "source": source,
+            "when": gettext(
+                "release %(number)s, %(date)s", number=source.as_of, date=_date_and_time(source.as_of_published_at)
+            ),
+            "why": _why_these_figures(source, latest, cells, changes) if latest else "",
+        }
+        for source in sources
+    ]
     return render_template(
         "console/releases.html",
         form=form,
-        recent=stored_releases.recent_releases(db),
-        groups=stored_releases.latest_groups(db),
+        recent=[(item, _date_and_time(item.published_at)) for item in stored_releases.recent_releases(db)],
+        rows=rows,
+        repeated=sum(1 for row in rows if latest and row["source"].as_of != latest.id),
         type_names={o.id: o.label[g.lang_code] for o in questionnaire.profile_question("org_type").options},
-        cells=peer_cells(),
-        **release_info(db),
+        cells=cells,
+        **info,
+    )
+
+
+def _date_and_time(timestamp):
+    """A stored UTC timestamp as its date and time in Helsinki: two releases of one day are told apart."""
+    moment = datetime.fromisoformat(timestamp).astimezone(HELSINKI)
+    return f"{format_date(timestamp)} {moment.strftime('%H.%M' if g.lang_code == 'fi' else '%H:%M')}"
+
+
+def _why_these_figures(source, latest, cells, changes):
+    """In plain words, why a group of the latest release shows the figures it does: computed anew, or repeated
+    from an earlier release because its size class has not changed by enough organisations since (the
+    auditor's rule, docs/privacy.md), or, for a type or everyone, the sum of its classes."""
+    if source.as_of == latest.id:
+        return gettext("Computed anew for this release.")
+    key = (source.org_type, source.size_band)
+    if source.org_type == peers.ANY or (source.size_band == peers.ANY and source.org_type in cells.split):
+        return gettext(
+            "The sum of its size classes shown; the oldest figures among them are repeated from release %(number)s.",
+            number=source.as_of,
+        )
+    change = changes.get(key)
+    parts = []
+    if change and change.joined:
+        parts.append(ngettext("%(num)s organisation has joined", "%(num)s organisations have joined", change.joined))
+    if change and change.left:
+        parts.append(ngettext("%(num)s organisation has left", "%(num)s organisations have left", change.left))
+    if change and change.changed:
+        parts.append(
+            ngettext(
+                "%(num)s organisation has other submitted answers",
+                "%(num)s organisations have other submitted answers",
+                change.changed,
+            )
+        )
+    since = "; ".join(parts) if parts else gettext("no organisation has joined, left or changed its answers")
+    return gettext(
+        "Repeated from release %(number)s: since then, as counted now, %(changes)s. New figures need a change "
+        "of at least %(threshold)s organisations since the last published ones.",
+        number=source.as_of,
+        changes=since,
+        threshold=latest.threshold,
     )
 
 

@@ -383,28 +383,64 @@ def peers_page():
     )
     own_cell = cells.cell_of(own_group) if own_group else None
     default = own_cell or (peers.ANY, peers.ANY)
-    org_type = request.args.get("org_type", default[0])
-    size_band = request.args.get("size_band", default[1] if org_type == default[0] else peers.ANY)
+    # The form sends one "group" (type:size) so that it offers only groups that exist; links send the two.
+    if "group" in request.args:
+        org_type, _sep, size_band = request.args["group"].partition(":")
+    else:
+        org_type = request.args.get("org_type", default[0])
+        size_band = request.args.get("size_band", default[1] if org_type == default[0] else peers.ANY)
     choices = cells.choices()
-    if org_type not in choices or (size_band != peers.ANY and size_band not in choices[org_type]):
+    known_sizes = {band for bands in choices.values() for band in bands}
+    if org_type not in choices or (size_band != peers.ANY and size_band not in known_sizes):
         return render_error(
             400,
             gettext("No such peer group"),
             gettext("Pick the organisation type and size from the lists."),
             (url_for(".peers_page"), gettext("Show the peers page")),
         )
+    # A size class of another type (an old link, or a hand-made address): the type's figures, with a notice.
+    other_types_size = None
+    if size_band != peers.ANY and size_band not in choices[org_type]:
+        other_types_size, size_band = size_band, peers.ANY
     body = report.cached(
-        ("peers", org_type, size_band),
+        ("peers", org_type, size_band, other_types_size),
         assessment,
         g.lang_code,
-        lambda: _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choices),
+        lambda: _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choices, other_types_size),
     )
     return render_template("organisations/peers.html", body=body)
 
 
-def _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choices):
+def _peer_group_options(questionnaire, cells, choices):
+    """The groups the peers form offers, in the page's language: (name, value "type:size") for a type compared
+    as a whole, or (type name, [(value, name), ...]) for a type split by size, its whole type first."""
+    options = []
+    for option in questionnaire.profile_question("org_type").options:
+        name, whole = option.label[g.lang_code], f"{option.id}:{peers.ANY}"
+        if not choices[option.id]:
+            options.append((name, whole))
+            continue
+        sizes = [
+            (
+                f"{option.id}:{cell}",
+                results.group_label(questionnaire, cells, peers.Group(option.id, cell, 0), g.lang_code),
+            )
+            for cell in choices[option.id]
+        ]
+        options.append((name, [(whole, gettext("%(type)s · any size", type=name)), *sizes]))
+    return options
+
+
+def _size_class_label(cells, choices, size_band):
+    """The name of a size class in the page's language, from the type it belongs to."""
+    org_type = next(t for t, bands in choices.items() if size_band in bands)
+    return cells.label(org_type, size_band)[g.lang_code]
+
+
+def _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choices, other_types_size=None):
     """The peers page's content for one group and viewer, rendered once per change of what it shows: the
-    latest release's figures, and the organisation's combined scores of its round beside them."""
+    latest release's figures, and the organisation's combined scores of its round beside them.
+    ``other_types_size``: a size class asked for with a type that has no such class, named in a notice."""
     model = scoring.load(questionnaire)
     minimum = peer_minimum()
     with read_snapshot(db):
@@ -434,14 +470,8 @@ def _peers_body(db, questionnaire, cells, assessment, org_type, size_band, choic
             "organisations/_peers_body.html",
             questionnaire=questionnaire,
             model=model,
-            size_options=[
-                (
-                    option.label[g.lang_code],
-                    option.id,
-                    [(cell, cells.label(option.id, cell)[g.lang_code]) for cell in choices[option.id]],
-                )
-                for option in questionnaire.profile_question("org_type").options
-            ],
+            group_options=_peer_group_options(questionnaire, cells, choices),
+            other_types_size=_size_class_label(cells, choices, other_types_size) if other_types_size else None,
             org_type=org_type,
             size_band=size_band,
             group=group,

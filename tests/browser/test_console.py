@@ -12,8 +12,20 @@ from tests.browser.conftest import assert_accessible
 
 PASSWORD = "selaintestin-salasana"
 WORDS = {
-    "fi": {"sign_in": "Kirjaudu sisään", "user": "Käyttäjätunnus", "password": "Salasana", "sign_out": "Kirjaudu ulos"},
-    "en": {"sign_in": "Sign in", "user": "User name", "password": "Password", "sign_out": "Sign out"},
+    "fi": {
+        "sign_in": "Kirjaudu sisään",
+        "user": "Käyttäjätunnus",
+        "password": "Salasana",
+        "sign_out": "Kirjaudu ulos",
+        "publish": "Julkaise nyt",
+    },
+    "en": {
+        "sign_in": "Sign in",
+        "user": "User name",
+        "password": "Password",
+        "sign_out": "Sign out",
+        "publish": "Publish a release now",
+    },
 }
 
 
@@ -48,6 +60,12 @@ def test_the_console(page, operator, lang):
         expect(page).to_have_url(re.compile(re.escape(href) + "$"))
         expect(page.locator("h1")).to_be_visible()
         assert_accessible(page)
+    # Two releases in a row: the second repeats the first's figures, and the page says from which and why.
+    page.goto(f"/{lang}/console/releases")
+    for _ in range(2):
+        page.get_by_role("button", name=words["publish"]).click()
+        expect(page.locator(".panel--confirmation")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name=words["sign_out"]).click()
     expect(page).to_have_url(re.compile(f"/{lang}/console/sign-in"))
     page.goto(f"/{lang}/console/")

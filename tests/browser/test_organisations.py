@@ -14,6 +14,7 @@ from tests.browser.conftest import assert_accessible
 from tests.browser.test_journey import fill_section
 from tests.browser.test_journey import go_on
 from tests.browser.test_journey import open_link
+from tests.browser.test_phone import assert_fits
 from tests.conftest import release
 from tests.conftest import submit_assessment
 
@@ -164,9 +165,45 @@ def test_the_peers_page_shows_the_release(live_app, page, lang):
     expect(page.locator("table tbody tr")).to_have_count(6)
     expect(page.locator("#peers-respondent-caption")).to_be_attached()
     expect(page.locator("h3#respondent")).to_be_visible()
-    page.get_by_label(re.compile("Organisaatiotyyppi|Organisationstyp|Organisation type")).select_option("kunta")
+    # At a laptop's width the nine columns fit: no table scrolls sideways.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    for wrapper in page.locator(".table-wrapper").all():
+        assert wrapper.evaluate("e => e.scrollWidth <= e.clientWidth"), wrapper.get_attribute("aria-label")
+    # One list of groups: a type and its own size classes only.
+    page.get_by_label(re.compile("Vertailuryhmä|Jämförelsegrupp|Peer group")).select_option("kunta:*")
     page.get_by_role("button", name=re.compile("Näytä|Visa|Show")).click()
-    expect(page).to_have_url(re.compile(r"org_type=kunta"))
+    expect(page).to_have_url(re.compile(r"group=kunta%3A\*|group=kunta:\*"))
+    assert_accessible(page)
+    # A size class of another type, as an old link may carry: the type's figures with a notice, not an error.
+    response = page.goto(f"/{lang}/peers?org_type=hyvinvointialue&size_band=under_5000")
+    assert response.status == 200
+    expect(page.locator("#size-notice")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_peers_tables_fit_a_laptop_and_scroll_in_their_region_on_a_phone(live_app, page, lang):
+    """With the organisation's own two columns the tables have nine: at 1366 px every column is seen without
+    scrolling sideways; at 390 px a table scrolls inside its labelled region, which the keyboard reaches."""
+    tokens = [hashlib.sha256(f"peers-width-{lang}-{i}".encode()).hexdigest()[:43] for i in range(6)]
+    db = database.connect(live_app.config["DATABASE"])
+    for token in tokens:
+        submit_assessment(db, load(), token)
+    release(db)
+    db.conn.close()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_link(page, f"/{lang}/resume#{tokens[0]}")
+    page.goto(f"/{lang}/peers?group=*:*")
+    wrappers = page.locator(".table-wrapper")
+    expect(wrappers).to_have_count(2)
+    expect(wrappers.first.locator("thead th")).to_have_count(9)
+    for wrapper in wrappers.all():
+        assert wrapper.evaluate("e => e.scrollWidth <= e.clientWidth"), wrapper.get_attribute("aria-label")
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_fits(page)
+    assert wrappers.first.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert wrappers.first.get_attribute("tabindex") == "0" and wrappers.first.get_attribute("role") == "region"
     assert_accessible(page)
 
 

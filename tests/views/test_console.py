@@ -2,6 +2,7 @@
 tables and backups."""
 
 import io
+import re
 import sqlite3
 import threading
 
@@ -552,3 +553,60 @@ def test_an_operator_publishes_a_release_from_the_console(console, db, submitted
     ]
     assert ["Municipality", "under 5,000 residents", "6"] == rows[-1][:3]
     assert db.execute("select organisations from releases").fetchall() == [(6,)]
+
+
+REPEATED = {
+    "fi": ("julkaisu 1", "Toistettu julkaisusta 1", "1 organisaatio on liittynyt", "vähintään 5 organisaation"),
+    "sv": (
+        "publicering 1",
+        "Upprepade från publicering 1",
+        "1 organisation har anslutit sig",
+        "minst 5 organisationer",
+    ),
+    "en": ("release 1", "Repeated from release 1", "1 organisation has joined", "at least 5 organisations"),
+}
+
+
+def group_rows(page):
+    """The cells of each row of the releases page's table of groups."""
+    table = page.find(id="groups-caption").find_parent("table")
+    return [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in table.tbody.find_all("tr")]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_releases_page_says_which_release_a_groups_figures_are_from_and_why(app, console, db, questionnaire, lang):
+    """Six wellbeing services counties, a release; a seventh, another release: the auditor repeats release 1's
+    figures (one organisation is a change of one, fewer than k + c = 5), and the page says so in words."""
+    assert app.config["PEER_MINIMUM"] + app.config["PEER_COALITION"] == 5
+    county = {"profile": {"org_type": "hyvinvointialue", "population": "200000_plus"}}
+    for i in range(6):
+        submit_assessment(db, questionnaire, f"county-{i}", county)
+    url = f"/{lang}/console/releases"
+    console.post(url, data={"csrf_token": csrf_token(console, url)})
+    rows = group_rows(soup(console.get(url)))
+    county_row = next(
+        row for row in rows if row[0] in ("Hyvinvointialue", "Välfärdsområde", "Wellbeing services county")
+    )
+    assert county_row[2] == "6"
+    assert REPEATED[lang][0] in county_row[3]
+    assert REPEATED[lang][1] not in county_row[4]
+    submit_assessment(db, questionnaire, "county-6", county)
+    response = console.post(url, data={"csrf_token": csrf_token(console, url)})
+    page = soup(console.get(response.headers["Location"]))
+    assert db.execute("select count(*) from releases").fetchone() == (2,)
+    # The confirmation says that a group repeats older figures; the table says which and why.
+    confirmation = [p.get_text(strip=True) for p in page.find(class_="panel--confirmation").find_all("p")]
+    assert len(confirmation) == 2 and confirmation[1].startswith("2 ")  # the county type, and everyone its sum
+    county_row = next(row for row in group_rows(page) if row[0] == county_row[0])
+    assert county_row[2] == "6"  # still release 1's six: the seventh is not in them
+    figures_for, why = county_row[3], county_row[4]
+    assert REPEATED[lang][0] in figures_for  # release 1, not the date alone
+    for words in REPEATED[lang][1:]:
+        assert words in why, (words, why)
+    # The two releases of one day are told apart by their time in the list of releases.
+    recent = [
+        [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in page.find(id="recent-caption").find_parent("table").tbody.find_all("tr")
+    ]
+    assert [row[0] for row in recent] == ["2", "1"]
+    assert all(re.search(r"\d{1,2}[.:]\d{2}$", row[1]) for row in recent)

@@ -433,6 +433,7 @@ def test_the_peers_page_shows_the_release_and_offers_a_larger_group(app, client,
     # The type is the sum of its classes in the release: the ten small ones, never the four large.
     assert "10 organisations" in soup(client.get(link["href"])).find(id="group").get_text()
     assert "5 organisations" in soup(client.get("/en/peers?org_type=hyvinvointialue")).find(id="group").get_text()
+    # 200000_plus is a population band of the questionnaire, never a class of the release: not an option.
     assert client.get("/en/peers?org_type=hyvinvointialue&size_band=200000_plus").status_code == 400
     page = soup(client.get("/en/peers?org_type=kunta&size_band=under_5000"))
     table = page.find(id="group").find_next("table")
@@ -442,11 +443,59 @@ def test_the_peers_page_shows_the_release_and_offers_a_larger_group(app, client,
     assert sum(int(td.get_text()) for td in first.find_all("td")[1:]) <= 10
 
 
-@pytest.mark.parametrize("query", ["?org_type=planet", "?size_band=under_5000", "?org_type=kunta&size_band=under_50"])
+@pytest.mark.parametrize(
+    "query", ["?org_type=planet", "?org_type=kunta&size_band=under_50", "?group=kunta", "?group=planet:*"]
+)
 def test_the_peers_page_refuses_unknown_groups_in_the_pages_language(client, query):
     response = client.get("/sv/peers" + query)
     assert response.status_code == 400
     assert soup(response).html["lang"] == "sv"
+
+
+NOT_A_CLASS_OF_THE_TYPE = {
+    "fi": "ei ole tämän organisaatiotyypin kokoluokka",
+    "sv": "är inte en storleksklass för den här organisationstypen",
+    "en": "is not a size class of this organisation type",
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_a_size_class_of_another_type_shows_the_whole_type_with_a_notice(app, client, db, questionnaire, lang):
+    for i in range(5):
+        submit_assessment(
+            db, questionnaire, f"hva-{i}", {"profile": {"org_type": "hyvinvointialue", "population": "200000_plus"}}
+        )
+    release(db)
+    # "Under 5 000 inhabitants" is a class of municipalities, not of wellbeing services counties.
+    response = client.get(f"/{lang}/peers?org_type=hyvinvointialue&size_band=under_5000")
+    assert response.status_code == 200
+    page = soup(response)
+    notice = page.find(id="size-notice").get_text(" ", strip=True)
+    assert NOT_A_CLASS_OF_THE_TYPE[lang] in notice
+    assert {"fi": "alle 5 000", "sv": "under 5 000", "en": "under 5,000"}[lang] in notice.replace("\u00a0", " ")
+    # The whole type's figures: the five counties, and the form shows the type chosen with any size.
+    assert re.search(r"\b5\b", page.find(id="group").get_text())
+    assert page.find("table") is not None
+    assert page.find("option", selected=True)["value"] == "hyvinvointialue:*"
+    # The same group asked for properly has no notice.
+    assert soup(client.get(f"/{lang}/peers?group=hyvinvointialue:*")).find(id="size-notice") is None
+
+
+def test_the_peers_form_offers_only_groups_that_exist(client):
+    """One list of groups: each type with its own size classes only, so no choice ends in an error."""
+    page = soup(client.get("/en/peers"))
+    select = page.find("select", attrs={"name": "group"})
+    assert page.find("select", attrs={"name": "size_band"}) is None
+    values = [option["value"] for option in select.find_all("option")]
+    assert "hyvinvointialue:*" in values and "kunta:under_5000" in values and "kuntayhtyma:250_plus" in values
+    assert not any(v.startswith("hyvinvointialue:") and v != "hyvinvointialue:*" for v in values)
+    for group in select.find_all("optgroup"):
+        org_type = {"Municipality": "kunta", "Joint municipal authority": "kuntayhtyma"}.get(group["label"])
+        assert org_type, group["label"]
+        assert all(option["value"].startswith(org_type + ":") for option in group.find_all("option"))
+    # Every value the form offers opens the page.
+    for value in values:
+        assert client.get(f"/en/peers?group={value}").status_code == 200, value
 
 
 def test_the_organisation_page_follows_new_answers(app, lead, questionnaire, answers):
