@@ -2,8 +2,6 @@
 a target group, a quarter and a status; one plan per round, which every respondent of the organisation sees and
 changes, the open items carried into the next round."""
 
-import datetime
-
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -24,6 +22,7 @@ from . import report
 from .helpers import current_assessment
 from .helpers import get_db
 from .helpers import no_store
+from .helpers import today as helsinki_today
 from .i18n import gettext
 from .i18n import localized_blueprint
 
@@ -45,10 +44,6 @@ class PlanForm(FlaskForm):
     """The plan's forms carry a CSRF token; their rows are checked by the plan's rules (``core.action_plans``)."""
 
 
-def _today():
-    return datetime.date.today()
-
-
 def _catalogue():
     questionnaire = load()
     return recommendations.load(questionnaire, scoring.load(questionnaire))
@@ -67,7 +62,7 @@ def _page(assessment, catalogue, status=200, errors=(), values=None, chosen=()):
     ]
     offered = [(recommendation, actions) for recommendation, actions in offered if actions]
     previous = assessment.round - 1 if assessment.round > 1 else None
-    today = _today()
+    today = helsinki_today()
     rows = []
     for item in items:
         action = catalogue.action(item.action)
@@ -139,7 +134,7 @@ def add():
     chosen = [action_id for action_id in request.form.getlist("action") if action_id in offered]
     if not chosen:
         return _page(assessment, catalogue, 400, [(str(CHOOSE_ACTION), "#add-actions")])
-    today = _today()
+    today = helsinki_today()
     try:
         action_plans.add(
             get_db(),
@@ -165,7 +160,7 @@ def save():
         return _page(assessment, catalogue, 400, [(gettext("The form had expired. Please try again."), "#plan")])
     db = get_db()
     lang = g.lang_code
-    today = _today()
+    today = helsinki_today()
     changes, removed, values, errors = {}, [], {}, []
     # Only this organisation's items of this round are read from the form: ids of any other are ignored.
     for item in action_plans.items(db, assessment.organisation_id, assessment.round):

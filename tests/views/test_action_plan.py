@@ -288,3 +288,19 @@ def test_the_downloaded_report_has_the_actions_and_the_plan_but_no_plan_links(su
         "A limited AI pilot in one unit",
         "management group",
     ]
+
+
+def test_the_quarters_follow_the_date_in_finland(submitted, db, monkeypatch):
+    """At 00.30 on New Year's Day in Helsinki (22.30 UTC the day before) the current quarter is the new year's
+    first, for a new action and in the choices."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from readiness.web import helpers
+
+    monkeypatch.setattr(helpers, "now", lambda: datetime(2026, 12, 31, 22, 30, tzinfo=UTC))
+    submitted.post("/fi/plan/add", data={"action": ["pilot"], "csrf_token": token(submitted)})
+    assessment = organisation_of(db, submitted)
+    [item] = action_plans.items(db, assessment.organisation_id, assessment.round)
+    choices = [o["value"] for o in soup(submitted.get("/fi/plan")).select(f"#quarter-{item.id} option") if o["value"]]
+    assert item.quarter.startswith("2027Q") and choices[0] == "2027Q1"
