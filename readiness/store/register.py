@@ -213,14 +213,23 @@ def verify_by_link(db, token_hash):
 
 def pending_claims(db):
     """Return the claims waiting for the operator, oldest first, each with ``others``: the other open claims
-    to the same entry (a verified one among them is replaced if this one is approved)."""
+    to the same entry (a verified one among them is replaced if this one is approved), and ``given_name``: the
+    name the organisation's respondents gave it in their latest round, if any, for the operator to compare with
+    the entry claimed."""
     waiting = _select("status = 'pending' and (method = 'operator' or contested = 1) order by created_at, id", [], db)
+    name_question = load().profile_question("name").id
     for claim in waiting:
         claim["others"] = _select(
             "entry_id = ? and id != ? and status in ('pending', 'verified') order by id",
             [claim["entry_id"], claim["id"]],
             db,
         )
+        given = db.execute(
+            "select f.text from free_texts f join assessments a on a.id = f.assessment_id "
+            "where a.organisation_id = ? and f.question_id = ? and f.text != '' order by a.round desc, a.id limit 1",
+            [claim["organisation_id"], name_question],
+        ).fetchone()
+        claim["given_name"] = given[0] if given else None
     return waiting
 
 

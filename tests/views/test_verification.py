@@ -189,7 +189,11 @@ def test_the_operator_records_the_size_band_it_checked(app, lead, db):
     operator = app.test_client()
     url = "/fi/console/sign-in"
     operator.post(url, data={"csrf_token": csrf_token(operator, url), "username": "operaattori", "password": PASSWORD})
+    # The name the respondents gave, to compare with the entry claimed, as text (a hostile one stays text).
+    db.execute("update free_texts set text = '<b>Helsingin</b> kaupunki' where question_id = 'org_name'")
     queue = BeautifulSoup(operator.get("/en/console/verification").data, "html.parser")
+    assert "named by its respondents: <b>Helsingin</b> kaupunki" in queue.select_one("section.claim").get_text()
+    assert queue.select_one("section.claim b") is None
     waiting = stored.pending_claims(db)[0]
     select = queue.select_one(f"#size-band-{waiting['id']}")
     assert select.find("option", selected=True)["value"] == "100000_199999"
