@@ -114,6 +114,9 @@ def test_two_respondents_side_by_side_with_their_differences(pair, questionnaire
         assert "differ" in attitude["class"]
         same = next(tr for text, tr in rows.items() if text.startswith(questionnaire.question("org_type").text["en"]))
         assert "Same answer" in same.get_text()
+        # A free text is shown as each wrote it; its combined cell says why it is not combined, not nothing.
+        name = next(tr for text, tr in rows.items() if text.startswith(questionnaire.question("org_name").text["en"]))
+        assert name.find_all("td")[-2].get_text(strip=True) == "free text, not combined"
         # 2 questions differ: the role and the attitude.
         assert "different answers to 2 questions" in page.get_text(" ", strip=True)
 
