@@ -287,11 +287,16 @@ def svg_bars(chart_id, bars, scale, markers=None, legend=None, ticks=()):
         bar_width = plot * (value or 0) / scale
         fill = f"url(#{hatch})" if highlighted else PEER_COLOUR
         parts.append(f'<rect x="{left}" y="{y + 20}" width="{bar_width:.1f}" height="18" fill="{fill}"/>')
-        parts.append(f'<text x="{left + bar_width + 6:.1f}" y="{y + 34}" fill="#1a1a1a">{escape(value_text)}</text>')
-        if markers and markers[index] is not None:
-            x = left + plot * markers[index] / scale
+        text_x = left + bar_width + 6
+        marker_x = left + plot * markers[index] / scale if markers and markers[index] is not None else None
+        # A diamond over the value would hide it: the value moves past the diamond (about 8 px a character).
+        if marker_x is not None and marker_x + 8 > text_x - 2 and marker_x - 8 < text_x + 8 * len(value_text):
+            text_x = marker_x + 12
+        parts.append(f'<text x="{text_x:.1f}" y="{y + 34}" fill="#1a1a1a">{escape(value_text)}</text>')
+        if marker_x is not None:
             parts.append(
-                f'<path d="M {x:.1f} {y + 20} l 8 9 l -8 9 l -8 -9 z" fill="{PEER_COLOUR}" stroke="#1a1a1a" stroke-width="1.5"/>'
+                f'<path d="M {marker_x:.1f} {y + 20} l 8 9 l -8 9 l -8 -9 z" fill="{PEER_COLOUR}" '
+                'stroke="#1a1a1a" stroke-width="1.5"/>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -267,3 +267,15 @@ def test_a_matrix_is_drawn_as_one_full_bar_per_row_split_by_option():
     # Segments of 8 % or more carry their share; the 5 % one does not.
     labels = regex.findall(r'font-weight="700">(\d+)</text>', svg)
     assert labels == ["50", "25", "25", "95"]
+
+
+def test_a_diamond_never_covers_its_bars_value():
+    """Bars of 50 and 20 on a scale of 100 with the peers' medians at 52 and 80: the diamond at 52 stands where
+    the text "50" would start (the bar ends at 174 px, the text 6 px after it), so the text moves past the
+    diamond; the one at 80 is far from "20" and leaves it where it was."""
+    svg = svg_bars("d", [("a", 50, True, "50"), ("b", 20, True, "20")], 100, markers=[52, 80])
+    values = {text: float(x) for x, text in re.findall(r'<text x="([\d.]+)" y="\d+" fill="#1a1a1a">(\d+)</text>', svg)}
+    diamonds = [float(x) for x in re.findall(r'<path d="M ([\d.]+) \d+ l 8 9', svg)]
+    assert diamonds == pytest.approx([8 + 332 * 0.52, 8 + 332 * 0.80], abs=0.1)
+    assert values["50"] >= diamonds[0] + 8  # past the diamond's right corner
+    assert values["20"] == pytest.approx(8 + 332 * 0.20 + 6, abs=0.1)  # where it always was
