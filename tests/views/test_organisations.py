@@ -475,6 +475,9 @@ def test_a_size_class_of_another_type_shows_the_whole_type_with_a_notice(app, cl
     page = soup(response)
     notice = page.find(id="size-notice").get_text(" ", strip=True)
     assert NOT_A_CLASS_OF_THE_TYPE[lang] in notice
+    # Said first, under the page's heading: the figures below are not of the group the link asked for.
+    assert page.find("h1").find_next(class_="warning")["id"] == "size-notice"
+    assert page.find(id="size-notice").find_next("form", class_="peer-filter") is not None
     assert {"fi": "alle 5 000", "sv": "under 5 000", "en": "under 5,000"}[lang] in notice.replace("\u00a0", " ")
     # The whole type's figures: the five counties, and the form shows the type chosen with any size.
     assert re.search(r"\b5\b", page.find(id="group").get_text())
