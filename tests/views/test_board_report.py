@@ -215,18 +215,26 @@ def test_no_word_of_the_pdfs_overlaps_another_with_the_longest_plan(board, lang,
     # The board report's plan table once printed "koulutussuunnittelija" over "koko henkilöstö", and its headings
     # over each other; the full report's plan table has the same columns.
     original = report.context
+    made = {}
+
+    def with_longest_plan(db, assessment, lang):
+        made["plan"] = longest_plan(lang)
+        return {**original(db, assessment, lang), "action_plan": made["plan"]}
+
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            report, "context", lambda db, a, lang: {**original(db, a, lang), "action_plan": longest_plan(lang)}
-        )
+        patch.setattr(report, "context", with_longest_plan)
         board.app.extensions["rendered_results"][0].clear()
         response = board.client.get(f"/{lang}/download/{download}")
     board.app.extensions["rendered_results"][0].clear()
     path = tmp_path / download
     path.write_bytes(response.data)
     words = word_boxes(path)
-    owners = {role[lang] for role in recommendations.load(load(), scoring.load(load())).roles.values()}
-    # Every role is printed whole: each of its words is a word of the PDF (none cut at the column's edge).
+    text = " ".join(" ".join(page.split()) for page in pages_text(path))
+    # The board's pages hold the plan's first rows and say how many more the full report lists.
+    hidden = re.search(MORE_ACTIONS[lang], text)
+    plan = made["plan"][: len(made["plan"]) - int(hidden[1])] if hidden else made["plan"]
+    owners = {row.owner for row in plan}
+    # Every role shown is printed whole: each of its words is a word of the PDF (none cut at the column's edge).
     printed = {text for _, text, _ in words}
     assert {word for owner in owners for word in owner.split()} <= printed
     assert overlapping(words) == []
@@ -258,3 +266,56 @@ def test_the_docx_says_the_service_made_it_never_the_library(board, lang, servic
     assert properties.title == docx.Document(io.BytesIO(response.data)).paragraphs[0].text
     assert before <= properties.created == properties.modified <= datetime.now(UTC)
     assert b"python-docx" not in zipfile.ZipFile(io.BytesIO(response.data)).read("docProps/core.xml")
+
+
+MORE_ACTIONS = {"fi": r"…ja (\d+) muuta", "sv": r"…och (\d+) åtgärder till", "en": r"…and (\d+) more actions"}
+
+
+def every_action_planned(lang):
+    """A plan holding every action of the recommendations, longest titles first, as the plan page says them."""
+    questionnaire = load()
+    catalogue = recommendations.load(questionnaire, scoring.load(questionnaire))
+    titles = sorted((a.title[lang] for area in catalogue.areas for a in area.actions), key=len, reverse=True)
+    roles = list(catalogue.roles.values())
+    return [
+        report.PlanRow(
+            title=title,
+            owner=roles[i % len(roles)][lang],
+            target_group=report.target_label("professional_groups"),
+            quarter=report.quarter_label("2027Q1"),
+            status=report.status_label("in_progress"),
+        )
+        for i, title in enumerate(titles)
+    ]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_board_report_stays_two_pages_with_every_action_planned(board, lang, tmp_path):
+    """All 19 actions planned: the board's two pages list the first ones and say how many more the full report
+    lists; the DOCX, which the board edits, keeps every one."""
+    original = report.context
+    made = {}
+
+    def with_every_action(db, assessment, lang):
+        made["plan"] = every_action_planned(lang)
+        return {**original(db, assessment, lang), "action_plan": made["plan"]}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "context", with_every_action)
+        board.app.extensions["rendered_results"][0].clear()
+        pdf = board.client.get(f"/{lang}/download/board-report.pdf").data
+        board.app.extensions["rendered_results"][0].clear()
+        document = docx.Document(io.BytesIO(board.client.get(f"/{lang}/download/board-report.docx").data))
+    board.app.extensions["rendered_results"][0].clear()
+    plan = made["plan"]
+    path = tmp_path / "board.pdf"
+    path.write_bytes(pdf)
+    pages = pages_text(path)
+    assert len(pages) == 2
+    text = " ".join(" ".join(page.split()) for page in pages)
+    hidden = int(re.search(MORE_ACTIONS[lang], text)[1])
+    assert 0 < hidden < len(plan)
+    # The first rows of the plan are the ones on the page (their first words, which no column wraps).
+    assert all(row.title.split()[0] in text for row in plan[: len(plan) - hidden])
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert {row.title for row in plan} <= cells
