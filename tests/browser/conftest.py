@@ -1,5 +1,6 @@
 """Browser tests: the app served on loopback, driven by the Debian chromium through Playwright, checked by axe."""
 
+import hashlib
 import os
 import threading
 
@@ -10,7 +11,11 @@ from werkzeug.serving import make_server
 
 from readiness import create_app
 from readiness.core import exports
+from readiness.core.questionnaire import load
+from readiness.store import database
 from tests.conftest import STUB_PDF
+from tests.conftest import release
+from tests.conftest import submit_assessment
 
 CHROMIUM = os.environ.get("READINESS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -88,6 +93,19 @@ def page(context):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def submitted(live_app, request):
+    """The resume token of an organisation that has submitted, with five peers beside it, released (so that
+    the peers' figures and charts are shown)."""
+    tokens = [hashlib.sha256(f"{request.node.name}-{i}".encode()).hexdigest()[:43] for i in range(6)]
+    db = database.connect(live_app.config["DATABASE"])
+    for token in tokens:
+        submit_assessment(db, load(), token)
+    release(db)
+    db.conn.close()
+    return tokens[0]
 
 
 def open_section(page, heading_id):

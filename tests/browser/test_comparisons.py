@@ -2,36 +2,19 @@
 screen with legible horizontal ticks, the figures read as published, the table opens without a script, and
 axe finds nothing."""
 
-import hashlib
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from readiness.core.questionnaire import load
-from readiness.store import database
 from tests.browser.conftest import assert_accessible
 from tests.browser.conftest import open_section
 from tests.browser.test_journey import open_link
-from tests.conftest import release
-from tests.conftest import submit_assessment
 
 # KT's "about one in three" of own use, and its lower bound "over 40 %", as each language says them.
 ABOUT_A_THIRD = {"fi": "noin joka kolmas", "sv": "ungefär var tredje", "en": "about one in three"}
 MORE_THAN_40 = {"fi": "yli 40\u00a0%", "sv": "över 40\u00a0%", "en": "more than 40%"}
 TABLE = {"fi": "Samat luvut taulukkona", "sv": "Samma siffror som tabell", "en": "The same figures as a table"}
-
-
-@pytest.fixture
-def submitted(live_app, request):
-    """The resume token of an organisation that has submitted, with five peers beside it, released."""
-    tokens = [hashlib.sha256(f"{request.node.name}-{i}".encode()).hexdigest()[:43] for i in range(6)]
-    db = database.connect(live_app.config["DATABASE"])
-    for token in tokens:
-        submit_assessment(db, load(), token)
-    release(db)
-    db.conn.close()
-    return tokens[0]
 
 
 @pytest.mark.parametrize("width", [1366, 390])

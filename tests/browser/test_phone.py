@@ -1,20 +1,15 @@
 """The service on a phone: at 390 and 320 px no page scrolls sideways, grids read in order, charts are drawn at
 once and keep their labels above the bars, and axe finds nothing, in each language."""
 
-import hashlib
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from readiness.core.questionnaire import load
-from readiness.store import database
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journey import fill_section
 from tests.browser.test_journey import go_on
 from tests.browser.test_journey import open_link
-from tests.conftest import release
-from tests.conftest import submit_assessment
 
 CONTINUE = {"fi": "Jatka", "sv": "Fortsätt", "en": "Continue"}
 
@@ -23,18 +18,6 @@ CONTINUE = {"fi": "Jatka", "sv": "Fortsätt", "en": "Continue"}
 def phone(request, page):
     page.set_viewport_size({"width": request.param, "height": 844})
     return page
-
-
-@pytest.fixture
-def submitted(live_app, request):
-    """The resume token of an organisation that has submitted, with five peers beside it."""
-    tokens = [hashlib.sha256(f"{request.node.name}-{i}".encode()).hexdigest()[:43] for i in range(6)]
-    db = database.connect(live_app.config["DATABASE"])
-    for token in tokens:
-        submit_assessment(db, load(), token)
-    release(db)  # so that the peers' chart, drawn by plotly, is shown
-    db.conn.close()
-    return tokens[0]
 
 
 def assert_fits(page):

@@ -179,6 +179,26 @@ def overlapping(words, tolerance=0.5):
     return pairs
 
 
+def download_with_plan(board, lang, make_plan, *names):
+    """Download ``names`` with the results context's action plan replaced by ``make_plan(lang)`` (made within
+    the request, for its language); return the plan and the downloads' bodies."""
+    original = report.context
+    made = {}
+
+    def with_plan(db, assessment, lang):
+        made["plan"] = make_plan(lang)
+        return {**original(db, assessment, lang), "action_plan": made["plan"]}
+
+    bodies = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report, "context", with_plan)
+        for name in names:
+            board.app.extensions["rendered_results"][0].clear()
+            bodies.append(board.client.get(f"/{lang}/download/{name}").data)
+    board.app.extensions["rendered_results"][0].clear()
+    return made["plan"], bodies
+
+
 def longest_plan(lang):
     """An action plan with every role of the recommendations as an owner, beside the longest action titles, every
     target group, quarter and status: the widest texts each column of the plan table can hold, as the page says
@@ -214,25 +234,14 @@ def longest_plan(lang):
 def test_no_word_of_the_pdfs_overlaps_another_with_the_longest_plan(board, lang, download, tmp_path):
     # The board report's plan table once printed "koulutussuunnittelija" over "koko henkilöstö", and its headings
     # over each other; the full report's plan table has the same columns.
-    original = report.context
-    made = {}
-
-    def with_longest_plan(db, assessment, lang):
-        made["plan"] = longest_plan(lang)
-        return {**original(db, assessment, lang), "action_plan": made["plan"]}
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report, "context", with_longest_plan)
-        board.app.extensions["rendered_results"][0].clear()
-        response = board.client.get(f"/{lang}/download/{download}")
-    board.app.extensions["rendered_results"][0].clear()
+    plan, (body,) = download_with_plan(board, lang, longest_plan, download)
     path = tmp_path / download
-    path.write_bytes(response.data)
+    path.write_bytes(body)
     words = word_boxes(path)
     text = " ".join(" ".join(page.split()) for page in pages_text(path))
     # The board's pages hold the plan's first rows and say how many more the full report lists.
     hidden = re.search(MORE_ACTIONS[lang], text)
-    plan = made["plan"][: len(made["plan"]) - int(hidden[1])] if hidden else made["plan"]
+    plan = plan[: len(plan) - int(hidden[1])] if hidden else plan
     owners = {row.owner for row in plan}
     # Every role shown is printed whole: each of its words is a word of the PDF (none cut at the column's edge).
     printed = {text for _, text, _ in words}
@@ -293,21 +302,10 @@ def every_action_planned(lang):
 def test_the_board_report_stays_two_pages_with_every_action_planned(board, lang, tmp_path):
     """All 19 actions planned: the board's two pages list the first ones and say how many more the full report
     lists; the DOCX, which the board edits, keeps every one."""
-    original = report.context
-    made = {}
-
-    def with_every_action(db, assessment, lang):
-        made["plan"] = every_action_planned(lang)
-        return {**original(db, assessment, lang), "action_plan": made["plan"]}
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(report, "context", with_every_action)
-        board.app.extensions["rendered_results"][0].clear()
-        pdf = board.client.get(f"/{lang}/download/board-report.pdf").data
-        board.app.extensions["rendered_results"][0].clear()
-        document = docx.Document(io.BytesIO(board.client.get(f"/{lang}/download/board-report.docx").data))
-    board.app.extensions["rendered_results"][0].clear()
-    plan = made["plan"]
+    plan, (pdf, docx_file) = download_with_plan(
+        board, lang, every_action_planned, "board-report.pdf", "board-report.docx"
+    )
+    document = docx.Document(io.BytesIO(docx_file))
     path = tmp_path / "board.pdf"
     path.write_bytes(pdf)
     pages = pages_text(path)
