@@ -48,6 +48,19 @@ def forget_pdfs(folder):
         path.unlink()
 
 
+def scratch_with_peers(scratch, name, token):
+    """Return (path, connection) of a scratch database in ``scratch`` holding the benchmarked assessment (its
+    resume ``token``) and nine peers, all submitted."""
+    path = Path(scratch) / name
+    db = database.connect(str(path))
+    database.migrate(db)
+    questionnaire = load()
+    submit_assessment(db, questionnaire, token, {"profile": {"org_name": "Esimerkkilän kunta"}})
+    for i in range(9):
+        submit_assessment(db, questionnaire, f"peer-{i}")
+    return path, db
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
@@ -58,13 +71,7 @@ def main():
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "downloads.sqlite"
-        db = database.connect(str(path))
-        database.migrate(db)
-        questionnaire = load()
-        submit_assessment(db, questionnaire, TOKEN, {"profile": {"org_name": "Esimerkkilän kunta"}})
-        for i in range(9):
-            submit_assessment(db, questionnaire, f"peer-{i}")
+        path, db = scratch_with_peers(scratch, "downloads.sqlite", TOKEN)
         port = free_port()
         server = start_server(path, port, args.workers)
         try:

@@ -156,7 +156,10 @@ class Sector:
 
     def shown(self):
         """{group key: (organisations, date its figures were computed for)} of the latest release."""
-        return {(t, b): (n, as_of) for t, b, n, as_of in releases.latest_groups(self.db)}
+        return {
+            (g.org_type, g.size_band): (g.organisations, g.as_of_published_at)
+            for g in releases.latest_group_sources(self.db)
+        }
 
 
 def year(path, threshold, seed):

@@ -27,15 +27,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from downloads import bump  # noqa: E402
 from downloads import forget_pdfs  # noqa: E402
+from downloads import scratch_with_peers  # noqa: E402
 from survey import Client  # noqa: E402
 from survey import free_port  # noqa: E402
 from survey import start_server  # noqa: E402
 from survey import write_report  # noqa: E402
 
-from readiness.core.questionnaire import load  # noqa: E402
-from readiness.store import database  # noqa: E402
 from tests.conftest import release  # noqa: E402
-from tests.conftest import submit_assessment  # noqa: E402
 
 TOKEN = "r" * 43
 PDF_TARGET_MS = 1000
@@ -68,13 +66,7 @@ def main():
     load_before = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "report.sqlite"
-        db = database.connect(str(path))
-        database.migrate(db)
-        questionnaire = load()
-        submit_assessment(db, questionnaire, TOKEN, {"profile": {"org_name": "Esimerkkilän kunta"}})
-        for i in range(9):
-            submit_assessment(db, questionnaire, f"peer-{i}")
+        path, db = scratch_with_peers(scratch, "report.sqlite", TOKEN)
         release(db)
         reports = Path(scratch) / "reports"
         port = free_port()

@@ -233,6 +233,12 @@ def pending_claims(db):
     return waiting
 
 
+def pending_claim(db, claim_id):
+    """Return the claim if it is still pending, else None."""
+    rows = _select("id = ? and status = 'pending'", [claim_id], db)
+    return rows[0] if rows else None
+
+
 def decide_claim(db, claim_id, approve, operator_name, size_band=None):
     """The operator's decision on a pending claim. Approving verifies it and, if another organisation was
     verified as the same entry, ends that verification (status rejected): one organisation per entry. With
@@ -241,10 +247,9 @@ def decide_claim(db, claim_id, approve, operator_name, size_band=None):
     no longer pending."""
     now = timestamp()
     with write_transaction(db):
-        rows = _select("id = ? and status = 'pending'", [claim_id], db)
-        if not rows:
+        claim = pending_claim(db, claim_id)
+        if claim is None:
             raise ClaimRefused("decided")
-        claim = rows[0]
         if approve and size_band:
             entry = register_in_force(db)[claim["entry_id"]].with_size_band(size_band)
             db["register_entries"].upsert(register.to_row(entry), pk="id")

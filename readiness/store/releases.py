@@ -638,16 +638,6 @@ def recent_releases(db, limit=12):
     ]
 
 
-def latest_groups(db):
-    """Return [(org_type, size_band, organisations, date its figures were computed for)] of every group the
-    latest release shows, in order."""
-    return db.execute(
-        "select g.org_type, g.size_band, g.organisations, r.published_at from release_groups g "
-        "join releases r on r.id = g.as_of where g.release_id = (select max(id) from releases) "
-        "order by g.org_type, g.size_band"
-    ).fetchall()
-
-
 class GroupSource(NamedTuple):
     """A group of the latest release and the release its figures were computed for (the same one unless the
     auditor repeated them; for a type or everyone, the oldest of its classes' releases)."""

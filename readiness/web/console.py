@@ -760,7 +760,7 @@ def decide_claim():
     size_band = None
     if decision == "approve":
         # An entry without a size band in the register gets the one the operator checked with the organisation.
-        waiting = next((c for c in stored_register.pending_claims(db) if c["id"] == claim_id), None)
+        waiting = stored_register.pending_claim(db, claim_id)
         entry = stored_register.register_in_force(db).get(waiting["entry_id"]) if waiting else None
         if entry is not None and not entry.size_band:
             size_band = request.form.get("size_band", "")

@@ -117,17 +117,29 @@ def plan():
     return _page(assessment, _catalogue(), chosen=chosen)
 
 
+def _posted(anchor):
+    """Return the assessment and catalogue a plan form was posted for, or the response that ends the post
+    (no open assessment, or a form whose token expired: said at ``anchor``)."""
+    assessment, away = _open_assessment()
+    if away:
+        return None, None, away
+    catalogue = _catalogue()
+    if not PlanForm().validate():
+        return (
+            None,
+            None,
+            _page(assessment, catalogue, 400, [(gettext("The form had expired. Please try again."), anchor)]),
+        )
+    return assessment, catalogue, None
+
+
 @bp.post("/plan/add")
 def add():
     """Add the chosen actions of the organisation's recommendations to its plan, each as the action proposes it
     (its owner, its area's target group, this quarter, planned): the plan page then lets them be changed."""
-    assessment, away = _open_assessment()
+    assessment, catalogue, away = _posted("#add")
     if away:
         return away
-    catalogue = _catalogue()
-    form = PlanForm()
-    if not form.validate():
-        return _page(assessment, catalogue, 400, [(gettext("The form had expired. Please try again."), "#add")])
     offered = {
         a.id for r in (report.recommended(get_db(), assessment) if assessment.submitted else []) for a in r.actions
     }
@@ -151,13 +163,9 @@ def add():
 def save():
     """Save the owner, target group, quarter and status of every item of the plan, and remove those marked, all
     at once; a row with a problem refuses the whole save, and the page keeps every row as it was sent."""
-    assessment, away = _open_assessment()
+    assessment, catalogue, away = _posted("#plan")
     if away:
         return away
-    catalogue = _catalogue()
-    form = PlanForm()
-    if not form.validate():
-        return _page(assessment, catalogue, 400, [(gettext("The form had expired. Please try again."), "#plan")])
     db = get_db()
     lang = g.lang_code
     today = helsinki_today()
